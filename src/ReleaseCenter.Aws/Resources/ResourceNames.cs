@@ -1,0 +1,22 @@
+namespace ReleaseCenter.Aws.Resources;
+
+/// <summary>
+/// Names of every AWS resource the product owns, in one place. The CDK app, the local stack
+/// and the tests all derive names from here, so they cannot drift apart.
+/// Pattern: {service}-{thing}-{stage} (style.md #9).
+/// </summary>
+public sealed record ResourceNames(string Stage)
+{
+    public const string Service = "release-center";
+
+    public string TableName => $"{Service}-table-{Stage}";
+
+    /// <summary>The event bus keeps the product's name (api.md, events.md); the stage is a suffix only outside prod.</summary>
+    public string EventBusName => Stage == "prod" ? Service : $"{Service}-{Stage}";
+
+    public string EventArchiveName => $"{Service}-archive-{Stage}";
+
+    public string ApiFunctionName => $"{Service}-api-{Stage}";
+
+    public string StateMachineName(string workflow) => $"{Service}-{workflow}-{Stage}";
+}
