@@ -1,0 +1,35 @@
+using System.Security.Claims;
+
+namespace ReleaseCenter.Api.Auth;
+
+/// <summary>Roles come from groups (api.md). Authorization policies are named after what they allow.</summary>
+public static class Roles
+{
+    public const string Admins = "release-admins";
+    public const string Engineers = "ml-engineers";
+    public const string ApproverPrefix = "approvers-";
+
+    /// <summary>Policy: register models and versions, request releases.</summary>
+    public const string CanRegister = "can-register";
+
+    /// <summary>Policy: any authenticated caller may read.</summary>
+    public const string CanRead = "can-read";
+
+    /// <summary>Claim types that carry groups: our own tokens and generic IdPs use "groups", Cognito "cognito:groups".</summary>
+    public static readonly string[] GroupClaimTypes = ["groups", "cognito:groups"];
+
+    public static IReadOnlySet<string> GroupsOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Claims
+            .Where(c => GroupClaimTypes.Contains(c.Type))
+            .SelectMany(c => c.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
+    public static string UserId(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.FindFirst("sub")?.Value ?? throw new InvalidOperationException("An authenticated principal always has a subject.");
+    }
+}

@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReleaseCenter.Domain.Validation;
+
+namespace ReleaseCenter.Api.Http;
+
+public static class Problems
+{
+    public static ValidationProblem From(DomainValidationException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        var errors = ex.Errors.ToDictionary()
+            .ToDictionary(e => e.Key, e => e.Value.Select(m => $"'{e.Key}' {m}").ToArray());
+        return TypedResults.ValidationProblem(errors, title: "The request is not valid.",
+            detail: string.Join(" ", errors.SelectMany(e => e.Value)));
+    }
+
+    public static ProblemHttpResult NotFound(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
+
+    public static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
+
+    /// <summary>Query-string paging: limit 1..100 (default 50) and an opaque cursor.</summary>
+    public static bool TryLimit(int? limit, out int value, out ValidationProblem? problem)
+    {
+        value = limit ?? 50;
+        problem = value is < 1 or > 100 ? JsonBody.Invalid("limit", "must be between 1 and 100.") : null;
+        return problem is null;
+    }
+}

@@ -1,0 +1,160 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using ReleaseCenter.Api.Auth;
+using ReleaseCenter.Api.Http;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Validation;
+
+namespace ReleaseCenter.Api.Models;
+
+/// <summary>The model registry routes of api.md: models and their immutable, numbered versions.</summary>
+public static class ModelsApi
+{
+    public static RouteGroupBuilder MapModelsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/models").WithTags("Models").RequireAuthorization(Roles.CanRead);
+
+        group.MapPost("/", CreateModel).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Register a model")
+            .Accepts<CreateModelRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/", ListModels).WithSummary("List models, optionally of one project");
+        group.MapGet("/{model}", GetModel).WithSummary("Get a model");
+        group.MapPost("/{model}/versions", CreateVersion).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Register a new immutable version of a model")
+            .Accepts<CreateVersionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/{model}/versions", ListVersions).WithSummary("List a model's versions, oldest first");
+        group.MapGet("/{model}/versions/{version:int}", GetVersion).WithSummary("Get one version of a model");
+        return group;
+    }
+
+    private static async Task<Results<Created<ModelDto>, ValidationProblem, ProblemHttpResult>> CreateModel(
+        HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateModelRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Unwrap<ModelDto>(problem!);
+        }
+        Model model;
+        try
+        {
+            model = Model.Create(new ModelDraft(request.Name, request.Project, request.Description, request.Owner, request.Tags),
+                Roles.UserId(http.User), clock.GetUtcNow());
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        try
+        {
+            await store.CreateModelAsync(model, ct).ConfigureAwait(false);
+        }
+        catch (ConflictException ex)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: ex.Message,
+                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [ex.Message] } });
+        }
+        return TypedResults.Created($"/v1/models/{model.Name}", ModelDto.From(model));
+    }
+
+    private static async Task<Results<Ok<PageDto<ModelDto>>, ValidationProblem>> ListModels(
+        IRegistryStore store, string? project, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (!Problems.TryLimit(limit, out var size, out var bad))
+        {
+            return bad!;
+        }
+        if (project is not null && Rules.ResourceName(project) is { } reason)
+        {
+            return JsonBody.Invalid("project", reason);
+        }
+        try
+        {
+            var page = await store.ListModelsAsync(project, size, cursor, ct).ConfigureAwait(false);
+            return TypedResults.Ok(new PageDto<ModelDto>(page.Items.Select(ModelDto.From).ToArray(), page.NextCursor));
+        }
+        catch (InvalidCursorException ex)
+        {
+            return JsonBody.Invalid("cursor", ex.Message);
+        }
+    }
+
+    private static async Task<Results<Ok<ModelDto>, ProblemHttpResult>> GetModel(string model, IRegistryStore store, CancellationToken ct) =>
+        await store.GetModelAsync(model, ct).ConfigureAwait(false) is { } m
+            ? TypedResults.Ok(ModelDto.From(m))
+            : Problems.NotFound($"Model '{model}' does not exist.");
+
+    private static async Task<Results<Created<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> CreateVersion(
+        string model, HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateVersionRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Unwrap<ModelVersionDto>(problem!);
+        }
+        ModelVersion draft;
+        try
+        {
+            draft = ModelVersion.Create(model, new ModelVersionDraft(
+                request.ArtifactUri, request.ArtifactDigest, request.Framework, request.Image, request.TrainingRun,
+                request.Datasets?.Select(d => d is null ? null : new DatasetRef(d.Name, d.Uri, d.Digest)).ToArray(),
+                request.Hyperparameters, request.Metrics,
+                request.InferenceConfig is { } ic ? new InferenceConfig(ic.InstanceType, ic.InstanceCount) : null),
+                Roles.UserId(http.User), clock.GetUtcNow());
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        try
+        {
+            var version = await store.AddVersionAsync(draft, ct).ConfigureAwait(false);
+            return TypedResults.Created($"/v1/models/{model}/versions/{version.Version}", ModelVersionDto.From(version));
+        }
+        catch (NotFoundException ex)
+        {
+            return Problems.NotFound(ex.Message);
+        }
+    }
+
+    private static async Task<Results<Ok<PageDto<ModelVersionDto>>, ValidationProblem, ProblemHttpResult>> ListVersions(
+        string model, IRegistryStore store, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (!Problems.TryLimit(limit, out var size, out var bad))
+        {
+            return bad!;
+        }
+        if (await store.GetModelAsync(model, ct).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"Model '{model}' does not exist.");
+        }
+        try
+        {
+            var page = await store.ListVersionsAsync(model, size, cursor, ct).ConfigureAwait(false);
+            return TypedResults.Ok(new PageDto<ModelVersionDto>(page.Items.Select(ModelVersionDto.From).ToArray(), page.NextCursor));
+        }
+        catch (InvalidCursorException ex)
+        {
+            return JsonBody.Invalid("cursor", ex.Message);
+        }
+    }
+
+    private static async Task<Results<Ok<ModelVersionDto>, ProblemHttpResult>> GetVersion(
+        string model, int version, IRegistryStore store, CancellationToken ct) =>
+        await store.GetVersionAsync(model, version, ct).ConfigureAwait(false) is { } v
+            ? TypedResults.Ok(ModelVersionDto.From(v))
+            : Problems.NotFound($"Model '{model}' has no version {version}.");
+
+    /// <summary>The body reader answers either a validation problem or another problem (413, 415).</summary>
+    private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Unwrap<T>(IResult problem) => problem switch
+    {
+        ValidationProblem v => v,
+        ProblemHttpResult p => p,
+        _ => throw new InvalidOperationException("JsonBody returns only problem results."),
+    };
+}

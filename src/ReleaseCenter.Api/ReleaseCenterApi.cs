@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.Tokens;
+using ReleaseCenter.Api.Auth;
+using ReleaseCenter.Api.Http;
+using ReleaseCenter.Api.Models;
+
+namespace ReleaseCenter.Api;
+
+/// <summary>How the API checks tokens. Locally the stack issues them; in AWS the HTTP API's JWT authorizer has already checked them.</summary>
+public sealed record ApiAuthOptions(string Issuer, string Audience, SecurityKey SigningKey);
+
+/// <summary>Composition of the HTTP API, shared by every host (local stack, tests, Lambda).</summary>
+public static class ReleaseCenterApi
+{
+    public static IServiceCollection AddReleaseCenterApi(this IServiceCollection services, ApiAuthOptions auth)
+    {
+        ArgumentNullException.ThrowIfNull(auth);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        services.AddProblemDetails();
+        services.AddSingleton(TimeProvider.System);
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            // Keep the token's own claim names (sub, name, groups) instead of the legacy SOAP URIs.
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = auth.Issuer,
+                ValidAudience = auth.Audience,
+                IssuerSigningKey = auth.SigningKey,
+                NameClaimType = "name",
+                ClockSkew = TimeSpan.FromSeconds(30),
+            };
+        });
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Roles.CanRead, p => p.RequireAuthenticatedUser().RequireClaim("sub"))
+            .AddPolicy(Roles.CanRegister, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>
+            {
+                var groups = Roles.GroupsOf(ctx.User);
+                return groups.Contains(Roles.Engineers) || groups.Contains(Roles.Admins);
+            }));
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
+        {
+            doc.Info = new() { Title = "ML Release Center API", Version = "v1", Description = "The HTTP contract of ML Release Center (api.md)." };
+            return Task.CompletedTask;
+        }));
+        return services;
+    }
+
+    /// <summary>Middleware and routes. Errors without a body (401, 403, 404, 405) get a problem+json body.</summary>
+    public static WebApplication UseReleaseCenterApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthDto("ok"))).AllowAnonymous().WithTags("Operations")
+            .WithSummary("Liveness check; no authentication");
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapModelsApi();
+        return app;
+    }
+}

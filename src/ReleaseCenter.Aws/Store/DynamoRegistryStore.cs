@@ -1,0 +1,421 @@
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Releases;
+using static ReleaseCenter.Aws.Resources.TableSchema;
+
+namespace ReleaseCenter.Aws.Store;
+
+/// <summary>
+/// The DynamoDB adapter of <see cref="IRegistryStore"/> over the single table (architecture.md).
+/// <list type="bullet">
+/// <item>Model: PK=MODEL#{name}, SK=MODEL; GSI1 lists all models by name, GSI2 a project's models.</item>
+/// <item>Version: PK=MODEL#{name}, SK=VERSION#{n, 10 digits}, so a Query on the model lists them in order.</item>
+/// <item>Release: PK=RELEASE#{id}, SK=RELEASE; GSI1 lists all releases, GSI2 a model's, newest first by creation time.</item>
+/// </list>
+/// </summary>
+public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName) : IRegistryStore
+{
+    private const int MaxVersionAttempts = 50;
+    private static readonly string[] TableKeys = [PartitionKey, SortKey];
+    private static readonly string[] Gsi1Keys = [PartitionKey, SortKey, Gsi1PartitionKey, Gsi1SortKey];
+    private static readonly string[] Gsi2Keys = [PartitionKey, SortKey, Gsi2PartitionKey, Gsi2SortKey];
+
+    public string TableName => tableName;
+
+    private static class Keys
+    {
+        public const string ModelSk = "MODEL";
+        public const string ReleaseSk = "RELEASE";
+        public const string AllModels = "MODELS";
+        public const string AllReleases = "RELEASES";
+        public static string Model(string name) => $"MODEL#{name}";
+        public static string Version(int n) => $"VERSION#{n:D10}";
+        public static string Project(string project) => $"PROJECT#{project}";
+        public static string Release(string id) => $"RELEASE#{id}";
+        public static string ModelReleases(string model) => $"MODEL#{model}#RELEASES";
+    }
+
+    // ---------------------------------------------------------------- models
+
+    public async Task CreateModelAsync(Model model, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = ToItem(model),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new ConflictException($"A model named '{model.Name}' already exists.");
+        }
+    }
+
+    public async Task<Model?> GetModelAsync(string name, CancellationToken ct)
+    {
+        var item = await GetAsync(Keys.Model(name), Keys.ModelSk, ct).ConfigureAwait(false);
+        return item is null ? null : ModelFrom(item);
+    }
+
+    public Task<Page<Model>> ListModelsAsync(string? project, int limit, string? cursor, CancellationToken ct) =>
+        project is null
+            ? QueryIndexAsync(Gsi1, Gsi1PartitionKey, Keys.AllModels, Gsi1Keys, forward: true, limit, cursor, ModelFrom, ct)
+            : QueryIndexAsync(Gsi2, Gsi2PartitionKey, Keys.Project(project), Gsi2Keys, forward: true, limit, cursor, ModelFrom, ct);
+
+    private static Dictionary<string, AttributeValue> ToItem(Model m)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [PartitionKey] = Attr.S(Keys.Model(m.Name)),
+            [SortKey] = Attr.S(Keys.ModelSk),
+            [ItemType] = Attr.S("Model"),
+            [Gsi1PartitionKey] = Attr.S(Keys.AllModels),
+            [Gsi1SortKey] = Attr.S(m.Name),
+            [Gsi2PartitionKey] = Attr.S(Keys.Project(m.Project)),
+            [Gsi2SortKey] = Attr.S(m.Name),
+            ["name"] = Attr.S(m.Name),
+            ["project"] = Attr.S(m.Project),
+            ["tags"] = new AttributeValue { M = m.Tags.ToDictionary(t => t.Key, t => Attr.S(t.Value)) },
+            ["latestVersion"] = Attr.N(m.LatestVersion),
+            ["createdAt"] = Attr.Time(m.CreatedAt),
+            ["createdBy"] = Attr.S(m.CreatedBy),
+        };
+        item.PutIfNotNull("description", m.Description);
+        item.PutIfNotNull("owner", m.Owner);
+        return item;
+    }
+
+    private static Model ModelFrom(Dictionary<string, AttributeValue> item) => new(
+        item.GetS("name"),
+        item.GetS("project"),
+        item.GetSOrNull("description"),
+        item.GetSOrNull("owner"),
+        new SortedDictionary<string, string>(
+            (item.TryGetValue("tags", out var t) && t.M is not null ? t.M : []).ToDictionary(e => e.Key, e => e.Value.S ?? ""),
+            StringComparer.Ordinal),
+        (int)item.GetLong("latestVersion"),
+        item.GetTime("createdAt"),
+        item.GetS("createdBy"));
+
+    // ---------------------------------------------------------------- versions
+
+    /// <summary>
+    /// Claims the next number with a transaction that bumps the model's counter only if it still
+    /// holds the value we read, and creates the version only if that number is free. A writer that
+    /// loses the race re-reads and tries the next number, so concurrent registrations get distinct,
+    /// gapless numbers and none is lost.
+    /// </summary>
+    public async Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        for (var attempt = 1; ; attempt++)
+        {
+            var model = await GetModelAsync(version.Model, ct).ConfigureAwait(false)
+                ?? throw new NotFoundException($"Model '{version.Model}' does not exist.");
+            var numbered = version with { Version = model.LatestVersion + 1 };
+            try
+            {
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+                {
+                    TransactItems =
+                    [
+                        new TransactWriteItem
+                        {
+                            Update = new Update
+                            {
+                                TableName = tableName,
+                                Key = Key(Keys.Model(model.Name), Keys.ModelSk),
+                                UpdateExpression = "SET latestVersion = :next",
+                                ConditionExpression = "latestVersion = :current",
+                                ExpressionAttributeValues = new()
+                                {
+                                    [":next"] = Attr.N(numbered.Version),
+                                    [":current"] = Attr.N(model.LatestVersion),
+                                },
+                            },
+                        },
+                        new TransactWriteItem
+                        {
+                            Put = new Put
+                            {
+                                TableName = tableName,
+                                Item = ToItem(numbered),
+                                ConditionExpression = "attribute_not_exists(#pk)",
+                                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+                            },
+                        },
+                    ],
+                }, ct).ConfigureAwait(false);
+                return numbered;
+            }
+            catch (TransactionCanceledException) when (attempt < MaxVersionAttempts)
+            {
+                // Another writer took this number (or the transaction collided with theirs): back off with jitter, re-read.
+                await Task.Delay(Random.Shared.Next(5, 20 + (attempt * 10)), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct)
+    {
+        var item = await GetAsync(Keys.Model(model), Keys.Version(version), ct).ConfigureAwait(false);
+        return item is null ? null : VersionFrom(item);
+    }
+
+    public async Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames = new() { ["#pk"] = PartitionKey, ["#sk"] = SortKey },
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S(Keys.Model(model)), [":prefix"] = Attr.S("VERSION#") },
+            Limit = limit,
+            ExclusiveStartKey = Cursor.Decode(cursor, TableKeys),
+        }, ct).ConfigureAwait(false);
+        return new Page<ModelVersion>((response.Items ?? []).Select(VersionFrom).ToArray(), Cursor.Encode(response.LastEvaluatedKey));
+    }
+
+    private static Dictionary<string, AttributeValue> ToItem(ModelVersion v)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [PartitionKey] = Attr.S(Keys.Model(v.Model)),
+            [SortKey] = Attr.S(Keys.Version(v.Version)),
+            [ItemType] = Attr.S("ModelVersion"),
+            ["model"] = Attr.S(v.Model),
+            ["version"] = Attr.N(v.Version),
+            ["artifactUri"] = Attr.S(v.ArtifactUri),
+            ["artifactDigest"] = Attr.S(v.ArtifactDigest),
+            ["datasets"] = new AttributeValue
+            {
+                L = v.Datasets.Select(d => new AttributeValue
+                {
+                    M = new() { ["name"] = Attr.S(d.Name!), ["uri"] = Attr.S(d.Uri!), ["digest"] = Attr.S(d.Digest!) },
+                }).ToList(),
+            },
+            ["metrics"] = new AttributeValue { M = v.Metrics.ToDictionary(m => m.Key, m => Attr.N(m.Value)) },
+            // Hyperparameter values are heterogeneous JSON scalars; kept as one JSON document.
+            ["hyperparameters"] = Attr.S(JsonText(v.Hyperparameters)),
+            ["createdAt"] = Attr.Time(v.CreatedAt),
+            ["createdBy"] = Attr.S(v.CreatedBy),
+        };
+        item.PutIfNotNull("framework", v.Framework);
+        item.PutIfNotNull("image", v.Image);
+        item.PutIfNotNull("trainingRun", v.TrainingRun);
+        if (v.InferenceConfig is { } ic)
+        {
+            item["inferenceConfig"] = new AttributeValue
+            {
+                M = new() { ["instanceType"] = Attr.S(ic.InstanceType!), ["instanceCount"] = Attr.N(ic.InstanceCount!.Value) },
+            };
+        }
+        return item;
+    }
+
+    private static ModelVersion VersionFrom(Dictionary<string, AttributeValue> item)
+    {
+        InferenceConfig? ic = null;
+        if (item.TryGetValue("inferenceConfig", out var icAttr) && icAttr.M is { } icMap)
+        {
+            ic = new InferenceConfig(icMap.GetS("instanceType"), (int)icMap.GetLong("instanceCount"));
+        }
+        return new ModelVersion(
+            item.GetS("model"),
+            (int)item.GetLong("version"),
+            item.GetS("artifactUri"),
+            item.GetS("artifactDigest"),
+            item.GetSOrNull("framework"),
+            item.GetSOrNull("image"),
+            item.GetSOrNull("trainingRun"),
+            (item.TryGetValue("datasets", out var ds) && ds.L is not null ? ds.L : [])
+                .Select(d => new DatasetRef(d.M.GetS("name"), d.M.GetS("uri"), d.M.GetS("digest"))).ToArray(),
+            ParseJsonObject(item.GetSOrNull("hyperparameters")),
+            new SortedDictionary<string, double>(
+                (item.TryGetValue("metrics", out var m) && m.M is not null ? m.M : []).ToDictionary(e => e.Key, e => Attr.ParseDouble(e.Value)),
+                StringComparer.Ordinal),
+            ic,
+            item.GetTime("createdAt"),
+            item.GetS("createdBy"));
+    }
+
+    private static string JsonText(IReadOnlyDictionary<string, JsonElement> values)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in values)
+            {
+                writer.WritePropertyName(name);
+                value.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static SortedDictionary<string, JsonElement> ParseJsonObject(string? json)
+    {
+        var result = new SortedDictionary<string, JsonElement>(StringComparer.Ordinal);
+        if (json is null)
+        {
+            return result;
+        }
+        using var doc = JsonDocument.Parse(json);
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            result[property.Name] = property.Value.Clone();
+        }
+        return result;
+    }
+
+    // ---------------------------------------------------------------- releases
+
+    public async Task CreateReleaseAsync(Release release, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = ToItem(release),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new ConflictException($"A release with id '{release.Id}' already exists.");
+        }
+    }
+
+    public async Task<Release?> GetReleaseAsync(string id, CancellationToken ct)
+    {
+        var item = await GetAsync(Keys.Release(id), Keys.ReleaseSk, ct).ConfigureAwait(false);
+        return item is null ? null : ReleaseFrom(item);
+    }
+
+    public Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct) =>
+        model is null
+            ? QueryIndexAsync(Gsi1, Gsi1PartitionKey, Keys.AllReleases, Gsi1Keys, forward: false, limit, cursor, ReleaseFrom, ct)
+            : QueryIndexAsync(Gsi2, Gsi2PartitionKey, Keys.ModelReleases(model), Gsi2Keys, forward: false, limit, cursor, ReleaseFrom, ct);
+
+    public async Task<Release> UpdateReleaseAsync(Release release, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var next = release with { Revision = expectedRevision + 1 };
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName,
+                Item = ToItem(next),
+                ConditionExpression = "#rev = :expected",
+                ExpressionAttributeNames = new() { ["#rev"] = VersionAttribute },
+                ExpressionAttributeValues = new() { [":expected"] = Attr.N(expectedRevision) },
+            }, ct).ConfigureAwait(false);
+            return next;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw new ConcurrencyConflictException($"Release '{release.Id}' was changed by someone else (expected revision {expectedRevision}).");
+        }
+    }
+
+    private static Dictionary<string, AttributeValue> ToItem(Release r)
+    {
+        var created = $"{Attr.FormatTime(r.CreatedAt)}#{r.Id}";
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [PartitionKey] = Attr.S(Keys.Release(r.Id)),
+            [SortKey] = Attr.S(Keys.ReleaseSk),
+            [ItemType] = Attr.S("Release"),
+            [Gsi1PartitionKey] = Attr.S(Keys.AllReleases),
+            [Gsi1SortKey] = Attr.S(created),
+            [Gsi2PartitionKey] = Attr.S(Keys.ModelReleases(r.Model)),
+            [Gsi2SortKey] = Attr.S(created),
+            [VersionAttribute] = Attr.N(r.Revision),
+            ["id"] = Attr.S(r.Id),
+            ["model"] = Attr.S(r.Model),
+            ["version"] = Attr.N(r.Version),
+            ["environments"] = new AttributeValue { L = r.Environments.Select(Attr.S).ToList() },
+            ["status"] = Attr.S(r.Status.ToString()),
+            ["stages"] = new AttributeValue
+            {
+                L = r.Stages.Select(s => new AttributeValue
+                {
+                    M = new() { ["environment"] = Attr.S(s.Environment), ["status"] = Attr.S(s.Status.ToString()) },
+                }).ToList(),
+            },
+            ["requestedBy"] = Attr.S(r.RequestedBy),
+            ["createdAt"] = Attr.Time(r.CreatedAt),
+            ["updatedAt"] = Attr.Time(r.UpdatedAt),
+        };
+        item.PutIfNotNull("notes", r.Notes);
+        item.PutIfNotNull("executionArn", r.ExecutionArn);
+        return item;
+    }
+
+    private static Release ReleaseFrom(Dictionary<string, AttributeValue> item) => new(
+        item.GetS("id"),
+        item.GetS("model"),
+        (int)item.GetLong("version"),
+        (item["environments"].L ?? []).Select(e => e.S!).ToArray(),
+        item.GetSOrNull("notes"),
+        Enum.Parse<ReleaseStatus>(item.GetS("status")),
+        (item["stages"].L ?? []).Select(s => new ReleaseStage(s.M.GetS("environment"), Enum.Parse<ReleaseStatus>(s.M.GetS("status")))).ToArray(),
+        item.GetS("requestedBy"),
+        item.GetTime("createdAt"),
+        item.GetTime("updatedAt"),
+        item.GetSOrNull("executionArn"),
+        item.GetLong(VersionAttribute));
+
+    // ---------------------------------------------------------------- shared
+
+    private static Dictionary<string, AttributeValue> Key(string pk, string sk) =>
+        new() { [PartitionKey] = Attr.S(pk), [SortKey] = Attr.S(sk) };
+
+    private async Task<Dictionary<string, AttributeValue>?> GetAsync(string pk, string sk, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName,
+            Key = Key(pk, sk),
+            ConsistentRead = true,
+        }, ct).ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? item : null;
+    }
+
+    private async Task<Page<T>> QueryIndexAsync<T>(string index, string keyAttribute, string keyValue, string[] cursorKeys, bool forward,
+        int limit, string? cursor, Func<Dictionary<string, AttributeValue>, T> map, CancellationToken ct)
+    {
+        var start = Cursor.Decode(cursor, cursorKeys);
+        if (start is not null && start[keyAttribute].S != keyValue)
+        {
+            throw new InvalidCursorException("The cursor does not belong to this listing.");
+        }
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            IndexName = index,
+            KeyConditionExpression = "#pk = :pk",
+            ExpressionAttributeNames = new() { ["#pk"] = keyAttribute },
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S(keyValue) },
+            ScanIndexForward = forward,
+            Limit = limit,
+            ExclusiveStartKey = start,
+        }, ct).ConfigureAwait(false);
+        return new Page<T>((response.Items ?? []).Select(map).ToArray(), Cursor.Encode(response.LastEvaluatedKey));
+    }
+}

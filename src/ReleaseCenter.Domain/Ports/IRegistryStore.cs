@@ -1,0 +1,50 @@
+using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Releases;
+
+namespace ReleaseCenter.Domain.Ports;
+
+/// <summary>A page of results and an opaque cursor for the next one (null on the last page).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
+
+/// <summary>
+/// Persistence of models, versions and releases. One adapter (DynamoDB). Every read is a get or
+/// an index query; every change is a conditional write.
+/// </summary>
+public interface IRegistryStore
+{
+    /// <exception cref="ConflictException">a model of that name exists.</exception>
+    Task CreateModelAsync(Model model, CancellationToken ct);
+
+    Task<Model?> GetModelAsync(string name, CancellationToken ct);
+
+    /// <exception cref="InvalidCursorException">the cursor was not issued by this query.</exception>
+    Task<Page<Model>> ListModelsAsync(string? project, int limit, string? cursor, CancellationToken ct);
+
+    /// <summary>Stores <paramref name="version"/> under the next free number of its model and returns it numbered.</summary>
+    /// <exception cref="NotFoundException">the model does not exist.</exception>
+    Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct);
+
+    Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct);
+
+    Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct);
+
+    /// <exception cref="ConflictException">a release with that id exists.</exception>
+    Task CreateReleaseAsync(Release release, CancellationToken ct);
+
+    Task<Release?> GetReleaseAsync(string id, CancellationToken ct);
+
+    /// <summary>Releases, newest first.</summary>
+    Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct);
+
+    /// <summary>Writes <paramref name="release"/> if the stored revision is still <paramref name="expectedRevision"/>; returns it with the next revision.</summary>
+    /// <exception cref="ConcurrencyConflictException">someone else changed the release first.</exception>
+    Task<Release> UpdateReleaseAsync(Release release, long expectedRevision, CancellationToken ct);
+}
+
+public sealed class ConflictException(string message) : Exception(message);
+
+public sealed class NotFoundException(string message) : Exception(message);
+
+public sealed class ConcurrencyConflictException(string message) : Exception(message);
+
+public sealed class InvalidCursorException(string message) : Exception(message);

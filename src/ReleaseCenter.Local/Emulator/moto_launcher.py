@@ -1,0 +1,340 @@
+#!/usr/bin/env python3
+"""Starts moto server (the local AWS emulator) with fixes for known moto 5.2.1 defects.
+
+Usage: python3 moto_launcher.py --host 127.0.0.1 --port <port>
+
+Contract (the C# side depends on it):
+  * exit code 3 plus one line on stderr if moto 5.2.1 with server extras is missing;
+  * patches are monkeypatched in memory (no file on disk changes);
+  * Step Functions executes ASL (survives /moto-api/reset, which leaves the config alone);
+  * prints exactly "moto-launcher ready http://<host>:<port>" on stdout once listening;
+  * exits on stdin EOF, SIGTERM, SIGINT, and (Linux) when the parent dies.
+State-machine service integrations call http://localhost:$MOTO_PORT; when MOTO_PORT is
+set (the C# Lambda proxy) it is kept, otherwise it defaults to --port like moto_server.
+"""
+import argparse
+import copy
+import datetime
+import importlib
+import json
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+
+REQUIRED_MOTO = "5.2.1"
+
+
+def log(msg):
+    print(f"moto-launcher: {msg}", file=sys.stderr, flush=True)
+
+
+def fail(msg):
+    log(msg)
+    os._exit(3)
+
+
+def check_dependencies():
+    try:
+        import moto
+        found = getattr(moto, "__version__", "unknown")
+    except ModuleNotFoundError:
+        found = "not installed"
+    except Exception as ex:  # a broken install
+        found = f"unusable: {ex}"
+    if found != REQUIRED_MOTO:
+        fail(f"moto {REQUIRED_MOTO} with server extras is required (found {found}). "
+             f"Install it with: pip install 'moto[server]=={REQUIRED_MOTO}'")
+    for mod in ("werkzeug", "flask", "flask_cors", "antlr4", "jsonpath_ng", "moto.server"):
+        try:
+            importlib.import_module(mod)
+        except Exception as ex:
+            fail(f"moto {REQUIRED_MOTO} is installed but its server extras are incomplete "
+                 f"({mod}: {ex}). Install them with: pip install 'moto[server]=={REQUIRED_MOTO}'")
+
+
+def _jsonable(obj):
+    """Replaces datetimes (in place inside dicts/lists) with ISO strings; returns the result."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            obj[k] = _jsonable(v)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            obj[i] = _jsonable(v)
+    elif isinstance(obj, (datetime.datetime, datetime.date)):
+        return obj.isoformat()
+    return obj
+
+
+def patch_1_deepcopy_state_machine():
+    """Defect 1: StartExecution deep-copies the state machine as a snapshot; the copy drags
+    along its `executions` (which hold worker threads/RLocks) and `backend`, so every
+    execution after the first fails with "cannot pickle '_thread.RLock' object".
+    Snapshot only the definition-level fields: share the backend, start with no executions."""
+    from moto.stepfunctions.models import StateMachineInstance
+
+    def __deepcopy__(self, memo):
+        clone = self.__class__.__new__(self.__class__)
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            if key == "executions":
+                value = []
+            elif key != "backend":
+                value = copy.deepcopy(value, memo)
+            clone.__dict__[key] = value
+        return clone
+
+    StateMachineInstance.__deepcopy__ = __deepcopy__
+
+
+def patch_2_execution_name():
+    """Defect 2: the ASL backend's StartExecution without `name` creates an execution named
+    None (ARN ending in ':None'). AWS generates a UUID; do the same."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header)
+
+    StepFunctionsParserBackend.start_execution = start_execution
+
+
+def _json_path(doc, path):
+    """Minimal JSONPath for EventBridge InputPath: $, $.a.b, $.a[0], $['a']."""
+    cur = doc
+    for key, index, quoted in re.findall(r"\.([^.\[]+)|\[(\d+)\]|\['([^']*)'\]", path.strip()[1:]):
+        cur = cur[int(index)] if index else cur[key or quoted]
+    return cur
+
+
+def patch_3_events_targets():
+    """Defect 3: EventBridge Rule.send_to_targets raises NotImplementedError (HTTP 500 from
+    PutEvents) for Step Functions, Lambda (and SNS) targets, ignores target Input/InputPath,
+    and its default envelope template drops "account". Deliver states/lambda/sns targets here,
+    apply Input/InputPath, and hand every other target (SQS, logs, event buses, archives, API
+    destinations) to moto's own code one target at a time, exactly as before."""
+    from moto.events import models as events_models
+    from moto.events.utils import EventTemplateParser
+    from moto.utilities.arns import parse_arn
+    from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+
+    EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE = EventTemplateParser.DEFAULT_EVENT_INPUT_TEMPLATE.replace(
+        '"version": "0", ', '"version": "0", "account": "<account>", ')
+    original = events_models.Rule.send_to_targets
+
+    class MatchAll:  # the rule's pattern was already matched against the original event
+        @staticmethod
+        def matches_event(_event):
+            return True
+
+    def invoke_lambda(function, payload):  # async Invoke through MOTO_PORT (the C# proxy)
+        url = (f"http://localhost:{os.environ['MOTO_PORT']}/2015-03-31/functions/"
+               f"{urllib.parse.quote(function, safe='')}/invocations")
+        req = urllib.request.Request(url, data=payload.encode(), method="POST", headers={
+            "X-Amz-Invocation-Type": "Event", "Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=5).close()
+        except Exception as ex:  # delivery is asynchronous in AWS too: never fail PutEvents
+            log(f"EventBridge -> Lambda {function} failed: {ex}")
+
+    def send_to_targets(self, original_event, transform_input=True):
+        if not self.event_pattern.matches_event(original_event):
+            return
+        for target in list(self.targets):
+            arn = parse_arn(target["Arn"])
+            custom = arn.service in ("states", "lambda", "sns")
+            one = copy.copy(self)  # shallow copy: moto's loop then sees just this target
+            one.targets = [target]
+            if not custom and "Input" not in target and "InputPath" not in target:
+                original(one, original_event, transform_input)  # unchanged moto behaviour
+                continue
+            try:
+                if transform_input:
+                    transformer = target.get("InputTransformer", {})
+                    event = EventTemplateParser.parse(
+                        input_template=transformer.get("InputTemplate"),
+                        input_paths_map=transformer.get("InputPathsMap", {}), event=original_event)
+                else:
+                    event = copy.deepcopy(original_event)
+                if custom and isinstance(event, dict) and isinstance(event.get("time"), (int, float)):
+                    event["time"] = iso_8601_datetime_without_milliseconds(utcfromtimestamp(event["time"]))
+                if "Input" in target:
+                    event = json.loads(target["Input"])
+                elif "InputPath" in target:
+                    event = _json_path(event, target["InputPath"])
+                if arn.service == "states":
+                    from moto.stepfunctions.responses import get_backend
+                    get_backend(arn.account, arn.region).start_execution(
+                        target["Arn"], str(uuid.uuid4()), json.dumps(event))
+                elif arn.service == "lambda":
+                    threading.Thread(target=invoke_lambda, args=(target["Arn"], json.dumps(event)),
+                                     daemon=True).start()
+                elif arn.service == "sns":
+                    from moto.sns import sns_backends
+                    sns_backends[arn.account][arn.region].publish(
+                        event if isinstance(event, str) else json.dumps(event), arn=target["Arn"])
+                else:
+                    one.event_pattern = MatchAll()
+                    original(one, event, False)
+            except Exception as ex:  # a failed delivery must not turn PutEvents into a 500
+                log(f"EventBridge target {target.get('Id')} ({target['Arn']}) failed: {ex!r}")
+
+    events_models.Rule.send_to_targets = send_to_targets
+
+
+def patch_4_json_safe_outputs():
+    """Defect 4: task results can hold datetimes (boto3 parses timestamps, e.g. in aws-sdk:*
+    results) and DescribeExecution's json.dumps(execution.output) then fails
+    with HTTP 500. Normalise every service-task result to ISO strings at the source, and
+    the final execution output too (Pass/Choice can still carry anything)."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService)
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+    original_normalise = StateTaskService._normalise_response
+    original_reflect = BaseExecutionWorkerCommunication._reflect_execution_status
+
+    def _normalise_response(self, response, *args, **kwargs):
+        return original_normalise(self, _jsonable(response), *args, **kwargs)
+
+    def _reflect_execution_status(self):
+        original_reflect(self)
+        self.execution.output = _jsonable(self.execution.output)
+
+    StateTaskService._normalise_response = _normalise_response
+    BaseExecutionWorkerCommunication._reflect_execution_status = _reflect_execution_status
+
+
+def patch_5_send_task_failure_cause():
+    """Defect 5: the SendTaskFailure handler reads only `error` and drops `cause`, so the
+    Catch's $.Cause and the failed execution's cause are empty. Pass both through."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self):
+        backend = self.stepfunction_backend
+        kwargs = {"error": self._get_param("error")}
+        if isinstance(backend, StepFunctionsParserBackend):  # the mock backend has no cause
+            kwargs["cause"] = self._get_param("cause")
+        backend.send_task_failure(self._get_param("taskToken"), **kwargs)
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def patch_6_sagemaker_update_endpoint():
+    """Defect 6: SageMaker UpdateEndpoint is not implemented (HTTP 500). Switch the endpoint
+    to the new config (both must exist, else ValidationException), refresh its variants,
+    keep it InService and remember DeploymentConfig / RetainAllVariantProperties."""
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.sagemaker.exceptions import ValidationError
+    from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
+
+    def update_endpoint(self, endpoint_name, endpoint_config_name,
+                        retain_all_variant_properties=None, deployment_config=None):
+        endpoint = self.endpoints.get(endpoint_name)
+        if endpoint is None:
+            arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
+            raise ValidationError(message=f"Could not find endpoint '{arn}'.")
+        if endpoint_config_name not in self.endpoint_configs:
+            arn = FakeEndpointConfig.arn_formatter(endpoint_config_name, self.account_id, self.region_name)
+            raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+        config = self.endpoint_configs[endpoint_config_name].response_object
+        old = {v["VariantName"]: v for v in endpoint.production_variants}
+        variants = endpoint._process_production_variants(config["ProductionVariants"])
+        if retain_all_variant_properties:  # keep current weights/counts of surviving variants
+            variants = [{**v, **old.get(v["VariantName"], {})} for v in variants]
+        endpoint.endpoint_config_name = endpoint_config_name
+        endpoint.production_variants = variants
+        endpoint.data_capture_config = config.get("DataCaptureConfig")
+        if deployment_config:
+            endpoint.last_deployment_config = deployment_config  # DescribeEndpoint: LastDeploymentConfig
+        endpoint.retain_all_variant_properties = bool(retain_all_variant_properties)
+        endpoint.endpoint_status = "InService"
+        endpoint.last_modified_time = utcnow()
+        return endpoint
+
+    def update_endpoint_response(self):
+        endpoint = self.sagemaker_backend.update_endpoint(
+            endpoint_name=self._get_param("EndpointName"),
+            endpoint_config_name=self._get_param("EndpointConfigName"),
+            retain_all_variant_properties=self._get_param("RetainAllVariantProperties"),
+            deployment_config=self._get_param("DeploymentConfig"))
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    SageMakerModelBackend.update_endpoint = update_endpoint
+    SageMakerResponse.update_endpoint = update_endpoint_response
+
+
+def enable_step_functions_execution():
+    # Same dict that POST /moto-api/config {"stepfunctions": ...} writes; reset leaves it alone.
+    from moto.core.config import default_user_config
+    default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
+
+
+def install_lifetime_guards():
+    def on_signal(_signum, _frame):
+        os._exit(0)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if sys.platform.startswith("linux"):
+        try:  # PR_SET_PDEATHSIG = 1: the kernel sends SIGTERM when the parent dies
+            import ctypes
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+        except Exception:
+            pass
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="moto server with ML Release Center fixes")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    install_lifetime_guards()
+    check_dependencies()
+    os.environ.setdefault("MOTO_PORT", str(args.port))  # as moto_server does
+
+    patch_1_deepcopy_state_machine()
+    patch_2_execution_name()
+    patch_3_events_targets()
+    patch_4_json_safe_outputs()
+    patch_5_send_task_failure_cause()
+    patch_6_sagemaker_update_endpoint()
+    enable_step_functions_execution()
+
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    app = DomainDispatcherApplication(create_backend_app)
+    app.debug = True  # as moto_server does
+    try:
+        server = make_server(args.host, args.port, app, threaded=True)
+    except OSError as ex:
+        log(f"cannot listen on {args.host}:{args.port}: {ex}")
+        os._exit(1)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for _ in range(100):  # the socket listens already; make sure connections are accepted
+        try:
+            socket.create_connection((args.host, args.port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    print(f"moto-launcher ready http://{args.host}:{args.port}", flush=True)
+
+    try:  # block until the parent closes our stdin (or dies); input itself is ignored
+        while sys.stdin.buffer.read1(65536):
+            pass
+    except Exception:  # no usable stdin counts as closed
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

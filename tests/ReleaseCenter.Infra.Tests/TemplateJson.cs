@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+
+namespace ReleaseCenter.Infra.Tests;
+
+/// <summary>Small helpers for reading CloudFormation JSON, where many fields are "a value or a list of values".</summary>
+internal static class TemplateJson
+{
+    public static IEnumerable<JsonNode?> OneOrMany(JsonNode? node) =>
+        node switch
+        {
+            null => Array.Empty<JsonNode?>(),
+            JsonArray array => array,
+            _ => new[] { node },
+        };
+
+    public static IEnumerable<string> Strings(JsonNode? node) =>
+        OneOrMany(node).OfType<JsonValue>().Select(v => v.GetValue<string>());
+
+    /// <summary>Logical ids a fragment points at through Ref or Fn::GetAtt (pseudo parameters excluded).</summary>
+    public static IEnumerable<string> ReferencedIds(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (key == "Ref" && value is JsonValue v && !v.GetValue<string>().StartsWith("AWS::", StringComparison.Ordinal))
+                    {
+                        yield return v.GetValue<string>();
+                    }
+                    else if (key == "Fn::GetAtt" && value is JsonArray att)
+                    {
+                        yield return att[0]!.GetValue<string>();
+                    }
+                    else
+                    {
+                        foreach (var id in ReferencedIds(value))
+                        {
+                            yield return id;
+                        }
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var id in array.SelectMany(ReferencedIds))
+                {
+                    yield return id;
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Tags as a dictionary, whether the type uses [{Key, Value}] or a plain map (ApiGatewayV2).</summary>
+    public static Dictionary<string, string> Tags(JsonObject properties) =>
+        properties["Tags"] switch
+        {
+            JsonArray list => list.Select(t => t!.AsObject()).ToDictionary(t => (string)t["Key"]!, t => (string)t["Value"]!),
+            JsonObject map => map.ToDictionary(t => t.Key, t => (string)t.Value!),
+            _ => [],
+        };
+}

@@ -1,0 +1,80 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Local;
+using ReleaseCenter.Local.Emulator;
+
+namespace ReleaseCenter.Integration.Tests.Api;
+
+/// <summary>
+/// The real API host (the one the run command starts) on a free loopback port, over the shared
+/// emulator, with its own table. Tests talk to it over HTTP like any client.
+/// </summary>
+public sealed class ApiHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ApiHost(WebApplication app, HttpClient client, string tableName, AmazonDynamoDBClient dynamo)
+    {
+        _app = app;
+        Client = client;
+        TableName = tableName;
+        Dynamo = dynamo;
+    }
+
+    public HttpClient Client { get; }
+
+    public string TableName { get; }
+
+    public AmazonDynamoDBClient Dynamo { get; }
+
+    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator)
+    {
+        var stage = emulator.UniqueName("t");
+        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, 0, stage, CancellationToken.None);
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new ApiHost(app, new HttpClient { BaseAddress = new Uri(url) }, new ResourceNames(stage).TableName,
+            LocalAws.CreateDynamoDbClient(emulator.ServiceUrl));
+    }
+
+    /// <summary>A client carrying a development token for <paramref name="user"/> in <paramref name="groups"/>.</summary>
+    public async Task<HttpClient> As(string user, params string[] groups)
+    {
+        var response = await Client.GetFromJsonAsync<JsonElement>($"/v1/local/token?user={user}&groups={string.Join(',', groups)}");
+        var client = new HttpClient { BaseAddress = Client.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", response.GetProperty("token").GetString());
+        return client;
+    }
+
+    /// <summary>Every item in the table, for before/after comparisons (tests only; the product never scans).</summary>
+    public async Task<IReadOnlyList<string>> SnapshotAsync()
+    {
+        var items = new List<string>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await Dynamo.ScanAsync(new ScanRequest { TableName = TableName, ExclusiveStartKey = start });
+            items.AddRange((page.Items ?? []).Select(i => string.Join("|", i.OrderBy(a => a.Key).Select(a => $"{a.Key}={a.Value.S ?? a.Value.N}"))));
+            start = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
+        }
+        while (start is not null);
+        items.Sort(StringComparer.Ordinal);
+        return items;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Dynamo.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
