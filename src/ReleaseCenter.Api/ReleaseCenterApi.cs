@@ -19,7 +19,11 @@ public static class ReleaseCenterApi
     public static IServiceCollection AddReleaseCenterApi(this IServiceCollection services, ApiAuthOptions auth)
     {
         ArgumentNullException.ThrowIfNull(auth);
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
+        });
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>

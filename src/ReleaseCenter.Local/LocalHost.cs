@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using ReleaseCenter.Api;
 using ReleaseCenter.Api.Http;
+using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Aws.Store;
 using ReleaseCenter.Domain.Ports;
@@ -23,11 +24,16 @@ public static class LocalHost
         var names = new ResourceNames(stage);
         var dynamo = LocalAws.CreateDynamoDbClient(awsServiceUrl);
         await TableProvisioner.EnsureTableAsync(dynamo, names.TableName, ct).ConfigureAwait(false);
+        using (var events = new EventBridgeClient(LocalAws.ClientOptions(awsServiceUrl)))
+        {
+            await EventBusProvisioner.EnsureAsync(events, names, LocalAws.AccountId, ct).ConfigureAwait(false);
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.MaxBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         var tokens = new DevTokens(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddSingleton<IAmazonDynamoDB>(dynamo);

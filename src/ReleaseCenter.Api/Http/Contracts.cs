@@ -57,7 +57,8 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UseStringEnumConverter = true)]
+    UseStringEnumConverter = true,
+    Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(CreateModelRequest))]
 [JsonSerializable(typeof(CreateVersionRequest))]
 [JsonSerializable(typeof(ModelDto))]

@@ -53,6 +53,10 @@ public sealed class LocalAws : IAsyncDisposable
         }
     }
 
+    /// <summary>Options for our Step Functions, EventBridge and SageMaker clients against an emulated endpoint.</summary>
+    public static ReleaseCenter.Aws.Clients.AwsClientOptions ClientOptions(string serviceUrl) =>
+        new() { ServiceUrl = serviceUrl, Region = Region, Credentials = Credentials };
+
     public static AmazonDynamoDBClient CreateDynamoDbClient(string serviceUrl) =>
         new(Credentials, new AmazonDynamoDBConfig { ServiceURL = serviceUrl, AuthenticationRegion = Region, MaxErrorRetry = 3 });
 

@@ -31,7 +31,8 @@ public sealed class MotoProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <param name="integrationPort">Where moto's state machines send service integrations (MOTO_PORT): our AWS endpoint.</param>
-    public static async Task<MotoProcess> StartAsync(int integrationPort, TimeSpan timeout, CancellationToken ct)
+    /// <param name="python">The Python interpreter; default RELEASE_CENTER_PYTHON, else python3 on PATH.</param>
+    public static async Task<MotoProcess> StartAsync(int integrationPort, TimeSpan timeout, CancellationToken ct, string? python = null)
     {
         var port = FreePort.Next();
         var scriptDirectory = Directory.CreateTempSubdirectory("release-center-moto-").FullName;
@@ -43,7 +44,7 @@ public sealed class MotoProcess : IAsyncDisposable
             await resource.CopyToAsync(file, ct).ConfigureAwait(false);
         }
 
-        var python = Environment.GetEnvironmentVariable("RELEASE_CENTER_PYTHON") ?? "python3";
+        python ??= Environment.GetEnvironmentVariable("RELEASE_CENTER_PYTHON") ?? "python3";
         var start = new ProcessStartInfo(python)
         {
             ArgumentList = { "-u", script, "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) },
@@ -107,15 +108,21 @@ public sealed class MotoProcess : IAsyncDisposable
         {
             return moto;
         }
+        int? exitCode = first == exited ? process.ExitCode : null;
+        if (exitCode is not null)
+        {
+            // Let the stderr reader drain the launcher's last words before we quote them.
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
         var stderr = moto.StandardErrorTail();
         await moto.DisposeAsync().ConfigureAwait(false);
-        if (first == exited && process.ExitCode == 3)
+        if (exitCode == 3)
         {
             throw new EmulatorUnavailableException(stderr.Trim());
         }
         ct.ThrowIfCancellationRequested();
-        throw new EmulatorUnavailableException(first == exited
-            ? $"The moto launcher exited with code {process.ExitCode} before it was ready:\n{stderr}"
+        throw new EmulatorUnavailableException(exitCode is not null
+            ? $"The moto launcher exited with code {exitCode} before it was ready:\n{stderr}"
             : $"The moto launcher was not ready within {timeout.TotalSeconds:0} s:\n{stderr}");
     }
 

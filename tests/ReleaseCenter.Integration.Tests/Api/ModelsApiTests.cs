@@ -240,11 +240,15 @@ public sealed class ModelsApiTests(EmulatorFixture emulator) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task LocalInfo_NamesTheTableAndTheEndpoint()
+    public async Task LocalInfo_NamesTheProvisionedTableBusAndEndpoint()
     {
         var info = await _api.Client.GetFromJsonAsync<JsonElement>("/v1/local/info");
         Assert.Equal(_api.TableName, info.GetProperty("tableName").GetString());
         Assert.Equal(emulator.ServiceUrl, info.GetProperty("awsEndpoint").GetString());
+
+        using var events = new ReleaseCenter.Aws.Clients.EventBridgeClient(ReleaseCenter.Local.Emulator.LocalAws.ClientOptions(emulator.ServiceUrl));
+        var bus = await events.DescribeEventBusAsync(info.GetProperty("eventBusName").GetString()!);
+        Assert.EndsWith(info.GetProperty("eventBusName").GetString()!, bus.Arn, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,38 @@
+namespace ReleaseCenter.Aws.Clients;
+
+/// <summary>
+/// The SageMaker operations the product uses. Errors surface as AmazonServiceException; a missing
+/// endpoint or config is ErrorCode ValidationException (see <see cref="SageMakerErrors"/>).
+/// </summary>
+public sealed class SageMakerClient(AwsClientOptions? options = null)
+    : AwsJsonServiceClient(AwsJsonService.SageMaker, options)
+{
+    private static SageMakerJsonContext Json => SageMakerJsonContext.Default;
+
+    public Task<CreateModelResponse> CreateModelAsync(CreateModelRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("CreateModel", request, Json.CreateModelRequest, Json.CreateModelResponse, cancellationToken);
+
+    public Task<CreateEndpointConfigResponse> CreateEndpointConfigAsync(
+        CreateEndpointConfigRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("CreateEndpointConfig", request, Json.CreateEndpointConfigRequest, Json.CreateEndpointConfigResponse, cancellationToken);
+
+    public Task<CreateEndpointResponse> CreateEndpointAsync(CreateEndpointRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("CreateEndpoint", request, Json.CreateEndpointRequest, Json.CreateEndpointResponse, cancellationToken);
+
+    /// <summary>Starts a (blue/green) deployment to another endpoint config; poll DescribeEndpoint for its end.</summary>
+    public Task<UpdateEndpointResponse> UpdateEndpointAsync(UpdateEndpointRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("UpdateEndpoint", request, Json.UpdateEndpointRequest, Json.UpdateEndpointResponse, cancellationToken);
+
+    public Task<DescribeEndpointResponse> DescribeEndpointAsync(string endpointName, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DescribeEndpoint", new EndpointNameRequest(endpointName),
+            Json.EndpointNameRequest, Json.DescribeEndpointResponse, cancellationToken);
+
+    public Task<DescribeEndpointConfigResponse> DescribeEndpointConfigAsync(
+        string endpointConfigName, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DescribeEndpointConfig", new EndpointConfigNameRequest(endpointConfigName),
+            Json.EndpointConfigNameRequest, Json.DescribeEndpointConfigResponse, cancellationToken);
+
+    public Task DeleteEndpointAsync(string endpointName, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DeleteEndpoint", new EndpointNameRequest(endpointName),
+            Json.EndpointNameRequest, Json.EmptyResponse, cancellationToken);
+}

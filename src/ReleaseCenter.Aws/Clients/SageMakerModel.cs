@@ -1,0 +1,148 @@
+using System.Text.Json.Serialization;
+
+namespace ReleaseCenter.Aws.Clients;
+
+// SageMaker speaks JSON 1.1 with PascalCase members; its error message member is "Message",
+// which the SDK's error parser reads as well as "message".
+
+public static class EndpointStatus
+{
+    public const string Creating = "Creating";
+    public const string Updating = "Updating";
+    public const string SystemUpdating = "SystemUpdating";
+    public const string RollingBack = "RollingBack";
+    public const string InService = "InService";
+    public const string OutOfService = "OutOfService";
+    public const string Deleting = "Deleting";
+    public const string Failed = "Failed";
+    public const string UpdateRollbackFailed = "UpdateRollbackFailed";
+}
+
+public static class TrafficRoutingType
+{
+    public const string AllAtOnce = "ALL_AT_ONCE";
+    public const string Canary = "CANARY";
+    public const string Linear = "LINEAR";
+}
+
+public static class CapacitySizeType
+{
+    public const string InstanceCount = "INSTANCE_COUNT";
+    public const string CapacityPercent = "CAPACITY_PERCENT";
+}
+
+public static class SageMakerErrors
+{
+    /// <summary>SageMaker answers a missing endpoint, model or config with this code, not ResourceNotFound.</summary>
+    public const string Validation = "ValidationException";
+    public const string ResourceInUse = "ResourceInUse";
+    public const string ResourceLimitExceeded = "ResourceLimitExceeded";
+}
+
+/// <summary>Image: ECR URI. ModelDataUrl: S3 URI of model.tar.gz. Environment: container variables.</summary>
+public sealed record ContainerDefinition(string Image)
+{
+    public string? ModelDataUrl { get; init; }
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+}
+
+public sealed record CreateModelRequest(string ModelName, string ExecutionRoleArn, ContainerDefinition PrimaryContainer)
+{
+    public IReadOnlyList<ResourceTag>? Tags { get; init; }
+}
+
+public sealed record CreateModelResponse(string ModelArn);
+
+public sealed record ProductionVariant(string VariantName, string ModelName, int InitialInstanceCount, string InstanceType)
+{
+    public float? InitialVariantWeight { get; init; }
+}
+
+public sealed record CreateEndpointConfigRequest(string EndpointConfigName, IReadOnlyList<ProductionVariant> ProductionVariants)
+{
+    public IReadOnlyList<ResourceTag>? Tags { get; init; }
+}
+
+public sealed record CreateEndpointConfigResponse(string EndpointConfigArn);
+
+public sealed record CreateEndpointRequest(string EndpointName, string EndpointConfigName)
+{
+    public DeploymentConfig? DeploymentConfig { get; init; }
+    public IReadOnlyList<ResourceTag>? Tags { get; init; }
+}
+
+public sealed record CreateEndpointResponse(string EndpointArn);
+
+public sealed record UpdateEndpointRequest(string EndpointName, string EndpointConfigName)
+{
+    public DeploymentConfig? DeploymentConfig { get; init; }
+
+    /// <summary>True keeps the deployment config of the previous update when none is given.</summary>
+    public bool? RetainDeploymentConfig { get; init; }
+}
+
+public sealed record UpdateEndpointResponse(string EndpointArn);
+
+public sealed record DeploymentConfig
+{
+    public BlueGreenUpdatePolicy? BlueGreenUpdatePolicy { get; init; }
+    public AutoRollbackConfiguration? AutoRollbackConfiguration { get; init; }
+}
+
+public sealed record BlueGreenUpdatePolicy(TrafficRoutingConfiguration TrafficRoutingConfiguration)
+{
+    public int? TerminationWaitInSeconds { get; init; }
+    public int? MaximumExecutionTimeoutInSeconds { get; init; }
+}
+
+/// <summary>CanarySize goes with CANARY, LinearStepSize with LINEAR.</summary>
+public sealed record TrafficRoutingConfiguration(string Type, int WaitIntervalInSeconds)
+{
+    public CapacitySize? CanarySize { get; init; }
+    public CapacitySize? LinearStepSize { get; init; }
+}
+
+public sealed record CapacitySize(string Type, int Value);
+
+public sealed record AutoRollbackConfiguration(IReadOnlyList<AlarmReference> Alarms);
+
+public sealed record AlarmReference(string AlarmName);
+
+public sealed record DescribeEndpointResponse(
+    string EndpointName,
+    string EndpointArn,
+    string? EndpointConfigName,
+    IReadOnlyList<ProductionVariantSummary>? ProductionVariants,
+    string EndpointStatus,
+    string? FailureReason,
+    DateTimeOffset CreationTime,
+    DateTimeOffset LastModifiedTime,
+    DeploymentConfig? LastDeploymentConfig);
+
+public sealed record ProductionVariantSummary(
+    string VariantName, float? CurrentWeight, float? DesiredWeight, int? CurrentInstanceCount, int? DesiredInstanceCount);
+
+public sealed record DescribeEndpointConfigResponse(
+    string EndpointConfigName, string EndpointConfigArn, IReadOnlyList<ProductionVariant> ProductionVariants, DateTimeOffset CreationTime);
+
+internal sealed record EndpointNameRequest(string EndpointName);
+
+internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
+
+[JsonSourceGenerationOptions(
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(EpochSecondsConverter)])]
+[JsonSerializable(typeof(CreateModelRequest))]
+[JsonSerializable(typeof(CreateModelResponse))]
+[JsonSerializable(typeof(CreateEndpointConfigRequest))]
+[JsonSerializable(typeof(CreateEndpointConfigResponse))]
+[JsonSerializable(typeof(CreateEndpointRequest))]
+[JsonSerializable(typeof(CreateEndpointResponse))]
+[JsonSerializable(typeof(UpdateEndpointRequest))]
+[JsonSerializable(typeof(UpdateEndpointResponse))]
+[JsonSerializable(typeof(EndpointNameRequest))]
+[JsonSerializable(typeof(DescribeEndpointResponse))]
+[JsonSerializable(typeof(EndpointConfigNameRequest))]
+[JsonSerializable(typeof(DescribeEndpointConfigResponse))]
+[JsonSerializable(typeof(EmptyResponse))]
+internal sealed partial class SageMakerJsonContext : JsonSerializerContext;

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+
+namespace ReleaseCenter.Integration.Tests.Emulator;
+
+/// <summary>
+/// The README's run command as a user meets it: the built local stack in its own process,
+/// stopped the way a terminal or a supervisor stops it. Nothing may be left running.
+/// </summary>
+public sealed partial class RunCommandTests
+{
+    [GeneratedRegex(@"moto pid (\d+)")]
+    private static partial Regex MotoPid();
+
+    private sealed class Stack : IDisposable
+    {
+        public required Process Process { get; init; }
+        public required int Port { get; init; }
+        public int MotoPid { get; set; }
+        public List<string> Output { get; } = [];
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill(entireProcessTree: true);
+            }
+            Process.Dispose();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static Stack Launch(int port)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "ReleaseCenter.Local.dll");
+        var start = new ProcessStartInfo("dotnet") { ArgumentList = { dll }, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["RELEASE_CENTER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var stack = new Stack { Process = Process.Start(start)!, Port = port };
+        stack.Process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stack.Output) { stack.Output.Add(e.Data); } } };
+        stack.Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stack.Output) { stack.Output.Add(e.Data); } } };
+        stack.Process.BeginOutputReadLine();
+        stack.Process.BeginErrorReadLine();
+        return stack;
+    }
+
+    private static async Task WaitUntilRunningAsync(Stack stack)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline && !stack.Process.HasExited)
+        {
+            lock (stack.Output)
+            {
+                var pid = stack.Output.Select(l => MotoPid().Match(l)).FirstOrDefault(m => m.Success);
+                if (pid is not null && stack.Output.Any(l => l.Contains("Press Ctrl+C to stop.", StringComparison.Ordinal)))
+                {
+                    stack.MotoPid = int.Parse(pid.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                    return;
+                }
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail("The local stack did not come up:\n" + string.Join('\n', stack.Output));
+    }
+
+    private static void Signal(int pid, string signal) => Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    private static async Task AssertGoneAsync(int pid, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (Directory.Exists($"/proc/{pid}") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal),
+            $"process {pid} is still running");
+    }
+
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task RunCommand_ServesTheApi_AndASignalStopsItAndTheEmulator(string signal)
+    {
+        using var stack = Launch(FreePort());
+        await WaitUntilRunningAsync(stack);
+        using (var http = new HttpClient())
+        {
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{stack.Port}/healthz")).StatusCode);
+        }
+
+        Signal(stack.Process.Id, signal);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await stack.Process.WaitForExitAsync(cts.Token);
+        Assert.Equal(0, stack.Process.ExitCode);
+        await AssertGoneAsync(stack.MotoPid, TimeSpan.FromSeconds(5));
+        Assert.Contains(stack.Output, l => l.Contains("The emulator has exited", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task HardKillOfTheStack_StillTakesTheEmulatorDown()
+    {
+        using var stack = Launch(FreePort());
+        await WaitUntilRunningAsync(stack);
+
+        Signal(stack.Process.Id, "KILL");
+
+        await AssertGoneAsync(stack.MotoPid, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task PortInUse_ExitsWithAClearMessage_AndLeavesNoEmulator()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+        using var stack = Launch(port);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await stack.Process.WaitForExitAsync(cts.Token);
+
+        Assert.Equal(4, stack.Process.ExitCode);
+        Assert.Contains(stack.Output, l => l.Contains($"cannot listen on 127.0.0.1:{port}", StringComparison.Ordinal));
+        var pid = stack.Output.Select(l => MotoPid().Match(l)).FirstOrDefault(m => m.Success);
+        Assert.Null(pid); // the banner never printed
+        Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p.Id).Contains($"RELEASE_CENTER_PORT={port}", StringComparison.Ordinal));
+    }
+
+    private static string SafeCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+}
