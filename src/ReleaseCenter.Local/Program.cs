@@ -7,15 +7,19 @@ using ReleaseCenter.Local.Emulator;
 // Ctrl+C (SIGINT) or SIGTERM stops the API, then the emulator; nothing is left running.
 var port = int.TryParse(Environment.GetEnvironmentVariable("RELEASE_CENTER_PORT"), out var p) ? p : 5080;
 using var shutdown = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+// Signal handlers only queue the stop and return, so the shutdown never runs on the runtime's
+// signal thread. (A process started in the background by a non-interactive shell inherits SIGINT
+// as ignored, and .NET keeps it ignored; SIGTERM always works.)
+void RequestStop() => ThreadPool.QueueUserWorkItem(_ => shutdown.Cancel());
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, ctx =>
 {
-    e.Cancel = true;
-    shutdown.Cancel();
-};
+    ctx.Cancel = true;
+    RequestStop();
+});
 using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx =>
 {
     ctx.Cancel = true;
-    shutdown.Cancel();
+    RequestStop();
 });
 
 Console.WriteLine("Starting the local AWS emulator (moto)...");
