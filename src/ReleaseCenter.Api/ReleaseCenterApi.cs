@@ -16,9 +16,10 @@ public sealed record ApiAuthOptions(string Issuer, string Audience, SecurityKey 
 /// <summary>Composition of the HTTP API, shared by every host (local stack, tests, Lambda).</summary>
 public static class ReleaseCenterApi
 {
-    public static IServiceCollection AddReleaseCenterApi(this IServiceCollection services, ApiAuthOptions auth)
+    /// <param name="jwt">Validate bearer tokens ourselves (local stack). Null behind API Gateway: the host then
+    /// registers the default authentication scheme that turns the authorizer's claims into the principal.</param>
+    public static IServiceCollection AddReleaseCenterApi(this IServiceCollection services, ApiAuthOptions? jwt)
     {
-        ArgumentNullException.ThrowIfNull(auth);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
@@ -26,19 +27,22 @@ public static class ReleaseCenterApi
         });
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        if (jwt is not null)
         {
-            // Keep the token's own claim names (sub, name, groups) instead of the legacy SOAP URIs.
-            o.MapInboundClaims = false;
-            o.TokenValidationParameters = new TokenValidationParameters
+            services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
             {
-                ValidIssuer = auth.Issuer,
-                ValidAudience = auth.Audience,
-                IssuerSigningKey = auth.SigningKey,
-                NameClaimType = "name",
-                ClockSkew = TimeSpan.FromSeconds(30),
-            };
-        });
+                // Keep the token's own claim names (sub, name, groups) instead of the legacy SOAP URIs.
+                o.MapInboundClaims = false;
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = jwt.Issuer,
+                    ValidAudience = jwt.Audience,
+                    IssuerSigningKey = jwt.SigningKey,
+                    NameClaimType = "name",
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                };
+            });
+        }
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.CanRead, p => p.RequireAuthenticatedUser().RequireClaim("sub"))
             .AddPolicy(Roles.CanRegister, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>

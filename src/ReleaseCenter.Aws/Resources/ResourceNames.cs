@@ -19,4 +19,12 @@ public sealed record ResourceNames(string Stage)
     public string ApiFunctionName => $"{Service}-api-{Stage}";
 
     public string StateMachineName(string workflow) => $"{Service}-{workflow}-{Stage}";
+
+    /// <summary>The Lambda function that runs one handler of the bootstrap (its Handler setting is the handler name).</summary>
+    public string FunctionName(string handler) => $"{Service}-{handler}-{Stage}";
+
+    public string HttpApiName => $"{Service}-http-{Stage}";
+
+    /// <summary>SageMaker endpoint of a model in an environment.</summary>
+    public static string EndpointName(string model, string environment) => $"{model}-{environment}";
 }

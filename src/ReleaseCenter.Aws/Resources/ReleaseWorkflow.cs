@@ -1,0 +1,53 @@
+namespace ReleaseCenter.Aws.Resources;
+
+/// <summary>A Lambda task of a workflow: the handler name the bootstrap dispatches on, and the ASL substitution key of its ARN.</summary>
+public sealed record TaskFunction(string Handler, string SubstitutionKey, string Purpose);
+
+/// <summary>
+/// statemachines/release.asl.json and what it needs. The CDK app and the local stack build the
+/// state machine from the same file with the same substitutions: this list is the only list.
+/// </summary>
+public static class ReleaseWorkflow
+{
+    public const string Name = "release";
+
+    /// <summary>Relative to the repository root.</summary>
+    public const string DefinitionFile = "statemachines/release.asl.json";
+
+    public const string EventBusSubstitution = "EventBusName";
+
+    public static readonly IReadOnlyList<TaskFunction> Functions =
+    [
+        new("evaluate", "EvaluateFunctionArn", "Evaluate the candidate against each environment's gate and what is live there"),
+        new("request-approval", "RequestApprovalFunctionArn", "Store the approval task token and ask reviewers"),
+        new("acquire-lock", "AcquireLockFunctionArn", "Take the environment's deployment lock (conditional write)"),
+        new("deploy", "DeployFunctionArn", "Create the SageMaker model and endpoint config, create or update the endpoint"),
+        new("check-endpoint", "CheckEndpointFunctionArn", "Fail with Release.EndpointNotReady until the endpoint is InService"),
+        new("verify", "VerifyFunctionArn", "Check the endpoint's health after the bake time"),
+        new("roll-back-endpoint", "RollBackEndpointFunctionArn", "Put the previous endpoint config back and release the lock"),
+        new("record-deployment", "RecordDeploymentFunctionArn", "Record the deployment, make the release live, release the lock"),
+        new("stop-stage", "StopStageFunctionArn", "Record a failed stage, release its lock, raise the release-level error"),
+        new("finish", "FinishFunctionArn", "Record the release's final status and announce it"),
+    ];
+
+    /// <summary>Every ${Key} the ASL file uses, resolved. <paramref name="functionArn"/> maps a handler name to its function's ARN.</summary>
+    public static IReadOnlyDictionary<string, string> Substitutions(Func<string, string> functionArn, string eventBusName)
+    {
+        ArgumentNullException.ThrowIfNull(functionArn);
+        var values = Functions.ToDictionary(f => f.SubstitutionKey, f => functionArn(f.Handler), StringComparer.Ordinal);
+        values[EventBusSubstitution] = eventBusName;
+        return values;
+    }
+
+    /// <summary>Replaces ${Key} placeholders; an unknown or unresolved placeholder is an error, never left in the definition.</summary>
+    public static string Resolve(string definition, IReadOnlyDictionary<string, string> substitutions)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(substitutions);
+        var resolved = System.Text.RegularExpressions.Regex.Replace(definition, @"\$\{([A-Za-z0-9]+)\}", m =>
+            substitutions.TryGetValue(m.Groups[1].Value, out var value)
+                ? value
+                : throw new InvalidOperationException($"The state machine definition uses ${{{m.Groups[1].Value}}}, which has no substitution."));
+        return resolved;
+    }
+}

@@ -1,0 +1,23 @@
+namespace ReleaseCenter.Domain.Workflow;
+
+/// <summary>
+/// A failure with a Step Functions error name ("Release.Rejected", "Release.EndpointNotReady").
+/// Lambda hosts report <see cref="ErrorType"/> as the function error's type, which is what the
+/// state machine's Retry and Catch match on.
+/// </summary>
+public class WorkflowErrorException(string errorType, string message) : Exception(message)
+{
+    public string ErrorType { get; } = errorType;
+}
+
+/// <summary>The error names the release state machine matches on (statemachines/release.asl.json).</summary>
+public static class WorkflowErrors
+{
+    public const string Rejected = "Release.Rejected";
+    public const string Expired = "Release.Expired";
+    public const string RolledBack = "Release.RolledBack";
+    public const string StageFailed = "Release.StageFailed";
+    public const string EnvironmentLocked = "Release.EnvironmentLocked";
+    public const string EndpointNotReady = "Release.EndpointNotReady";
+    public const string Transient = "Release.Transient";
+}

@@ -1,0 +1,30 @@
+using Amazon.DynamoDBv2;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Aws.Store;
+using ReleaseCenter.Domain.Ports;
+
+namespace ReleaseCenter.Functions;
+
+/// <summary>
+/// The product's services over AWS, for every host: the Lambda bootstrap (clients from the
+/// environment), the local stack and the tests (clients pointed at the emulator).
+/// </summary>
+public static class ReleaseCenterServices
+{
+    /// <param name="aws">Endpoint and credentials for an emulator; null in Lambda, where the SDK reads the environment.</param>
+    public static IServiceCollection AddReleaseCenter(this IServiceCollection services, ReleaseCenterSettings settings, AwsClientOptions? aws)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddSingleton(settings);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IAmazonDynamoDB>(_ => aws?.ServiceUrl is { } url
+            ? new AmazonDynamoDBClient(aws.Credentials, new AmazonDynamoDBConfig { ServiceURL = url, AuthenticationRegion = aws.Region, MaxErrorRetry = 3 })
+            : new AmazonDynamoDBClient());
+        services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton(_ => new StepFunctionsClient(aws));
+        services.AddSingleton(_ => new EventBridgeClient(aws));
+        services.AddSingleton(_ => new SageMakerClient(aws));
+        return services;
+    }
+}

@@ -1,0 +1,35 @@
+namespace ReleaseCenter.Functions;
+
+/// <summary>
+/// What every host (Lambda, local stack, tests) tells the product about its environment. In
+/// Lambda these come from environment variables the CDK app sets; see <see cref="FromEnvironment"/>.
+/// </summary>
+public sealed record ReleaseCenterSettings(
+    string Stage,
+    string TableName,
+    string EventBusName,
+    string? ReleaseStateMachineArn,
+    string EnvironmentsJson,
+    string SageMakerExecutionRoleArn)
+{
+    public const string TableNameVariable = "TABLE_NAME";
+    public const string EventBusNameVariable = "EVENT_BUS_NAME";
+    public const string StageVariable = "STAGE";
+    public const string ReleaseStateMachineArnVariable = "RELEASE_STATE_MACHINE_ARN";
+    public const string EnvironmentsVariable = "RELEASE_CENTER_ENVIRONMENTS";
+    public const string SageMakerRoleVariable = "SAGEMAKER_EXECUTION_ROLE_ARN";
+
+    public static ReleaseCenterSettings FromEnvironment()
+    {
+        static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
+            ? v
+            : throw new InvalidOperationException($"The environment variable {name} is not set.");
+        return new ReleaseCenterSettings(
+            Required(StageVariable),
+            Required(TableNameVariable),
+            Required(EventBusNameVariable),
+            Environment.GetEnvironmentVariable(ReleaseStateMachineArnVariable),
+            Required(EnvironmentsVariable),
+            Environment.GetEnvironmentVariable(SageMakerRoleVariable) ?? "");
+    }
+}
