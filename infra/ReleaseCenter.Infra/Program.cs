@@ -1,7 +1,7 @@
 using Amazon.CDK;
 using ReleaseCenter.Infra;
 
-// Context (cdk.json, or `cdk synth -c key=value`): stage, version, apiAssetPath, jwtIssuer, jwtAudience.
+// Context (cdk.json, or `cdk synth -c key=value`): stage, version, lambdaAssetPath, modelArtifactsBucket, jwtIssuer, jwtAudience.
 var app = new App();
 try
 {

@@ -1,20 +1,35 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.StepFunctions;
 using Amazon.CDK.AwsApigatewayv2Authorizers;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
 using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Functions;
 using ApiHttpMethod = Amazon.CDK.AWS.Apigatewayv2.HttpMethod;
 using DynamoAttribute = Amazon.CDK.AWS.DynamoDB.Attribute;
+using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
 namespace ReleaseCenter.Infra;
 
 /// <summary>Everything one stage of ML Release Center runs on.</summary>
 public sealed class ReleaseCenterStack : Stack
 {
+    /// <summary>The bootstrap's handler for the HTTP API; the workflow's handlers are in <see cref="ReleaseWorkflow.Functions"/>.</summary>
+    public const string ApiHandler = "api";
+
+    private const string SageMakerService = "sagemaker.amazonaws.com";
+
+    /// <summary>The one task that gets the SageMaker execution role's ARN and may pass it.</summary>
+    private const string DeployHandler = "deploy";
+
     public ReleaseCenterStack(Construct scope, string id, ReleaseCenterStackProps props)
         : base(scope, id, props)
     {
@@ -37,26 +52,75 @@ public sealed class ReleaseCenterStack : Stack
             Retention = Duration.Days(365),
         });
 
+        // One asset for every function: the bootstrap runs the handler named by the function's Handler.
+        var code = Code.FromAsset(RequireLambdaBundle(props.LambdaAssetPath));
+        var shared = new Dictionary<string, string>
+        {
+            [ReleaseCenterSettings.TableNameVariable] = Table.TableName,
+            [ReleaseCenterSettings.EventBusNameVariable] = Bus.EventBusName,
+            [ReleaseCenterSettings.StageVariable] = props.Stage,
+            [ReleaseCenterSettings.EnvironmentsVariable] = props.EnvironmentsJson,
+        };
+
+        SageMakerExecutionRole = CreateSageMakerExecutionRole(props.ModelArtifactsBucket);
+
+        var taskFunctions = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
+        foreach (var task in ReleaseWorkflow.Functions)
+        {
+            var environment = new Dictionary<string, string>(shared);
+            if (task.Handler == DeployHandler)
+            {
+                environment[ReleaseCenterSettings.SageMakerRoleVariable] = SageMakerExecutionRole.RoleArn;
+            }
+
+            // Step Functions invokes these synchronously (also with .waitForTaskToken) and retries
+            // per the ASL, so a dead-letter queue would never receive anything.
+            var function = new ReleaseCenterFunction(this, ConstructId(task.Handler), new ReleaseCenterFunctionProps
+            {
+                FunctionName = Names.FunctionName(task.Handler),
+                Handler = task.Handler,
+                Description = task.Purpose,
+                Code = code,
+                Environment = environment,
+            }).Function;
+            GrantTaskPermissions(task, function);
+            taskFunctions[task.Handler] = function;
+        }
+
+        TaskFunctions = taskFunctions;
+        StateMachine = CreateReleaseStateMachine(props);
+
         ApiFunction = new ReleaseCenterFunction(this, "ApiFunction", new ReleaseCenterFunctionProps
         {
             FunctionName = Names.ApiFunctionName,
-            Code = Code.FromAsset(RequireApiBundle(props.ApiAssetPath)),
-            Environment = new Dictionary<string, string>
+            Handler = ApiHandler,
+            Description = "HTTP API: registry, releases, approvals",
+            Code = code,
+            Environment = new Dictionary<string, string>(shared)
             {
-                ["TABLE_NAME"] = Table.TableName,
-                ["EVENT_BUS_NAME"] = Bus.EventBusName,
-                ["STAGE"] = props.Stage,
+                [ReleaseCenterSettings.ReleaseStateMachineArnVariable] = StateMachine.StateMachineArn,
             },
         }).Function;
-
-        Table.GrantReadWriteData(ApiFunction);
-        Bus.GrantPutEventsTo(ApiFunction);
+        GrantApiPermissions(ApiFunction);
 
         HttpApi = CreateHttpApi(Names, ApiFunction, props);
+
+        ReleaseFailuresAlarm = new Alarm(this, "ReleaseFailuresAlarm", new AlarmProps
+        {
+            AlarmName = $"{ResourceNames.Service}-{ReleaseWorkflow.Name}-failures-{props.Stage}",
+            AlarmDescription = "A release workflow execution failed in the last 5 minutes; see the release history and the state machine's log group.",
+            Metric = StateMachine.MetricFailed(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
+            Threshold = 1,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            // No executions means nothing failed.
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
 
         _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = HttpApi.ApiEndpoint, Description = "Base URL of the HTTP API" });
         _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName });
         _ = new CfnOutput(this, "EventBusName", new CfnOutputProps { Value = Bus.EventBusName });
+        _ = new CfnOutput(this, "ReleaseStateMachineArn", new CfnOutputProps { Value = StateMachine.StateMachineArn });
     }
 
     public ResourceNames Names { get; }
@@ -65,9 +129,22 @@ public sealed class ReleaseCenterStack : Stack
 
     public EventBus Bus { get; }
 
-    public Amazon.CDK.AWS.Lambda.Function ApiFunction { get; }
+    public LambdaFunction ApiFunction { get; }
+
+    /// <summary>The workflow's task functions by handler name.</summary>
+    public IReadOnlyDictionary<string, LambdaFunction> TaskFunctions { get; }
+
+    public Role SageMakerExecutionRole { get; }
+
+    public StateMachine StateMachine { get; }
+
+    public Alarm ReleaseFailuresAlarm { get; }
 
     public HttpApi HttpApi { get; }
+
+    /// <summary>"roll-back-endpoint" becomes "RollBackEndpointFunction".</summary>
+    private static string ConstructId(string handler) =>
+        string.Concat(handler.Split('-').Select(part => char.ToUpperInvariant(part[0]) + part[1..])) + "Function";
 
     /// <summary>The table comes from <see cref="TableSchema"/>, the same description local provisioning uses.</summary>
     private Table CreateTable(ResourceNames names)
@@ -99,11 +176,178 @@ public sealed class ReleaseCenterStack : Stack
         return table;
     }
 
+    /// <summary>
+    /// The role SageMaker assumes to host our endpoints (CreateModel's ExecutionRoleArn). Unnamed on
+    /// purpose: IAM names are global, and a name would collide when one stage is deployed to two regions.
+    /// </summary>
+    private Role CreateSageMakerExecutionRole(string modelArtifactsBucket)
+    {
+        var role = new Role(this, "SageMakerExecutionRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal(SageMakerService),
+            Description = "Assumed by SageMaker to host release-center endpoints: reads model artifacts, pulls images, writes logs and metrics.",
+        });
+
+        var bucket = Bucket.FromBucketName(this, "ModelArtifactsBucket", modelArtifactsBucket);
+        role.AddToPolicy(Allow(["s3:GetObject"], bucket.ArnForObjects("*")));
+
+        // GetAuthorizationToken has no resource type: "*" is its only valid Resource.
+        role.AddToPolicy(Allow(["ecr:GetAuthorizationToken"], "*"));
+        // Inference images from this account's repositories only; AWS-owned images (other accounts) are not granted.
+        role.AddToPolicy(Allow(
+            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            FormatArn(new ArnComponents { Service = "ecr", Resource = "repository", ResourceName = "*" })));
+
+        // Endpoint containers log to /aws/sagemaker/Endpoints/{endpoint name}; the pattern covers the streams too.
+        role.AddToPolicy(Allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            FormatArn(new ArnComponents
+            {
+                Service = "logs",
+                Resource = "log-group",
+                ResourceName = "/aws/sagemaker/Endpoints/*",
+                ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+            })));
+
+        // PutMetricData has no resource type; the namespace condition keeps it to SageMaker's instance metrics.
+        var metrics = Allow(["cloudwatch:PutMetricData"], "*");
+        metrics.AddCondition("StringLike", new Dictionary<string, object> { ["cloudwatch:namespace"] = "/aws/sagemaker/*" });
+        role.AddToPolicy(metrics);
+
+        return role;
+    }
+
+    /// <summary>
+    /// What each workflow task may do, by handler; a handler added to <see cref="ReleaseWorkflow.Functions"/>
+    /// without a decision here fails synth rather than deploying with guessed permissions.
+    /// </summary>
+    private void GrantTaskPermissions(TaskFunction task, LambdaFunction function)
+    {
+        Table.GrantReadWriteData(function);
+
+        switch (task.Handler)
+        {
+            case "evaluate":
+            case "acquire-lock":
+            case "stop-stage":
+                break;
+
+            case "request-approval":
+            case "record-deployment":
+            case "finish":
+                Bus.GrantPutEventsTo(function);
+                break;
+
+            case DeployHandler:
+                // Model, endpoint and config names derive from model names (ResourceNames.EndpointName),
+                // so no prefix narrows them further than this account and region.
+                function.AddToRolePolicy(Allow(["sagemaker:AddTags", "sagemaker:CreateModel"], SageMakerArn("model")));
+                function.AddToRolePolicy(Allow(
+                    [
+                        "sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig",
+                        "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint",
+                    ],
+                    SageMakerArn("endpoint-config"),
+                    SageMakerArn("endpoint")));
+                // CreateModel hands the execution role to SageMaker; only that role, and only to SageMaker.
+                var passRole = Allow(["iam:PassRole"], SageMakerExecutionRole.RoleArn);
+                passRole.AddCondition("StringEquals", new Dictionary<string, object> { ["iam:PassedToService"] = SageMakerService });
+                function.AddToRolePolicy(passRole);
+                break;
+
+            case "check-endpoint":
+                function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+                break;
+
+            case "verify":
+                // Verification reads the endpoint only; alarm-based checks come with the deployment strategies.
+                function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+                break;
+
+            case "roll-back-endpoint":
+                function.AddToRolePolicy(Allow(
+                    // DeleteEndpoint: when nothing was live before the failed release, taking its endpoint down is the rollback.
+                    ["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
+                    SageMakerArn("endpoint-config"),
+                    SageMakerArn("endpoint")));
+                Bus.GrantPutEventsTo(function);
+                break;
+
+            default:
+                throw new InvalidOperationException(
+                    $"ReleaseWorkflow.Functions has the handler '{task.Handler}', for which {nameof(ReleaseCenterStack)} grants no permissions. " +
+                    $"Decide what it may do in {nameof(GrantTaskPermissions)}.");
+        }
+    }
+
+    private StateMachine CreateReleaseStateMachine(ReleaseCenterStackProps props)
+    {
+        var name = Names.StateMachineName(ReleaseWorkflow.Name);
+
+        // Step Functions writes through CloudWatch Logs' vended-logs delivery; names under
+        // /aws/vendedlogs/ keep it from adding to the account's size-limited log resource policy.
+        var logGroup = new LogGroup(this, "ReleaseStateMachineLogGroup", new LogGroupProps
+        {
+            LogGroupName = $"/aws/vendedlogs/states/{name}",
+            Retention = RetentionDays.ONE_MONTH,
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+
+        var stateMachine = new StateMachine(this, "ReleaseStateMachine", new StateMachineProps
+        {
+            StateMachineName = name,
+            StateMachineType = StateMachineType.STANDARD,
+            DefinitionBody = DefinitionBody.FromFile(Path.Combine(props.RepositoryRoot, ReleaseWorkflow.DefinitionFile)),
+            DefinitionSubstitutions = new Dictionary<string, string>(
+                ReleaseWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn, Bus.EventBusName)),
+            Logs = new LogOptions
+            {
+                Destination = logGroup,
+                Level = LogLevel.ALL,
+                // Execution data holds the approval task tokens, which let anyone holding one approve.
+                IncludeExecutionData = false,
+            },
+            TracingEnabled = true,
+        });
+
+        // Exactly the task functions, unqualified, as the ASL names them; not their versions, not the API.
+        stateMachine.AddToRolePolicy(Allow(
+            ["lambda:InvokeFunction"],
+            [.. ReleaseWorkflow.Functions.Select(f => TaskFunctions[f.Handler].FunctionArn)]));
+        // "Announce the outcome" puts the release's final event on the bus.
+        Bus.GrantPutEventsTo(stateMachine);
+
+        return stateMachine;
+    }
+
+    private void GrantApiPermissions(LambdaFunction api)
+    {
+        Table.GrantReadWriteData(api);
+        Bus.GrantPutEventsTo(api);
+
+        StateMachine.GrantStartExecution(api);
+        api.AddToRolePolicy(Allow(
+            ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
+            FormatArn(new ArnComponents
+            {
+                Service = "states",
+                Resource = "execution",
+                ResourceName = $"{Names.StateMachineName(ReleaseWorkflow.Name)}:*",
+                ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+            })));
+
+        // Approvals answer the "Wait for approval" task token. The IAM reference lists no resource
+        // type for SendTask*, which would mean "*", but Step Functions authorizes these calls against
+        // the ARN of the state machine that issued the token (its AccessDenied errors name that ARN,
+        // and CDK's grantTaskResponse scopes the same way), so this state machine is the tightest valid form.
+        StateMachine.GrantTaskResponse(api);
+    }
+
     private HttpApi CreateHttpApi(ResourceNames names, IFunction handler, ReleaseCenterStackProps props)
     {
         var api = new HttpApi(this, "HttpApi", new HttpApiProps
         {
-            ApiName = names.ApiFunctionName,
+            ApiName = names.HttpApiName,
             Description = "ML Release Center API",
         });
 
@@ -134,18 +378,24 @@ public sealed class ReleaseCenterStack : Stack
         return api;
     }
 
+    private string SageMakerArn(string resourceType) =>
+        FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = "*" });
+
+    private static PolicyStatement Allow(string[] actions, params string[] resources) =>
+        new(new PolicyStatementProps { Effect = Effect.ALLOW, Actions = actions, Resources = resources });
+
     /// <summary>Fails synth with the command that produces the bundle instead of CDK's bare "Cannot find asset".</summary>
-    private static string RequireApiBundle(string path)
+    private static string RequireLambdaBundle(string path)
     {
         var full = Path.GetFullPath(path);
         if (!Directory.Exists(full))
         {
-            throw new InvalidOperationException($"API bundle folder '{full}' (context 'apiAssetPath') does not exist. {ReleaseCenterStackProps.ApiAssetHint}");
+            throw new InvalidOperationException($"Lambda bundle folder '{full}' (context 'lambdaAssetPath') does not exist. {ReleaseCenterStackProps.LambdaAssetHint}");
         }
 
         if (!File.Exists(Path.Combine(full, "bootstrap")))
         {
-            throw new InvalidOperationException($"API bundle folder '{full}' has no 'bootstrap' executable. {ReleaseCenterStackProps.ApiAssetHint}");
+            throw new InvalidOperationException($"Lambda bundle folder '{full}' has no 'bootstrap' executable. {ReleaseCenterStackProps.LambdaAssetHint}");
         }
 
         return full;

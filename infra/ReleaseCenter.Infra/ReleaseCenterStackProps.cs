@@ -1,7 +1,12 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Amazon.CDK;
 using Constructs;
+using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Functions;
 
 namespace ReleaseCenter.Infra;
 
@@ -11,26 +16,48 @@ public sealed partial class ReleaseCenterStackProps : StackProps
     public const string DefaultStage = "dev";
     public const string DefaultVersion = "0.1.0";
 
-    /// <summary>How to produce the API bundle; part of every error about a missing or incomplete one.</summary>
-    public const string ApiAssetHint =
-        "Publish the API first, e.g. `dotnet publish src/ReleaseCenter.Api -r linux-arm64 -o artifacts/api` " +
-        "(the executable must be named bootstrap), then pass the folder with `-c apiAssetPath=artifacts/api` " +
+    /// <summary>Where the Lambda bundle is unless context says otherwise; relative to the repository root.</summary>
+    public const string DefaultLambdaAssetPath = "artifacts/lambda";
+
+    /// <summary>The per-environment release policy every function gets; relative to the repository root.</summary>
+    public const string EnvironmentsFile = "config/environments.json";
+
+    /// <summary>Lambda's limit for all of a function's environment variables together (keys and values).</summary>
+    public const int LambdaEnvironmentLimitBytes = 4096;
+
+    /// <summary>How to produce the Lambda bundle; part of every error about a missing or incomplete one.</summary>
+    public const string LambdaAssetHint =
+        "Publish the functions first: `dotnet publish src/ReleaseCenter.Lambda -c Release -r linux-x64 -o artifacts/lambda` " +
+        "(a Native AOT executable named bootstrap), then synth again; for another folder pass `-c lambdaAssetPath=PATH` " +
         "or set it in cdk.json.";
+
+    /// <summary>No indentation; no \uXXXX escaping of characters that are only special in HTML, which would only eat into the 4 KB.</summary>
+    private static readonly JsonSerializerOptions MinifiedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public required string Stage { get; init; }
 
     public required string Version { get; init; }
 
-    /// <summary>Folder with the published API (a linux-arm64 executable named <c>bootstrap</c>).</summary>
-    public required string ApiAssetPath { get; init; }
+    /// <summary>Full path of the folder with the published functions (a linux-x64 Native AOT executable named <c>bootstrap</c>).</summary>
+    public required string LambdaAssetPath { get; init; }
+
+    /// <summary>Full path of the repository root: the state machine definition is read from there.</summary>
+    public required string RepositoryRoot { get; init; }
+
+    /// <summary>The S3 bucket SageMaker reads model artifacts from (model.tar.gz); the execution role may read its objects only.</summary>
+    public required string ModelArtifactsBucket { get; init; }
+
+    /// <summary><see cref="EnvironmentsFile"/>, minified: the value of RELEASE_CENTER_ENVIRONMENTS.</summary>
+    public required string EnvironmentsJson { get; init; }
 
     public required string JwtIssuer { get; init; }
 
     public required IReadOnlyList<string> JwtAudiences { get; init; }
 
     /// <summary>
-    /// Reads stage, version, apiAssetPath, jwtIssuer and jwtAudience (comma-separated) from context.
-    /// Throws <see cref="InvalidOperationException"/> naming the missing key, so synth fails before anything is built.
+    /// Reads stage, version, lambdaAssetPath, modelArtifactsBucket, jwtIssuer and jwtAudience (comma-separated)
+    /// from context, and <see cref="EnvironmentsFile"/> from the repository. Throws <see cref="InvalidOperationException"/>
+    /// naming the missing key or file, so synth fails before anything is built.
     /// </summary>
     public static ReleaseCenterStackProps FromContext(Construct scope)
     {
@@ -45,8 +72,16 @@ public sealed partial class ReleaseCenterStackProps : StackProps
                 "(it becomes part of every resource name).");
         }
 
-        var apiAssetPath = ReadString(node, "apiAssetPath")
-            ?? throw new InvalidOperationException($"Missing context 'apiAssetPath' (the published API bundle). {ApiAssetHint}");
+        var root = Infra.RepositoryRoot.Find();
+        var lambdaAssetPath = Infra.RepositoryRoot.Resolve(root, ReadString(node, "lambdaAssetPath") ?? DefaultLambdaAssetPath);
+
+        var bucket = ReadString(node, "modelArtifactsBucket") ?? DefaultModelArtifactsBucket(stage);
+        if (!BucketNamePattern().IsMatch(bucket) || bucket.Contains("..", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"Context 'modelArtifactsBucket' is '{bucket}': give the name (not the ARN or s3:// URL) of the bucket " +
+                "holding model artifacts: 3-63 lowercase letters, digits, dots or hyphens (e.g. `-c modelArtifactsBucket=acme-ml-models`).");
+        }
 
         var issuer = ReadString(node, "jwtIssuer")
             ?? throw new InvalidOperationException(
@@ -69,11 +104,55 @@ public sealed partial class ReleaseCenterStackProps : StackProps
         {
             Stage = stage,
             Version = ReadString(node, "version") ?? DefaultVersion,
-            ApiAssetPath = apiAssetPath,
+            LambdaAssetPath = lambdaAssetPath,
+            RepositoryRoot = root,
+            ModelArtifactsBucket = bucket,
+            EnvironmentsJson = ReadEnvironmentsJson(Path.Combine(root, EnvironmentsFile)),
             JwtIssuer = issuer,
             JwtAudiences = audiences,
             Description = $"ML Release Center ({stage})",
         };
+    }
+
+    /// <summary>Used when context names no bucket: one per stage, named like every other resource.</summary>
+    public static string DefaultModelArtifactsBucket(string stage) => $"{ResourceNames.Service}-models-{stage}";
+
+    /// <summary>
+    /// The file's JSON without whitespace. Fails when the file is missing or not JSON, or when it alone would
+    /// exceed Lambda's 4 KB limit for environment variables (the function's other variables are checked by
+    /// <see cref="ReleaseCenterFunction"/>).
+    /// </summary>
+    public static string ReadEnvironmentsJson(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException(
+                $"The environment policy file '{path}' does not exist. Every function gets its content as " +
+                $"{ReleaseCenterSettings.EnvironmentsVariable}; restore {EnvironmentsFile} in the repository.");
+        }
+
+        string minified;
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            minified = JsonSerializer.Serialize(document.RootElement, MinifiedJson);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidOperationException($"The environment policy file '{path}' is not valid JSON: {e.Message}", e);
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(ReleaseCenterSettings.EnvironmentsVariable) + Encoding.UTF8.GetByteCount(minified);
+        if (bytes > LambdaEnvironmentLimitBytes)
+        {
+            throw new InvalidOperationException(
+                $"The environment policy file '{path}' is {bytes} bytes as {ReleaseCenterSettings.EnvironmentsVariable} " +
+                $"(minified, with the variable name), over Lambda's limit of {LambdaEnvironmentLimitBytes} bytes for all of a " +
+                "function's environment variables together. Shorten it (fewer gate metrics or environments).");
+        }
+
+        return minified;
     }
 
     private static string? ReadString(Node node, string key) =>
@@ -102,4 +181,7 @@ public sealed partial class ReleaseCenterStackProps : StackProps
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,15}$", RegexOptions.CultureInvariant)]
     private static partial Regex StagePattern();
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
+    private static partial Regex BucketNamePattern();
 }

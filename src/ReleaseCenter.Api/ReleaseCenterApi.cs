@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using ReleaseCenter.Api.Auth;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Api.Models;
+using ReleaseCenter.Api.Releases;
 
 namespace ReleaseCenter.Api;
 
@@ -71,6 +72,7 @@ public static class ReleaseCenterApi
             .WithSummary("Liveness check; no authentication");
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapModelsApi();
+        app.MapReleasesApi();
         return app;
     }
 }

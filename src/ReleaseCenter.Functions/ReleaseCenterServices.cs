@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Aws.Store;
 using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Functions.Workflow;
 
 namespace ReleaseCenter.Functions;
 
@@ -25,6 +27,13 @@ public static class ReleaseCenterServices
         services.AddSingleton(_ => new StepFunctionsClient(aws));
         services.AddSingleton(_ => new EventBridgeClient(aws));
         services.AddSingleton(_ => new SageMakerClient(aws));
+        services.AddSingleton<IWorkflowStore>(sp => new DynamoWorkflowStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton(EnvironmentPolicies.Parse(settings.EnvironmentsJson));
+        services.AddSingleton<Announcer>();
+        services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
+        services.AddSingleton<ReleaseSteps>();
+        services.AddSingleton<ITaskHandlers, TaskHandlers>();
+        services.AddSingleton<Releases.ReleaseService>();
         return services;
     }
 }

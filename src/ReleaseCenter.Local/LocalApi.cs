@@ -12,6 +12,38 @@ public static class LocalApi
         group.MapGet("/token", Token).WithSummary("Issue a development token (local stack only)");
         group.MapGet("/info", () => TypedResults.Ok(info))
             .WithSummary("Where the emulated AWS resources behind this stack are, for the aws CLI or boto3");
+        group.MapPost("/faults/verification", FailVerification).RequireAuthorization()
+            .WithSummary("Make the local SageMaker stand-in fail verification of a model version in an environment (local stack only)")
+            .Accepts<VerificationFaultRequest>("application/json");
+    }
+
+    private static async Task<Results<Ok<VerificationFaultRequest>, ValidationProblem, ProblemHttpResult>> FailVerification(
+        HttpContext http, LocalFaults faults, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, LocalApiJsonContext.Default.VerificationFaultRequest, ct);
+        if (request is null)
+        {
+            return problem switch
+            {
+                ValidationProblem v => v,
+                ProblemHttpResult p => p,
+                _ => throw new InvalidOperationException("JsonBody returns only problem results."),
+            };
+        }
+        if (ReleaseCenter.Domain.Validation.Rules.ResourceName(request.Environment) is { } envReason)
+        {
+            return JsonBody.Invalid("environment", envReason);
+        }
+        if (ReleaseCenter.Domain.Validation.Rules.ResourceName(request.Model) is { } modelReason)
+        {
+            return JsonBody.Invalid("model", modelReason);
+        }
+        if (request.Version is null or < 1)
+        {
+            return JsonBody.Invalid("version", "must be a version number of 1 or more.");
+        }
+        faults.FailVerification(request.Environment!, request.Model!, request.Version.Value, request.Reason ?? "injected failure: error rate above threshold");
+        return TypedResults.Ok(request);
     }
 
     private static Results<Ok<TokenDto>, ValidationProblem> Token(DevTokens tokens, string? user, string? groups)
@@ -30,3 +62,10 @@ public static class LocalApi
         return TypedResults.Ok(new TokenDto(token, expires));
     }
 }
+
+public sealed record VerificationFaultRequest(string? Environment, string? Model, int? Version, string? Reason);
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web,
+    UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(VerificationFaultRequest))]
+internal sealed partial class LocalApiJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,33 +1,45 @@
-using Amazon.DynamoDBv2;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ReleaseCenter.Api;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Aws.Store;
-using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Functions;
+using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Local.Emulator;
 
 namespace ReleaseCenter.Local;
 
 /// <summary>
-/// Provisions the emulated resources and builds the API host over them. Used by the run
-/// command and by the tests, so both exercise the same wiring.
+/// Provisions the emulated resources the CDK app declares (table, bus + archive, the release
+/// state machine from statemachines/ with the same substitutions) and builds the API host over
+/// them, with every task handler answering Lambda Invoke in-process. Used by the run command and
+/// by the tests, so both exercise the same wiring.
 /// </summary>
 public static class LocalHost
 {
     public const string DefaultStage = "local";
+    public const string SageMakerRoleArn = "arn:aws:iam::123456789012:role/release-center-sagemaker-local";
 
     /// <param name="awsServiceUrl">The emulated AWS endpoint (ours over moto, or LocalStack).</param>
-    public static async Task<WebApplication> BuildAsync(string awsServiceUrl, int port, string stage, CancellationToken ct)
+    /// <param name="functions">Where our Lambda handlers are registered (our endpoint only); null when the emulator cannot call back into us.</param>
+    /// <param name="environmentsJson">Release policy per environment; default: config/environments.json as built in.</param>
+    public static async Task<WebApplication> BuildAsync(string awsServiceUrl, LambdaFunctions? functions, int port, string stage, CancellationToken ct,
+        string? environmentsJson = null)
     {
         var names = new ResourceNames(stage);
-        var dynamo = LocalAws.CreateDynamoDbClient(awsServiceUrl);
-        await TableProvisioner.EnsureTableAsync(dynamo, names.TableName, ct).ConfigureAwait(false);
-        using (var events = new EventBridgeClient(LocalAws.ClientOptions(awsServiceUrl)))
+        var aws = LocalAws.ClientOptions(awsServiceUrl);
+        using (var dynamo = LocalAws.CreateDynamoDbClient(awsServiceUrl))
+        {
+            await TableProvisioner.EnsureTableAsync(dynamo, names.TableName, ct).ConfigureAwait(false);
+        }
+        using (var events = new EventBridgeClient(aws))
         {
             await EventBusProvisioner.EnsureAsync(events, names, LocalAws.AccountId, ct).ConfigureAwait(false);
         }
+        var stateMachineArn = await EnsureReleaseStateMachineAsync(aws, names, ct).ConfigureAwait(false);
+        var settings = new ReleaseCenterSettings(stage, names.TableName, names.EventBusName, stateMachineArn, environmentsJson ?? ReadResource("environments.json"),
+            SageMakerRoleArn);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -36,14 +48,57 @@ public static class LocalHost
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         var tokens = new DevTokens(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
-        builder.Services.AddSingleton<IAmazonDynamoDB>(dynamo);
-        builder.Services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), names.TableName));
+        builder.Services.AddReleaseCenter(settings, aws);
+        builder.Services.AddSingleton<LocalFaults>();
+        builder.Services.AddSingleton<SageMakerEndpointVerifier>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());
         builder.Services.AddReleaseCenterApi(tokens.AuthOptions);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(LocalApiJsonContext.Default));
 
         var app = builder.Build();
         app.UseReleaseCenterApi();
         app.MapLocalApi(new LocalInfoDto(awsServiceUrl, LocalAws.Region, names.TableName, names.EventBusName,
-            new Dictionary<string, string>()));
+            new Dictionary<string, string> { [ReleaseWorkflow.Name] = stateMachineArn }));
+
+        if (functions is not null)
+        {
+            var handlers = app.Services.GetRequiredService<ITaskHandlers>();
+            foreach (var function in ReleaseWorkflow.Functions)
+            {
+                functions.Add(names.FunctionName(function.Handler), (payload, token) => handlers.InvokeAsync(function.Handler, payload, token));
+            }
+        }
         return app;
+    }
+
+    /// <summary>The function ARN the state machine invokes for a handler, as the CDK app's substitutions give it in AWS.</summary>
+    public static string FunctionArn(ResourceNames names, string handler) =>
+        $"arn:aws:lambda:{LocalAws.Region}:{LocalAws.AccountId}:function:{names.FunctionName(handler)}";
+
+    private static async Task<string> EnsureReleaseStateMachineAsync(AwsClientOptions aws, ResourceNames names, CancellationToken ct)
+    {
+        var definition = ReleaseWorkflow.Resolve(ReadResource("release.asl.json"),
+            ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler), names.EventBusName));
+        using var sfn = new StepFunctionsClient(aws);
+        var name = names.StateMachineName(ReleaseWorkflow.Name);
+        if (await sfn.FindStateMachineByNameAsync(name, ct).ConfigureAwait(false) is { } existing)
+        {
+            await sfn.UpdateStateMachineAsync(new UpdateStateMachineRequest(existing.StateMachineArn) { Definition = definition }, ct).ConfigureAwait(false);
+            return existing.StateMachineArn;
+        }
+        var created = await sfn.CreateStateMachineAsync(new CreateStateMachineRequest(name, definition,
+            $"arn:aws:iam::{LocalAws.AccountId}:role/{names.StateMachineName(ReleaseWorkflow.Name)}-role"), ct).ConfigureAwait(false);
+        return created.StateMachineArn;
+    }
+
+    /// <summary>The built-in copy of a repository file (config/environments.json, statemachines/release.asl.json), for tests that vary it.</summary>
+    public static string ReadResourceForTests(string name) => ReadResource(name);
+
+    internal static string ReadResource(string name)
+    {
+        using var stream = typeof(LocalHost).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in the local stack.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 }

@@ -1,24 +1,22 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.Assertions;
-using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Functions;
 
 namespace ReleaseCenter.Infra.Tests;
 
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
 {
-    private readonly ResourceNames _names = new(SynthesizedStackFixture.Stage);
-
     [Fact]
-    public void ApiFunction_RunsOwnRuntimeOnArm64WithActiveTracing()
+    public void ApiFunction_RunsTheApiHandlerOfTheBootstrapOnX86WithActiveTracing()
     {
         stack.Template.HasResourceProperties("AWS::Lambda::Function", new Dictionary<string, object>
         {
-            ["FunctionName"] = _names.ApiFunctionName,
+            ["FunctionName"] = stack.Names.ApiFunctionName,
             ["Runtime"] = "provided.al2023",
-            ["Architectures"] = new[] { "arm64" },
-            ["Handler"] = "bootstrap",
+            ["Architectures"] = new[] { "x86_64" },
+            ["Handler"] = "api",
             ["MemorySize"] = 512,
             ["Timeout"] = 30,
             ["TracingConfig"] = new Dictionary<string, object> { ["Mode"] = "Active" },
@@ -26,29 +24,38 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void ApiFunction_GetsTableBusAndStageThroughEnvironment()
+    public void ApiFunction_GetsTableBusStageEnvironmentsAndStateMachineThroughEnvironment()
     {
         var (tableId, _) = stack.Single("AWS::DynamoDB::Table");
         var (busId, _) = stack.Single("AWS::Events::EventBus");
-        var (_, function) = stack.Single("AWS::Lambda::Function");
+        var (stateMachineId, _) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (_, function) = stack.Function(stack.Names.ApiFunctionName);
 
         var variables = function["Environment"]!["Variables"]!.AsObject();
-        Assert.Equal(["EVENT_BUS_NAME", "STAGE", "TABLE_NAME"], variables.Select(v => v.Key).Order(StringComparer.Ordinal));
-        Assert.Equal([tableId], TemplateJson.ReferencedIds(variables["TABLE_NAME"]));
-        Assert.Equal([busId], TemplateJson.ReferencedIds(variables["EVENT_BUS_NAME"]));
-        Assert.Equal(SynthesizedStackFixture.Stage, (string)variables["STAGE"]!);
+        Assert.Equal(
+            new[]
+            {
+                ReleaseCenterSettings.EventBusNameVariable, ReleaseCenterSettings.EnvironmentsVariable,
+                ReleaseCenterSettings.ReleaseStateMachineArnVariable, ReleaseCenterSettings.StageVariable,
+                ReleaseCenterSettings.TableNameVariable,
+            }.Order(StringComparer.Ordinal),
+            variables.Select(v => v.Key).Order(StringComparer.Ordinal));
+        Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.TableNameVariable]));
+        Assert.Equal([busId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.EventBusNameVariable]));
+        Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(variables[ReleaseCenterSettings.ReleaseStateMachineArnVariable]));
+        Assert.Equal(SynthesizedStackFixture.Stage, (string)variables[ReleaseCenterSettings.StageVariable]!);
     }
 
     [Fact]
     public void ApiFunction_LogsToItsOwnLogGroupWithRetention()
     {
-        var (logGroupId, logGroup) = stack.Single("AWS::Logs::LogGroup");
-        var (_, function) = stack.Single("AWS::Lambda::Function");
+        var (_, function) = stack.Function(stack.Names.ApiFunctionName);
+        var logGroupId = Assert.Single(TemplateJson.ReferencedIds(function["LoggingConfig"]!["LogGroup"]));
+        var logGroup = stack.Resources("AWS::Logs::LogGroup").Single(r => r.LogicalId == logGroupId).Resource["Properties"]!;
 
-        Assert.Equal($"/aws/lambda/{_names.ApiFunctionName}", (string)logGroup["LogGroupName"]!);
+        Assert.Equal($"/aws/lambda/{stack.Names.ApiFunctionName}", (string)logGroup["LogGroupName"]!);
         Assert.Equal(30, (int)logGroup["RetentionInDays"]!);
-        Assert.Equal([logGroupId], TemplateJson.ReferencedIds(function["LoggingConfig"]!["LogGroup"]));
-        // No Custom::LogRetention helper function: the log group is a plain resource.
+        // No Custom::LogRetention helper function: log groups are plain resources.
         Assert.Empty(stack.Resources("Custom::LogRetention"));
     }
 
@@ -62,6 +69,7 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
         var error = Assert.Throws<ArgumentException>(() => new ReleaseCenterFunction(scope, "TooLong", new ReleaseCenterFunctionProps
         {
             FunctionName = name,
+            Handler = "api",
             Code = Code.FromInline("unused"),
         }));
 
@@ -72,17 +80,43 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
     [Fact]
     public void ReleaseCenterFunction_AcceptsANameOfExactly64Characters()
     {
-        using var bundle = new TempDirectory(SynthesizedStackFixture.CreateApiBundle());
+        using var bundle = new TempDirectory(SynthesizedStackFixture.CreateLambdaBundle());
         using var scratch = new ScratchApp();
         var scope = new Stack(scratch.App, "Longest");
 
         _ = new ReleaseCenterFunction(scope, "Longest", new ReleaseCenterFunctionProps
         {
             FunctionName = new string('f', ReleaseCenterFunction.MaxFunctionNameLength),
+            Handler = "api",
             Code = Code.FromAsset(bundle.Path),
         });
 
         Template.FromStack(scope).ResourceCountIs("AWS::Lambda::Function", 1);
+    }
+
+    [Fact]
+    public void ReleaseCenterFunction_RejectsEnvironmentOverLambdasLimitNamingTheLargestVariable()
+    {
+        using var scratch = new ScratchApp();
+        var scope = new Stack(scratch.App, "BigEnvironment");
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ReleaseCenterFunction(scope, "Big", new ReleaseCenterFunctionProps
+        {
+            FunctionName = "big",
+            Handler = "api",
+            Code = Code.FromInline("unused"),
+            Environment = new Dictionary<string, string>
+            {
+                ["SMALL"] = "x",
+                // Fits alone, but not with an unresolved value beside it.
+                ["LARGE"] = new string('x', ReleaseCenterStackProps.LambdaEnvironmentLimitBytes - 200),
+                ["TOKEN"] = scope.Account,
+            },
+        }));
+
+        Assert.Contains("'big'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("4096", error.Message, StringComparison.Ordinal);
+        Assert.Contains("By size: LARGE ", error.Message, StringComparison.Ordinal);
     }
 
     private sealed class TempDirectory(DirectoryInfo dir) : IDisposable

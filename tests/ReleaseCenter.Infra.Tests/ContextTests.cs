@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace ReleaseCenter.Infra.Tests;
 
 /// <summary>What `cdk synth` says when context is missing or wrong: each message names the key and the fix.</summary>
@@ -29,23 +31,130 @@ public sealed class ContextTests
     }
 
     [Fact]
-    public void Synth_WithoutApiAssetPath_FailsSayingHowToPublishTheApi()
+    public void StackProps_WithoutLambdaAssetPath_UseArtifactsLambdaUnderTheRepositoryRoot()
     {
-        var error = SynthFails(c => c.Remove("apiAssetPath"));
+        var props = PropsFrom(c => c.Remove("lambdaAssetPath"));
 
-        Assert.Contains("Missing context 'apiAssetPath'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(Path.Combine(RepositoryRoot.Find(), "artifacts", "lambda"), props.LambdaAssetPath);
+    }
+
+    [Fact]
+    public void StackProps_WithRelativeLambdaAssetPath_ResolveItFromTheRepositoryRootNotTheWorkingDirectory()
+    {
+        var props = PropsFrom(c => c["lambdaAssetPath"] = "elsewhere/bundle");
+
+        Assert.Equal(Path.Combine(RepositoryRoot.Find(), "elsewhere", "bundle"), props.LambdaAssetPath);
+    }
+
+    [Fact]
+    public void Synth_WithUnpublishedLambdaBundle_FailsSayingHowToPublishTheFunctions()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"release-center-no-bundle-{Guid.NewGuid():N}");
+
+        var error = SynthFails(c => c["lambdaAssetPath"] = missing);
+
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Contains("'lambdaAssetPath'", error.Message, StringComparison.Ordinal);
         AssertSaysHowToPublish(error);
     }
 
     [Fact]
-    public void Synth_WithUnpublishedApiBundle_FailsSayingHowToPublishTheApi()
+    public void Synth_WithLambdaBundleWithoutBootstrap_FailsSayingHowToPublishTheFunctions()
     {
-        var missing = Path.Combine(Path.GetTempPath(), $"release-center-no-bundle-{Guid.NewGuid():N}");
+        var empty = Directory.CreateTempSubdirectory("release-center-empty-bundle-");
+        try
+        {
+            var error = SynthFails(c => c["lambdaAssetPath"] = empty.FullName);
 
-        var error = SynthFails(c => c["apiAssetPath"] = missing);
+            Assert.Contains("no 'bootstrap'", error.Message, StringComparison.Ordinal);
+            AssertSaysHowToPublish(error);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void StackProps_WithoutModelArtifactsBucket_UseTheStagesOwnBucketName()
+    {
+        var props = PropsFrom(c =>
+        {
+            c.Remove("modelArtifactsBucket");
+            c["stage"] = "staging";
+        });
+
+        Assert.Equal("release-center-models-staging", props.ModelArtifactsBucket);
+    }
+
+    [Theory]
+    [InlineData("s3://models")]
+    [InlineData("arn:aws:s3:::models")]
+    [InlineData("Models")]
+    public void Synth_WithModelArtifactsBucketThatIsNotABucketName_Fails(string bucket)
+    {
+        var error = SynthFails(c => c["modelArtifactsBucket"] = bucket);
+
+        Assert.Contains($"Context 'modelArtifactsBucket' is '{bucket}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StackProps_ReadTheEnvironmentPolicyFromConfigMinified()
+    {
+        var props = PropsFrom(_ => { });
+        var file = File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "config", "environments.json"));
+
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(file), JsonNode.Parse(props.EnvironmentsJson)));
+        Assert.DoesNotContain("\n", props.EnvironmentsJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(": ", props.EnvironmentsJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnvironmentPolicy_WhenTheFileIsMissing_FailsNamingIt()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"release-center-no-environments-{Guid.NewGuid():N}.json");
+
+        var error = Assert.Throws<InvalidOperationException>(() => ReleaseCenterStackProps.ReadEnvironmentsJson(missing));
 
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
-        AssertSaysHowToPublish(error);
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EnvironmentPolicy_OverLambdasEnvironmentLimit_FailsSayingSo()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"release-center-big-environments-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, $$"""{ "environments": [ { "name": "{{new string('x', 4096)}}" } ] }""");
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => ReleaseCenterStackProps.ReadEnvironmentsJson(file));
+
+            Assert.Contains(file, error.Message, StringComparison.Ordinal);
+            Assert.Contains("RELEASE_CENTER_ENVIRONMENTS", error.Message, StringComparison.Ordinal);
+            Assert.Contains("4096", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void EnvironmentPolicy_ThatIsNotJson_FailsNamingTheFile()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"release-center-bad-environments-{Guid.NewGuid():N}.json");
+        File.WriteAllText(file, "{ environments: ");
+        try
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => ReleaseCenterStackProps.ReadEnvironmentsJson(file));
+
+            Assert.Contains(file, error.Message, StringComparison.Ordinal);
+            Assert.Contains("not valid JSON", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]
@@ -72,9 +181,19 @@ public sealed class ContextTests
 
     private static void AssertSaysHowToPublish(InvalidOperationException error)
     {
-        Assert.Contains(ReleaseCenterStackProps.ApiAssetHint, error.Message, StringComparison.Ordinal);
-        Assert.Contains("dotnet publish ", ReleaseCenterStackProps.ApiAssetHint, StringComparison.Ordinal);
-        Assert.Contains("-r linux-arm64 -o artifacts/api", ReleaseCenterStackProps.ApiAssetHint, StringComparison.Ordinal);
+        Assert.Contains(ReleaseCenterStackProps.LambdaAssetHint, error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            "`dotnet publish src/ReleaseCenter.Lambda -c Release -r linux-x64 -o artifacts/lambda`",
+            ReleaseCenterStackProps.LambdaAssetHint,
+            StringComparison.Ordinal);
+    }
+
+    private static ReleaseCenterStackProps PropsFrom(Action<Dictionary<string, object>> change)
+    {
+        var context = SynthesizedStackFixture.CdkJsonContext();
+        change(context);
+        using var scratch = new ScratchApp(context);
+        return ReleaseCenterStackProps.FromContext(scratch.App);
     }
 
     private static InvalidOperationException SynthFails(Action<Dictionary<string, object>> change)

@@ -6,6 +6,13 @@ namespace ReleaseCenter.Infra.Tests;
 public sealed class HttpApiTests(SynthesizedStackFixture stack)
 {
     [Fact]
+    public void HttpApi_IsNamedFromResourceNames()
+    {
+        var (_, api) = stack.Single("AWS::ApiGatewayV2::Api");
+        Assert.Equal(stack.Names.HttpApiName, (string)api["Name"]!);
+    }
+
+    [Fact]
     public void JwtAuthorizer_UsesIssuerAndAudiencesFromContext()
     {
         var (_, authorizer) = stack.Single("AWS::ApiGatewayV2::Authorizer");
@@ -73,7 +80,7 @@ public sealed class HttpApiTests(SynthesizedStackFixture stack)
 
     private void AssertTargetsApiFunction(JsonObject route)
     {
-        var (functionId, _) = stack.Single("AWS::Lambda::Function");
+        var (functionId, _) = stack.Function(stack.Names.ApiFunctionName);
         var integrationId = Assert.Single(TemplateJson.ReferencedIds(route["Target"]));
         var integration = stack.Resources("AWS::ApiGatewayV2::Integration").Single(i => i.LogicalId == integrationId).Resource["Properties"]!;
 

@@ -2,13 +2,14 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.CDK;
 using Amazon.CDK.Assertions;
+using ReleaseCenter.Aws.Resources;
 
 namespace ReleaseCenter.Infra.Tests;
 
 /// <summary>
 /// Synthesizes the stack once for every test, the way `cdk synth` would: the context of the
 /// repository's cdk.json (feature flags included), with test values for what a test asserts on
-/// and a temporary folder holding a dummy <c>bootstrap</c> as the API bundle. Owns and deletes both temp folders.
+/// and a temporary folder holding a dummy <c>bootstrap</c> as the Lambda bundle. Owns and deletes both temp folders.
 /// </summary>
 public sealed class SynthesizedStackFixture : IDisposable
 {
@@ -16,19 +17,21 @@ public sealed class SynthesizedStackFixture : IDisposable
     public const string Version = "9.9.9-test";
     public const string JwtIssuer = "https://issuer.test.invalid/realms/release-center";
     public static readonly string[] JwtAudiences = ["release-center", "release-center-cli"];
+    public const string ModelArtifactsBucket = "models.test.invalid";
 
     private readonly DirectoryInfo _assetDir;
     private readonly DirectoryInfo _outDir;
 
     public SynthesizedStackFixture()
     {
-        _assetDir = CreateApiBundle();
+        _assetDir = CreateLambdaBundle();
         _outDir = Directory.CreateTempSubdirectory("release-center-cdk-out-");
 
         var context = CdkJsonContext();
         context["stage"] = Stage;
         context["version"] = Version;
-        context["apiAssetPath"] = _assetDir.FullName;
+        context["lambdaAssetPath"] = _assetDir.FullName;
+        context["modelArtifactsBucket"] = ModelArtifactsBucket;
         context["jwtIssuer"] = JwtIssuer;
         // Comma-separated with a space, as someone would type it after `-c`.
         context["jwtAudience"] = string.Join(", ", JwtAudiences);
@@ -39,7 +42,13 @@ public sealed class SynthesizedStackFixture : IDisposable
         TemplatePath = assembly.GetStackArtifact(Stack.ArtifactId).TemplateFullPath;
         Template = Template.FromStack(Stack);
         Json = JsonNode.Parse(File.ReadAllText(TemplatePath))!.AsObject();
+        Names = new ResourceNames(Stage);
     }
+
+    public ResourceNames Names { get; }
+
+    /// <summary>The cloud assembly folder: assets are staged there as asset.{hash}{extension}.</summary>
+    public string OutDir => _outDir.FullName;
 
     public ReleaseCenterStack Stack { get; }
 
@@ -62,16 +71,58 @@ public sealed class SynthesizedStackFixture : IDisposable
         return (matches[0].LogicalId, matches[0].Resource["Properties"]!.AsObject());
     }
 
+    /// <summary>The Lambda function with this FunctionName.</summary>
+    public (string LogicalId, JsonObject Properties) Function(string functionName)
+    {
+        var matches = Resources("AWS::Lambda::Function")
+            .Where(r => (string?)r.Resource["Properties"]!["FunctionName"] == functionName)
+            .ToList();
+        Assert.True(matches.Count == 1, $"Expected exactly one function named {functionName}, found {matches.Count}.");
+        return (matches[0].LogicalId, matches[0].Resource["Properties"]!.AsObject());
+    }
+
+    /// <summary>The function of a workflow task handler.</summary>
+    public (string LogicalId, JsonObject Properties) TaskFunction(string handler) => Function(Names.FunctionName(handler));
+
+    /// <summary>Every statement of AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents and of roles' inline policies.</summary>
+    public IEnumerable<(string Policy, JsonObject Statement)> AllStatements()
+    {
+        IEnumerable<(string, JsonNode?)> documents =
+            Resources("AWS::IAM::Policy").Concat(Resources("AWS::IAM::ManagedPolicy"))
+                .Select(r => (r.LogicalId, r.Resource["Properties"]!["PolicyDocument"]))
+            .Concat(Resources("AWS::IAM::Role")
+                .SelectMany(r => TemplateJson.OneOrMany(r.Resource["Properties"]!["Policies"])
+                    .Select(p => ($"{r.LogicalId}/{p!["PolicyName"]}", p!["PolicyDocument"]))));
+
+        return documents.SelectMany(d => TemplateJson.OneOrMany(d.Item2!["Statement"]).Select(s => (d.Item1, s!.AsObject())));
+    }
+
+    /// <summary>Statements of the policies attached to one role (the role a function's Role points at).</summary>
+    public List<JsonObject> StatementsOfRole(string roleLogicalId)
+    {
+        var attached = Resources("AWS::IAM::Policy")
+            .Where(p => TemplateJson.ReferencedIds(p.Resource["Properties"]!["Roles"]).Contains(roleLogicalId))
+            .SelectMany(p => TemplateJson.OneOrMany(p.Resource["Properties"]!["PolicyDocument"]!["Statement"]));
+        var role = Resources("AWS::IAM::Role").Single(r => r.LogicalId == roleLogicalId).Resource["Properties"]!;
+        var inline = TemplateJson.OneOrMany(role["Policies"]).SelectMany(p => TemplateJson.OneOrMany(p!["PolicyDocument"]!["Statement"]));
+        Assert.Empty(Resources("AWS::IAM::ManagedPolicy"));
+        Assert.Null(role["ManagedPolicyArns"]);
+        return attached.Concat(inline).Select(s => s!.AsObject()).ToList();
+    }
+
+    /// <summary>The role a function runs as.</summary>
+    public string RoleOf(JsonObject functionProperties) => Assert.Single(TemplateJson.ReferencedIds(functionProperties["Role"]));
+
     public void Dispose()
     {
         _assetDir.Delete(recursive: true);
         _outDir.Delete(recursive: true);
     }
 
-    /// <summary>A folder shaped like `dotnet publish -o artifacts/api` output: just enough for Code.FromAsset.</summary>
-    public static DirectoryInfo CreateApiBundle()
+    /// <summary>A folder shaped like `dotnet publish -o artifacts/lambda` output: just enough for Code.FromAsset.</summary>
+    public static DirectoryInfo CreateLambdaBundle()
     {
-        var dir = Directory.CreateTempSubdirectory("release-center-api-bundle-");
+        var dir = Directory.CreateTempSubdirectory("release-center-lambda-bundle-");
         File.WriteAllText(Path.Combine(dir.FullName, "bootstrap"), "#!/bin/sh\n");
         return dir;
     }

@@ -9,7 +9,8 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
     private static readonly HashSet<string> Taggable =
     [
         "AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::Lambda::Function", "AWS::Logs::LogGroup",
-        "AWS::IAM::Role", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage",
+        "AWS::IAM::Role", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::StepFunctions::StateMachine",
+        "AWS::CloudWatch::Alarm",
     ];
 
     /// <summary>Types CloudFormation cannot tag; listed so a new resource type forces a decision here.</summary>

@@ -60,4 +60,25 @@ internal static class TemplateJson
             JsonObject map => map.ToDictionary(t => t.Key, t => (string)t.Value!),
             _ => [],
         };
+
+    /// <summary>
+    /// A value as one string, with intrinsics written the way Fn::Sub would: {"Ref":"X"} as ${X},
+    /// {"Fn::GetAtt":["X","Arn"]} as ${X.Arn}, Fn::Join joined. For asserting on ARNs.
+    /// </summary>
+    public static string Text(JsonNode? node) =>
+        node switch
+        {
+            JsonValue v => v.GetValue<string>(),
+            JsonObject o when o["Ref"] is JsonValue r => $"${{{r.GetValue<string>()}}}",
+            JsonObject o when o["Fn::GetAtt"] is JsonArray a => $"${{{a[0]!.GetValue<string>()}.{a[1]!.GetValue<string>()}}}",
+            JsonObject o when o["Fn::Join"] is JsonArray j => string.Join(j[0]!.GetValue<string>(), j[1]!.AsArray().Select(Text)),
+            JsonObject o when o["Fn::Sub"] is JsonValue sub => sub.GetValue<string>(),
+            _ => throw new InvalidOperationException($"Cannot render {node?.ToJsonString()} as text."),
+        };
+
+    /// <summary>Each (action, resource) a statement allows, resources rendered by <see cref="Text"/>.</summary>
+    public static IEnumerable<(string Action, string Resource)> Grants(JsonObject statement) =>
+        from action in Strings(statement["Action"])
+        from resource in OneOrMany(statement["Resource"])
+        select (action, Text(resource));
 }

@@ -68,4 +68,12 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
 [JsonSerializable(typeof(HealthDto))]
 [JsonSerializable(typeof(TokenDto))]
 [JsonSerializable(typeof(LocalInfoDto))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.CreateReleaseRequest))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.ReleaseAcceptedDto))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.DecisionRequest))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.CancelRequest))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.ReleaseDto))]
+[JsonSerializable(typeof(PageDto<ReleaseCenter.Api.Releases.ReleaseDto>))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.HistoryDto))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Releases.ApprovalState))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

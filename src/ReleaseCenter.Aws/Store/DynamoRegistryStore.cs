@@ -306,10 +306,60 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         return item is null ? null : ReleaseFrom(item);
     }
 
-    public Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct) =>
+    public Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct, ReleaseFilter? filter = null) =>
         model is null
-            ? QueryIndexAsync(Gsi1, Gsi1PartitionKey, Keys.AllReleases, Gsi1Keys, forward: false, limit, cursor, ReleaseFrom, ct)
-            : QueryIndexAsync(Gsi2, Gsi2PartitionKey, Keys.ModelReleases(model), Gsi2Keys, forward: false, limit, cursor, ReleaseFrom, ct);
+            ? QueryIndexAsync(Gsi1, Gsi1PartitionKey, Keys.AllReleases, Gsi1Keys, forward: false, limit, cursor, ReleaseFrom, ct, ReleaseConditions(Gsi1SortKey, filter))
+            : QueryIndexAsync(Gsi2, Gsi2PartitionKey, Keys.ModelReleases(model), Gsi2Keys, forward: false, limit, cursor, ReleaseFrom, ct,
+                ReleaseConditions(Gsi2SortKey, filter));
+
+    /// <summary>
+    /// The time range narrows the index's sort key (creation time first), so it costs nothing; the
+    /// other filters are evaluated by DynamoDB on the index query (a page may then hold fewer than
+    /// <c>limit</c> items, and the cursor continues).
+    /// </summary>
+    private static QueryConditions? ReleaseConditions(string sortKey, ReleaseFilter? f)
+    {
+        if (f is null)
+        {
+            return null;
+        }
+        var c = new QueryConditions();
+        if (f.Since is not null || f.Until is not null)
+        {
+            c.Names["#sk"] = sortKey;
+            c.Values[":from"] = Attr.S(f.Since is { } since ? Attr.FormatTime(since) : "0");
+            // '~' sorts after '#' and every id character, so the bound includes every release created at 'until'.
+            c.Values[":to"] = Attr.S(f.Until is { } until ? Attr.FormatTime(until) + "~" : "~");
+            c.KeyCondition = " AND #sk BETWEEN :from AND :to";
+        }
+        var filters = new List<string>();
+        if (f.Status is { } status)
+        {
+            c.Names["#status"] = "status";
+            c.Values[":status"] = Attr.S(status.ToString());
+            filters.Add("#status = :status");
+        }
+        if (f.Environment is { } env)
+        {
+            c.Values[":env"] = Attr.S(env);
+            filters.Add("contains(environments, :env)");
+        }
+        if (f.RequestedBy is { } by)
+        {
+            c.Values[":by"] = Attr.S(by);
+            filters.Add("requestedBy = :by");
+        }
+        c.Filter = filters.Count == 0 ? null : string.Join(" AND ", filters);
+        return c;
+    }
+
+    private sealed class QueryConditions
+    {
+        public Dictionary<string, string> Names { get; } = [];
+        public Dictionary<string, AttributeValue> Values { get; } = [];
+        public string KeyCondition { get; set; } = "";
+        public string? Filter { get; set; }
+    }
 
     public async Task<Release> UpdateReleaseAsync(Release release, long expectedRevision, CancellationToken ct)
     {
@@ -351,19 +401,18 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             ["version"] = Attr.N(r.Version),
             ["environments"] = new AttributeValue { L = r.Environments.Select(Attr.S).ToList() },
             ["status"] = Attr.S(r.Status.ToString()),
-            ["stages"] = new AttributeValue
-            {
-                L = r.Stages.Select(s => new AttributeValue
-                {
-                    M = new() { ["environment"] = Attr.S(s.Environment), ["status"] = Attr.S(s.Status.ToString()) },
-                }).ToList(),
-            },
+            // Stage details (evaluation, approvals, deployment) are read and written with the release: one JSON document.
+            ["stages"] = Attr.S(JsonSerializer.Serialize(r.Stages.ToArray(), StoreJsonContext.Default.ReleaseStageArray)),
             ["requestedBy"] = Attr.S(r.RequestedBy),
             ["createdAt"] = Attr.Time(r.CreatedAt),
             ["updatedAt"] = Attr.Time(r.UpdatedAt),
         };
         item.PutIfNotNull("notes", r.Notes);
         item.PutIfNotNull("executionArn", r.ExecutionArn);
+        if (r.Bundle is not null)
+        {
+            item["bundle"] = Attr.S(JsonSerializer.Serialize(r.Bundle, StoreJsonContext.Default.Bundle));
+        }
         return item;
     }
 
@@ -374,12 +423,15 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         (item["environments"].L ?? []).Select(e => e.S!).ToArray(),
         item.GetSOrNull("notes"),
         Enum.Parse<ReleaseStatus>(item.GetS("status")),
-        (item["stages"].L ?? []).Select(s => new ReleaseStage(s.M.GetS("environment"), Enum.Parse<ReleaseStatus>(s.M.GetS("status")))).ToArray(),
+        JsonSerializer.Deserialize(item.GetS("stages"), StoreJsonContext.Default.ReleaseStageArray)!,
         item.GetS("requestedBy"),
         item.GetTime("createdAt"),
         item.GetTime("updatedAt"),
         item.GetSOrNull("executionArn"),
-        item.GetLong(VersionAttribute));
+        item.GetLong(VersionAttribute))
+    {
+        Bundle = item.GetSOrNull("bundle") is { } bundle ? JsonSerializer.Deserialize(bundle, StoreJsonContext.Default.Bundle) : null,
+    };
 
     // ---------------------------------------------------------------- shared
 
@@ -398,20 +450,31 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
     }
 
     private async Task<Page<T>> QueryIndexAsync<T>(string index, string keyAttribute, string keyValue, string[] cursorKeys, bool forward,
-        int limit, string? cursor, Func<Dictionary<string, AttributeValue>, T> map, CancellationToken ct)
+        int limit, string? cursor, Func<Dictionary<string, AttributeValue>, T> map, CancellationToken ct, QueryConditions? conditions = null)
     {
         var start = Cursor.Decode(cursor, cursorKeys);
         if (start is not null && start[keyAttribute].S != keyValue)
         {
             throw new InvalidCursorException("The cursor does not belong to this listing.");
         }
+        var names = new Dictionary<string, string> { ["#pk"] = keyAttribute };
+        var values = new Dictionary<string, AttributeValue> { [":pk"] = Attr.S(keyValue) };
+        foreach (var (k, v) in conditions?.Names ?? [])
+        {
+            names[k] = v;
+        }
+        foreach (var (k, v) in conditions?.Values ?? [])
+        {
+            values[k] = v;
+        }
         var response = await dynamo.QueryAsync(new QueryRequest
         {
             TableName = tableName,
             IndexName = index,
-            KeyConditionExpression = "#pk = :pk",
-            ExpressionAttributeNames = new() { ["#pk"] = keyAttribute },
-            ExpressionAttributeValues = new() { [":pk"] = Attr.S(keyValue) },
+            KeyConditionExpression = "#pk = :pk" + (conditions?.KeyCondition ?? ""),
+            FilterExpression = conditions?.Filter,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
             ScanIndexForward = forward,
             Limit = limit,
             ExclusiveStartKey = start,

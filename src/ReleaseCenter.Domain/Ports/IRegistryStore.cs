@@ -33,13 +33,17 @@ public interface IRegistryStore
 
     Task<Release?> GetReleaseAsync(string id, CancellationToken ct);
 
-    /// <summary>Releases, newest first.</summary>
-    Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct);
+    /// <summary>Releases, newest first, optionally narrowed by <paramref name="filter"/>.</summary>
+    Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct, ReleaseFilter? filter = null);
 
     /// <summary>Writes <paramref name="release"/> if the stored revision is still <paramref name="expectedRevision"/>; returns it with the next revision.</summary>
     /// <exception cref="ConcurrencyConflictException">someone else changed the release first.</exception>
     Task<Release> UpdateReleaseAsync(Release release, long expectedRevision, CancellationToken ct);
 }
+
+/// <summary>Catalog filters; each is optional. Time bounds are inclusive and apply to creation time.</summary>
+public sealed record ReleaseFilter(ReleaseStatus? Status = null, string? Environment = null, string? RequestedBy = null,
+    DateTimeOffset? Since = null, DateTimeOffset? Until = null);
 
 public sealed class ConflictException(string message) : Exception(message);
 

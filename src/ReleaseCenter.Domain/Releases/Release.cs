@@ -1,3 +1,4 @@
+using ReleaseCenter.Domain.Evaluation;
 using ReleaseCenter.Domain.Validation;
 
 namespace ReleaseCenter.Domain.Releases;
@@ -21,6 +22,31 @@ public sealed record Release(
     string? ExecutionArn,
     long Revision)
 {
+    /// <summary>Frozen at creation; null only for releases built in unit tests without a version.</summary>
+    public Bundle? Bundle { get; init; }
+
+    public ReleaseStage Stage(string environment) =>
+        Stages.FirstOrDefault(s => s.Environment == environment) ?? throw new ArgumentException($"Release {Id} has no stage '{environment}'.", nameof(environment));
+
+    /// <summary>Replaces one stage's details (not its status: that goes through <see cref="MoveStage"/>).</summary>
+    public Release WithStage(string environment, Func<ReleaseStage, ReleaseStage> change, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var stages = Stages.ToArray();
+        var index = Array.FindIndex(stages, s => s.Environment == environment);
+        if (index < 0)
+        {
+            throw new ArgumentException($"Release {Id} has no stage '{environment}'.", nameof(environment));
+        }
+        var changed = change(stages[index]);
+        if (changed.Status != stages[index].Status)
+        {
+            throw new InvalidOperationException("Stage status changes go through MoveStage.");
+        }
+        stages[index] = changed;
+        return this with { Stages = stages, UpdatedAt = now };
+    }
+
     public static readonly IReadOnlyList<string> DefaultEnvironments = ["dev", "staging", "prod"];
 
     public static Release Create(string id, string model, int version, IReadOnlyList<string>? environments, string? notes,
@@ -83,4 +109,16 @@ public sealed record Release(
     }
 }
 
-public sealed record ReleaseStage(string Environment, ReleaseStatus Status);
+public sealed record ReleaseStage(string Environment, ReleaseStatus Status)
+{
+    public bool RequiresApproval { get; init; }
+    public int RequiredApprovals { get; init; }
+    public EvaluationReport? Evaluation { get; init; }
+    public IReadOnlyList<ApprovalRecord> Approvals { get; init; } = [];
+
+    /// <summary>"approved" or "rejected" once the stage's approval gate is decided; set in the same conditional write as the deciding vote, so the waiting task is completed exactly once.</summary>
+    public string? Decision { get; init; }
+    public DeploymentRecord? Deployment { get; init; }
+    public VerificationRecord? Verification { get; init; }
+    public FailureRecord? Failure { get; init; }
+}

@@ -140,7 +140,7 @@ public sealed class AwsEndpoint : IAsyncDisposable
             context.Response.Headers["X-Amz-Function-Error"] = "Unhandled";
             await WriteJsonAsync(context, 200, new Dictionary<string, string>
             {
-                ["errorType"] = ex.GetType().Name,
+                ["errorType"] = ex is ReleaseCenter.Domain.Workflow.WorkflowErrorException workflowError ? workflowError.ErrorType : ex.GetType().Name,
                 ["errorMessage"] = ex.Message,
             }).ConfigureAwait(false);
             return;

@@ -274,6 +274,43 @@ def patch_6_sagemaker_update_endpoint():
     SageMakerResponse.update_endpoint = update_endpoint_response
 
 
+def patch_7_stop_execution_wakes_task_token_waits():
+    """Defect 7: StopExecution does not end an execution that waits for a task token.
+
+    The interpreter's .waitForTaskToken wait blocks on the callback's own event for up to the
+    task's TimeoutSeconds and never looks at the stop signal, so a stopped execution stays
+    RUNNING until the token arrives or times out. In AWS the stop is immediate (ABORTED).
+    Fix: after the stop is recorded, wake every waiting callback of that execution; the
+    interpreter then sees the stopped program and ends it. The woken wait reports a timeout,
+    and Environment.set_error/set_timed_out overwrite any state (set_stop and set_ended only
+    replace a running one), so a stopped program is also kept stopped: ABORTED, as in AWS."""
+    from moto.stepfunctions.parser.asl.eval import environment as environment_module
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend import execution as execution_module
+
+    for name in ("set_error", "set_timed_out"):
+        setter = getattr(environment_module.Environment, name)
+
+        def keep_stopped(self, *args, _setter=setter, **kwargs):
+            if isinstance(self._program_state, ProgramStopped):
+                return None
+            return _setter(self, *args, **kwargs)
+
+        setattr(environment_module.Environment, name, keep_stopped)
+
+    original = execution_module.Execution.stop
+
+    def stop(self, stop_date, error, cause):
+        original(self, stop_date, error, cause)
+        worker = self.exec_worker
+        env = getattr(worker, "env", None) if worker else None
+        pool = getattr(getattr(env, "callback_pool_manager", None), "_pool", None)
+        for endpoint in list((pool or {}).values()):
+            endpoint.interrupt_all()
+
+    execution_module.Execution.stop = stop
+
+
 def enable_step_functions_execution():
     # Same dict that POST /moto-api/config {"stepfunctions": ...} writes; reset leaves it alone.
     from moto.core.config import default_user_config
@@ -308,6 +345,7 @@ def main(argv=None):
     patch_4_json_safe_outputs()
     patch_5_send_task_failure_cause()
     patch_6_sagemaker_update_endpoint()
+    patch_7_stop_execution_wakes_task_token_waits()
     enable_step_functions_execution()
 
     from werkzeug.serving import make_server

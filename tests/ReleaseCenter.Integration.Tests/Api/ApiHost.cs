@@ -35,14 +35,18 @@ public sealed class ApiHost : IAsyncDisposable
 
     public AmazonDynamoDBClient Dynamo { get; }
 
-    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator)
+    public WebApplication App => _app;
+
+    public string Stage { get; private init; } = "";
+
+    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator, string? environmentsJson = null)
     {
         var stage = emulator.UniqueName("t");
-        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, 0, stage, CancellationToken.None);
+        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, emulator.Local?.Functions, 0, stage, CancellationToken.None, environmentsJson);
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ApiHost(app, new HttpClient { BaseAddress = new Uri(url) }, new ResourceNames(stage).TableName,
-            LocalAws.CreateDynamoDbClient(emulator.ServiceUrl));
+            LocalAws.CreateDynamoDbClient(emulator.ServiceUrl)) { Stage = stage };
     }
 
     /// <summary>A client carrying a development token for <paramref name="user"/> in <paramref name="groups"/>.</summary>

@@ -10,7 +10,7 @@ namespace ReleaseCenter.Integration.Tests.Emulator;
 
 /// <summary>
 /// One test per moto 5.2.1 defect that our launcher patches (platform-notes.md), each of which
-/// fails on an unpatched moto_server, plus the Lambda integration that makes state machines run
+/// fails on an unpatched moto_server (defect 7, StopExecution during a task-token wait, is ours: found with the cancel route), plus the Lambda integration that makes state machines run
 /// our handlers. Defect 6 (UpdateEndpoint) is pinned by SageMakerClientTests.
 /// </summary>
 [Collection("emulator")]
@@ -145,6 +145,35 @@ public sealed class MotoPatchTests(EmulatorFixture emulator)
         Assert.Equal(ExecutionStatus.Failed, done.Status);
         Assert.Equal("Rejected", done.Error);
         Assert.Equal("bob rejected: AUC regressed", done.Cause);
+    }
+
+    [Fact]
+    public async Task Defect7_StopExecution_WhileWaitingForATaskToken_AbortsAtOnce()
+    {
+        var local = emulator.RequireLocal();
+        var asked = new ConcurrentQueue<string>();
+        var function = emulator.UniqueName("wait");
+        local.Functions.Add(function, (payload, _) =>
+        {
+            asked.Enqueue(payload);
+            return Task.FromResult("{}");
+        });
+        var machine = await CreateMachineAsync("""
+            {"StartAt":"Each","States":{"Each":{"Type":"Map","ItemsPath":"$.items","MaxConcurrency":1,
+              "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Wait for approval","States":{"Wait for approval":{"Type":"Task",
+                "Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters":{"FunctionName":"__NAME__","Payload":{"token.$":"$$.Task.Token"}},
+                "TimeoutSeconds":3600,"Catch":[{"ErrorEquals":["States.ALL"],"Next":"Failed"}],"End":true},
+                "Failed":{"Type":"Fail","Error":"Boom"}}},"End":true}}}
+            """.Replace("__NAME__", function, StringComparison.Ordinal));
+        using var sfn = Sfn();
+        var started = await sfn.StartExecutionAsync(new StartExecutionRequest(machine) { Name = "stop", Input = """{"items":[1]}""" });
+        await Poll.UntilAsync(() => Task.FromResult(asked.Count), c => c > 0, attempts: 200);
+
+        await sfn.StopExecutionAsync(new StopExecutionRequest(started.ExecutionArn) { Error = "Release.Cancelled", Cause = "test" });
+
+        var done = await Poll.UntilAsync(() => sfn.DescribeExecutionAsync(started.ExecutionArn), d => d.Status != ExecutionStatus.Running, attempts: 50, delayMilliseconds: 100);
+        Assert.Equal(ExecutionStatus.Aborted, done.Status);
     }
 
     [Fact]

@@ -1,0 +1,185 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReleaseCenter.Api.Auth;
+using ReleaseCenter.Api.Http;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Validation;
+using ReleaseCenter.Functions.Releases;
+
+namespace ReleaseCenter.Api.Releases;
+
+/// <summary>The release routes of api.md: request, list, inspect, approve, cancel, history.</summary>
+public static class ReleasesApi
+{
+    public static RouteGroupBuilder MapReleasesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/releases").WithTags("Releases").RequireAuthorization(Roles.CanRead);
+        group.MapPost("/", Create).RequireAuthorization(Roles.CanRegister).WithSummary("Request a release: freeze the bundle and start the workflow")
+            .Accepts<CreateReleaseRequest>("application/json");
+        group.MapGet("/", List).WithSummary("The release catalog, newest first");
+        group.MapGet("/{id}", Get).WithSummary("A release with its stages, evaluation, approvals and deployments");
+        group.MapGet("/{id}/history", History).WithSummary("The release's timeline joined with its Step Functions execution history");
+        group.MapPost("/{id}/approvals", Decide).WithSummary("Approve or reject the stage that is waiting").Accepts<DecisionRequest>("application/json");
+        group.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Roles.CanRegister).WithSummary("Cancel a release that has not finished")
+            .Accepts<CancelRequest>("application/json");
+        return group;
+    }
+
+    private static async Task<Results<Accepted<ReleaseAcceptedDto>, ValidationProblem, ProblemHttpResult>> Create(
+        HttpContext http, ReleaseService releases, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateReleaseRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Unwrap<Accepted<ReleaseAcceptedDto>>(problem!);
+        }
+        try
+        {
+            var release = await releases.CreateAsync(request.Model, request.Version, request.Environments, request.Notes, Roles.UserId(http.User), ct)
+                .ConfigureAwait(false);
+            return TypedResults.Accepted($"/v1/releases/{release.Id}",
+                new ReleaseAcceptedDto(release.Id, release.Status, release.ExecutionArn, release.Bundle!.Digest));
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return ToProblem(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<PageDto<ReleaseDto>>, ValidationProblem>> List(IRegistryStore store, string? model, string? status,
+        string? environment, string? requestedBy, string? since, string? until, int? limit, string? cursor, CancellationToken ct)
+    {
+        if (!Problems.TryLimit(limit, out var size, out var bad))
+        {
+            return bad!;
+        }
+        if (model is not null && Rules.ResourceName(model) is { } modelReason)
+        {
+            return JsonBody.Invalid("model", modelReason);
+        }
+        ReleaseStatus? statusFilter = null;
+        if (status is not null)
+        {
+            if (!Enum.TryParse<ReleaseStatus>(status, ignoreCase: false, out var parsed) || int.TryParse(status, out _))
+            {
+                return JsonBody.Invalid("status", $"must be one of {string.Join(", ", Enum.GetNames<ReleaseStatus>())}.");
+            }
+            statusFilter = parsed;
+        }
+        if (!TryTime(since, out var from))
+        {
+            return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
+        }
+        if (!TryTime(until, out var to))
+        {
+            return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
+        }
+        try
+        {
+            var page = await store.ListReleasesAsync(model, size, cursor, ct, new ReleaseFilter(statusFilter, environment, requestedBy, from, to))
+                .ConfigureAwait(false);
+            return TypedResults.Ok(new PageDto<ReleaseDto>(page.Items.Select(ReleaseDto.From).ToArray(), page.NextCursor));
+        }
+        catch (InvalidCursorException ex)
+        {
+            return JsonBody.Invalid("cursor", ex.Message);
+        }
+    }
+
+    private static bool TryTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (text is null)
+        {
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+        return false;
+    }
+
+    private static async Task<Results<Ok<ReleaseDto>, ProblemHttpResult>> Get(string id, IRegistryStore store, CancellationToken ct) =>
+        await store.GetReleaseAsync(id, ct).ConfigureAwait(false) is { } release
+            ? TypedResults.Ok(ReleaseDto.From(release))
+            : Problems.NotFound($"Release '{id}' does not exist.");
+
+    private static async Task<Results<Ok<HistoryDto>, ProblemHttpResult>> History(string id, IRegistryStore store, ReleaseService releases, CancellationToken ct)
+    {
+        if (await store.GetReleaseAsync(id, ct).ConfigureAwait(false) is not { } release)
+        {
+            return Problems.NotFound($"Release '{id}' does not exist.");
+        }
+        return TypedResults.Ok(new HistoryDto(id, await releases.HistoryAsync(release, ct).ConfigureAwait(false)));
+    }
+
+    private static async Task<Results<Ok<ApprovalState>, ValidationProblem, ProblemHttpResult>> Decide(
+        string id, HttpContext http, ReleaseService releases, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.DecisionRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Unwrap<Ok<ApprovalState>>(problem!);
+        }
+        if (request.Decision is not ("approve" or "reject"))
+        {
+            return JsonBody.Invalid("decision", "must be 'approve' or 'reject'.");
+        }
+        if (Rules.OptionalText(request.Comment, 2000) is { } reason)
+        {
+            return JsonBody.Invalid("comment", reason);
+        }
+        try
+        {
+            return TypedResults.Ok(await releases.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
+                .ConfigureAwait(false));
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return ToProblem(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Cancel(
+        string id, HttpContext http, ReleaseService releases, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CancelRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Unwrap<Ok<ReleaseDto>>(problem!);
+        }
+        if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 2000)
+        {
+            return JsonBody.Invalid("reason", "is required: 1 to 2000 characters saying why.");
+        }
+        try
+        {
+            return TypedResults.Ok(ReleaseDto.From(await releases.CancelAsync(id, Roles.UserId(http.User), request.Reason, ct).ConfigureAwait(false)));
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return ToProblem(ex);
+        }
+    }
+
+    private static ProblemHttpResult ToProblem(ReleaseRequestException ex)
+    {
+        Dictionary<string, object?>? extensions = ex.Field is null ? null
+            : new() { ["errors"] = new Dictionary<string, string[]> { [ex.Field] = [ex.Message] } };
+        return TypedResults.Problem(statusCode: ex.Status, title: ex.Title, detail: ex.Message, extensions: extensions);
+    }
+
+    private static Results<T, ValidationProblem, ProblemHttpResult> Unwrap<T>(IResult problem) where T : IResult => problem switch
+    {
+        ValidationProblem v => v,
+        ProblemHttpResult p => p,
+        _ => throw new InvalidOperationException("JsonBody returns only problem results."),
+    };
+}

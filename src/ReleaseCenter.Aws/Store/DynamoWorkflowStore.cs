@@ -1,0 +1,212 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using static ReleaseCenter.Aws.Resources.TableSchema;
+
+namespace ReleaseCenter.Aws.Store;
+
+/// <summary>
+/// Items (same table as <see cref="DynamoRegistryStore"/>):
+/// <list type="bullet">
+/// <item>lock: PK=ENV#{env}, SK=LOCK (lockedBy, lockedAt)</item>
+/// <item>live: PK=ENV#{env}, SK=LIVE#{model}</item>
+/// <item>deployment: PK=ENV#{env}, SK=DEPLOY#{deployedAt}#{releaseId}, plus a once-only marker PK=RELEASE#{id}, SK=DEPLOYED#{env}</item>
+/// <item>timeline: PK=RELEASE#{id}, SK=STEP#{env or -}#{step}</item>
+/// <item>task token: PK=RELEASE#{id}, SK=TOKEN#{env}</item>
+/// </list>
+/// </summary>
+public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName) : IWorkflowStore
+{
+    private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { [PartitionKey] = Attr.S(pk), [SortKey] = Attr.S(sk) };
+
+    public async Task<bool> TryAcquireLockAsync(string environment, string releaseId, DateTimeOffset now, CancellationToken ct)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = Key($"ENV#{environment}", "LOCK"),
+                UpdateExpression = "SET lockedBy = :me, lockedAt = if_not_exists(lockedAt, :now), #type = :type",
+                ConditionExpression = "attribute_not_exists(lockedBy) OR lockedBy = :me",
+                ExpressionAttributeNames = new() { ["#type"] = ItemType },
+                ExpressionAttributeValues = new() { [":me"] = Attr.S(releaseId), [":now"] = Attr.Time(now), [":type"] = Attr.S("EnvironmentLock") },
+            }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> ReleaseLockAsync(string environment, string releaseId, CancellationToken ct)
+    {
+        try
+        {
+            await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = tableName,
+                Key = Key($"ENV#{environment}", "LOCK"),
+                UpdateExpression = "REMOVE lockedBy, lockedAt",
+                ConditionExpression = "lockedBy = :me",
+                ExpressionAttributeValues = new() { [":me"] = Attr.S(releaseId) },
+            }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<EnvironmentLock> GetLockAsync(string environment, CancellationToken ct)
+    {
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"ENV#{environment}", "LOCK"), ConsistentRead = true }, ct)
+            .ConfigureAwait(false)).Item;
+        return item is { Count: > 0 } && item.GetSOrNull("lockedBy") is { } by
+            ? new EnvironmentLock(environment, by, item.GetTime("lockedAt"))
+            : new EnvironmentLock(environment, null, null);
+    }
+
+    public async Task<LiveDeployment?> GetLiveAsync(string environment, string model, CancellationToken ct)
+    {
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"ENV#{environment}", $"LIVE#{model}"), ConsistentRead = true }, ct)
+            .ConfigureAwait(false)).Item;
+        return item is { Count: > 0 } ? DeploymentFrom(item) : null;
+    }
+
+    public async Task<bool> RecordDeploymentAsync(LiveDeployment d, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var record = ToItem(d);
+        record[PartitionKey] = Attr.S($"ENV#{d.Environment}");
+        record[SortKey] = Attr.S($"DEPLOY#{Attr.FormatTime(d.DeployedAt)}#{d.ReleaseId}");
+        record[ItemType] = Attr.S("Deployment");
+        // The once-only marker: one deployment record per release and environment, whatever the time of a retry.
+        var marker = new Dictionary<string, AttributeValue>
+        {
+            [PartitionKey] = Attr.S($"RELEASE#{d.ReleaseId}"),
+            [SortKey] = Attr.S($"DEPLOYED#{d.Environment}"),
+            [ItemType] = Attr.S("DeploymentMarker"),
+        };
+        var live = ToItem(d);
+        live[PartitionKey] = Attr.S($"ENV#{d.Environment}");
+        live[SortKey] = Attr.S($"LIVE#{d.Model}");
+        live[ItemType] = Attr.S("LiveDeployment");
+        try
+        {
+            await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
+            {
+                TransactItems =
+                [
+                    new TransactWriteItem { Put = new Put { TableName = tableName, Item = marker, ConditionExpression = "attribute_not_exists(PK)" } },
+                    new TransactWriteItem { Put = new Put { TableName = tableName, Item = record } },
+                    new TransactWriteItem { Put = new Put { TableName = tableName, Item = live } },
+                ],
+            }, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (TransactionCanceledException ex) when (ex.CancellationReasons?.FirstOrDefault()?.Code == "ConditionalCheckFailed")
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<LiveDeployment>> ListDeploymentsAsync(string environment, int limit, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = "PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S($"ENV#{environment}"), [":prefix"] = Attr.S("DEPLOY#") },
+            ScanIndexForward = false,
+            Limit = limit,
+        }, ct).ConfigureAwait(false);
+        return (response.Items ?? []).Select(DeploymentFrom).ToArray();
+    }
+
+    private static Dictionary<string, AttributeValue> ToItem(LiveDeployment d) => new()
+    {
+        ["environment"] = Attr.S(d.Environment),
+        ["model"] = Attr.S(d.Model),
+        ["releaseId"] = Attr.S(d.ReleaseId),
+        ["version"] = Attr.N(d.Version),
+        ["endpointName"] = Attr.S(d.EndpointName),
+        ["endpointConfigName"] = Attr.S(d.EndpointConfigName),
+        ["deployedAt"] = Attr.Time(d.DeployedAt),
+    };
+
+    private static LiveDeployment DeploymentFrom(Dictionary<string, AttributeValue> i) => new(
+        i.GetS("environment"), i.GetS("model"), i.GetS("releaseId"), (int)i.GetLong("version"), i.GetS("endpointName"), i.GetS("endpointConfigName"),
+        i.GetTime("deployedAt"));
+
+    public async Task<bool> AppendTimelineAsync(TimelineEntry entry, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [PartitionKey] = Attr.S($"RELEASE#{entry.ReleaseId}"),
+            [SortKey] = Attr.S($"STEP#{entry.Environment ?? "-"}#{entry.Step}"),
+            [ItemType] = Attr.S("TimelineEntry"),
+            ["releaseId"] = Attr.S(entry.ReleaseId),
+            ["step"] = Attr.S(entry.Step),
+            ["message"] = Attr.S(entry.Message),
+            ["actor"] = Attr.S(entry.Actor),
+            ["at"] = Attr.Time(entry.At),
+        };
+        item.PutIfNotNull("environment", entry.Environment);
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" }, ct)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(string releaseId, CancellationToken ct)
+    {
+        var entries = new List<TimelineEntry>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = tableName,
+                KeyConditionExpression = "PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues = new() { [":pk"] = Attr.S($"RELEASE#{releaseId}"), [":prefix"] = Attr.S("STEP#") },
+                ExclusiveStartKey = start,
+            }, ct).ConfigureAwait(false);
+            entries.AddRange((page.Items ?? []).Select(i => new TimelineEntry(
+                i.GetS("releaseId"), i.GetSOrNull("environment"), i.GetS("step"), i.GetS("message"), i.GetS("actor"), i.GetTime("at"))));
+            start = page.LastEvaluatedKey is { Count: > 0 } k ? k : null;
+        }
+        while (start is not null);
+        return entries.OrderBy(e => e.At).ToArray();
+    }
+
+    public Task PutTaskTokenAsync(string releaseId, string environment, string token, CancellationToken ct) =>
+        dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = tableName,
+            Item = new()
+            {
+                [PartitionKey] = Attr.S($"RELEASE#{releaseId}"),
+                [SortKey] = Attr.S($"TOKEN#{environment}"),
+                [ItemType] = Attr.S("TaskToken"),
+                ["token"] = Attr.S(token),
+            },
+        }, ct);
+
+    public async Task<string?> GetTaskTokenAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"RELEASE#{releaseId}", $"TOKEN#{environment}"), ConsistentRead = true }, ct)
+            .ConfigureAwait(false)).Item;
+        return item is { Count: > 0 } ? item.GetSOrNull("token") : null;
+    }
+}

@@ -1,0 +1,11 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ReleaseCenter.Domain.Releases;
+
+namespace ReleaseCenter.Aws.Store;
+
+/// <summary>Nested documents the store keeps as JSON attributes (read and written together with their item).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ReleaseStage[]))]
+[JsonSerializable(typeof(Bundle))]
+internal sealed partial class StoreJsonContext : JsonSerializerContext;

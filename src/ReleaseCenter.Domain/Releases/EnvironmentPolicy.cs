@@ -1,0 +1,64 @@
+using System.Text.Json;
+using ReleaseCenter.Domain.Evaluation;
+
+namespace ReleaseCenter.Domain.Releases;
+
+/// <summary>Who must approve a stage, and how long they have.</summary>
+public sealed record ApprovalPolicy(int Required, IReadOnlyList<string> Groups, int TimeoutSeconds);
+
+/// <summary>One environment's release policy (config/environments.json).</summary>
+public sealed record EnvironmentPolicy(string Name, ApprovalPolicy Approval, int BakeSeconds, string InstanceType, GatePolicy Gate)
+{
+    public bool RequiresApproval => Approval.Required > 0;
+}
+
+/// <summary>The environments in promotion order, read from configuration rather than code.</summary>
+public sealed class EnvironmentPolicies
+{
+    private readonly Dictionary<string, EnvironmentPolicy> _byName;
+
+    public EnvironmentPolicies(IReadOnlyList<EnvironmentPolicy> environments)
+    {
+        All = environments;
+        _byName = environments.ToDictionary(e => e.Name, StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<EnvironmentPolicy> All { get; }
+
+    public EnvironmentPolicy? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public EnvironmentPolicy Get(string name) => Find(name) ?? throw new KeyNotFoundException($"No environment '{name}' is configured.");
+
+    /// <summary>Parses the configuration document; a malformed one fails at start-up with the reason.</summary>
+    public static EnvironmentPolicies Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var list = new List<EnvironmentPolicy>();
+        foreach (var env in doc.RootElement.GetProperty("environments").EnumerateArray())
+        {
+            var name = env.GetProperty("name").GetString() ?? throw new FormatException("An environment has no name.");
+            var approval = env.GetProperty("approval");
+            var rules = env.TryGetProperty("gate", out var gate)
+                ? gate.EnumerateArray().Select(r => new MetricRule(
+                    r.GetProperty("metric").GetString()!,
+                    Enum.Parse<MetricDirection>(r.GetProperty("direction").GetString()!),
+                    r.TryGetProperty("threshold", out var t) ? t.GetDouble() : null,
+                    r.TryGetProperty("maxRegression", out var m) ? m.GetDouble() : null)).ToArray()
+                : [];
+            list.Add(new EnvironmentPolicy(
+                name,
+                new ApprovalPolicy(
+                    approval.GetProperty("required").GetInt32(),
+                    approval.GetProperty("groups").EnumerateArray().Select(g => g.GetString()!).ToArray(),
+                    approval.GetProperty("timeoutSeconds").GetInt32()),
+                env.TryGetProperty("bakeSeconds", out var bake) ? bake.GetInt32() : 0,
+                env.GetProperty("instanceType").GetString()!,
+                new GatePolicy(rules)));
+        }
+        if (list.Count == 0 || list.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count() != list.Count)
+        {
+            throw new FormatException("The environment configuration must list at least one environment, each name once.");
+        }
+        return new EnvironmentPolicies(list);
+    }
+}

@@ -1,0 +1,278 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Amazon.Runtime;
+using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Validation;
+using ReleaseCenter.Domain.Workflow;
+using ReleaseCenter.Functions.Workflow;
+
+namespace ReleaseCenter.Functions.Releases;
+
+/// <summary>Why a release request was refused, in HTTP terms the API maps directly.</summary>
+public sealed class ReleaseRequestException(int status, string title, string detail, string? field = null) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+    public string? Field { get; } = field;
+}
+
+public sealed record ApprovalState(string Environment, int Required, IReadOnlyList<ApprovalRecord> Approvals, int Remaining, string? Decision);
+
+public sealed record HistoryItem(DateTimeOffset At, string Source, string Type, string? Environment, string Message);
+
+/// <summary>The release use cases people and automation start through the API.</summary>
+public sealed class ReleaseService(
+    IRegistryStore registry,
+    IWorkflowStore workflow,
+    EnvironmentPolicies policies,
+    StepFunctionsClient stepFunctions,
+    Announcer announcer,
+    ReleaseCenterSettings settings,
+    TimeProvider clock)
+{
+    public async Task<Release> CreateAsync(string? model, int? version, IReadOnlyList<string>? environments, string? notes, string actor, CancellationToken ct)
+    {
+        var errors = new ValidationErrors();
+        errors.Check("model", Rules.ResourceName(model));
+        if (version is null or < 1)
+        {
+            errors.Add("version", "is required: a version number of 1 or more.");
+        }
+        var envs = environments ?? policies.All.Select(p => p.Name).ToArray();
+        for (var i = 0; i < envs.Count; i++)
+        {
+            if (policies.Find(envs[i]) is null)
+            {
+                errors.Add($"environments[{i}]", $"'{envs[i]}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+            }
+        }
+        var order = policies.All.Select(p => p.Name).ToList();
+        if (errors.IsValid && !envs.Select(e => order.IndexOf(e)).SequenceEqual(envs.Select(e => order.IndexOf(e)).Order()))
+        {
+            errors.Add("environments", $"must follow the promotion order {string.Join(" -> ", order)}.");
+        }
+        if (!errors.IsValid)
+        {
+            throw new DomainValidationException(errors);
+        }
+        var modelVersion = await registry.GetVersionAsync(model!, version!.Value, ct).ConfigureAwait(false)
+            ?? throw DomainValidationException.For("version", $"'{model}' has no version {version}.");
+        if (string.IsNullOrEmpty(modelVersion.Image))
+        {
+            throw DomainValidationException.For("version", $"{model} v{version} has no inference image; SageMaker needs one to deploy it.");
+        }
+
+        var now = clock.GetUtcNow();
+        var release = Release.Create(NewId(now), model!, version.Value, envs, notes, actor, now) with
+        {
+            Bundle = Bundle.Freeze(modelVersion, policies.Get(envs[0]).InstanceType),
+        };
+        await registry.CreateReleaseAsync(release, ct).ConfigureAwait(false);
+        await workflow.AppendTimelineAsync(new TimelineEntry(release.Id, null, "requested",
+            $"{actor} requested {model} v{version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now), ct).ConfigureAwait(false);
+
+        string executionArn;
+        try
+        {
+            var input = JsonSerializer.Serialize(new Dictionary<string, string> { ["releaseId"] = release.Id }, WorkflowJsonContext.Default.DictionaryStringString);
+            executionArn = (await stepFunctions.StartExecutionAsync(
+                new StartExecutionRequest(settings.ReleaseStateMachineArn ?? throw new InvalidOperationException("No release state machine is configured."))
+                { Name = release.Id, Input = input }, ct).ConfigureAwait(false)).ExecutionArn;
+        }
+        catch (AmazonServiceException ex)
+        {
+            await SaveAsync(release.Id, r => r.MoveTo(ReleaseStatus.Failed, clock.GetUtcNow()), ct).ConfigureAwait(false);
+            throw new ReleaseRequestException(503, "Workflow unavailable", $"The release workflow could not be started ({ex.ErrorCode}); the release is marked Failed.");
+        }
+        release = await SaveAsync(release.Id, r => r with { ExecutionArn = executionArn }, ct).ConfigureAwait(false);
+        await announcer.AnnounceAsync("release.requested.v1", new()
+        {
+            ["releaseId"] = release.Id,
+            ["model"] = release.Model,
+            ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+            ["environments"] = string.Join(",", envs),
+            ["requestedBy"] = actor,
+            ["bundleDigest"] = release.Bundle!.Digest,
+        }, ct).ConfigureAwait(false);
+        return release;
+    }
+
+    /// <summary>
+    /// Records one reviewer's decision on the stage that is waiting. The vote that satisfies the
+    /// policy (N distinct approvers) or the first rejection also decides the stage, in the same
+    /// conditional write; only that writer completes the waiting task, so it is completed exactly once.
+    /// </summary>
+    public async Task<ApprovalState> DecideAsync(string releaseId, string actor, IReadOnlySet<string> groups, string decision, string? comment, CancellationToken ct)
+    {
+        var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+            ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
+        var stage = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null)
+            ?? throw new ReleaseRequestException(409, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
+        var policy = policies.Get(stage.Environment);
+        if (!policy.Approval.Groups.Any(groups.Contains))
+        {
+            throw new ReleaseRequestException(403, "Not an approver",
+                $"Approving {stage.Environment} needs membership of {string.Join(" or ", policy.Approval.Groups)}.");
+        }
+        if (string.Equals(actor, release.RequestedBy, StringComparison.Ordinal))
+        {
+            throw new ReleaseRequestException(403, "Self-approval", "The requester of a release cannot approve or reject it.");
+        }
+
+        var now = clock.GetUtcNow();
+        string? decided = null;
+        var saved = await SaveAsync(releaseId, r =>
+        {
+            decided = null;
+            var s = r.Stage(stage.Environment);
+            if (s.Decision is not null || s.Status != ReleaseStatus.AwaitingApproval || s.Approvals.Any(a => a.By == actor))
+            {
+                return null; // decided already, or this person has voted: one person counts once
+            }
+            var approvals = s.Approvals.Append(new ApprovalRecord(actor, decision, comment, now, r.Bundle?.Digest ?? "")).ToArray();
+            var approvedBy = approvals.Where(a => a.Decision == "approve").Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
+            decided = decision == "reject" ? "rejected" : approvedBy >= policy.Approval.Required ? "approved" : null;
+            return r.WithStage(stage.Environment, x => x with { Approvals = approvals, Decision = decided }, now);
+        }, ct).ConfigureAwait(false);
+
+        var entry = saved.Stage(stage.Environment).Approvals.FirstOrDefault(a => a.By == actor);
+        if (entry is not null && entry.At == now)
+        {
+            await workflow.AppendTimelineAsync(new TimelineEntry(releaseId, stage.Environment, $"{decision}-{actor}",
+                $"{actor} {(decision == "approve" ? "approved" : "rejected")} {stage.Environment}" + (comment is null ? "." : $": {comment}"), actor, now), ct)
+                .ConfigureAwait(false);
+        }
+        if (decided is not null)
+        {
+            await CompleteTaskAsync(releaseId, stage.Environment, decided, actor, comment, ct).ConfigureAwait(false);
+        }
+        var final = saved.Stage(stage.Environment);
+        var approved = final.Approvals.Where(a => a.Decision == "approve").Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
+        return new ApprovalState(stage.Environment, policy.Approval.Required, final.Approvals, Math.Max(0, policy.Approval.Required - approved), final.Decision);
+    }
+
+    private async Task CompleteTaskAsync(string releaseId, string environment, string decision, string actor, string? comment, CancellationToken ct)
+    {
+        var token = await workflow.GetTaskTokenAsync(releaseId, environment, ct).ConfigureAwait(false)
+            ?? throw new ReleaseRequestException(409, "No waiting task", $"No approval task is waiting for {environment}.");
+        try
+        {
+            if (decision == "approved")
+            {
+                await stepFunctions.SendTaskSuccessAsync(new SendTaskSuccessRequest(token,
+                    JsonSerializer.Serialize(new Dictionary<string, string> { ["decision"] = decision, ["decidedBy"] = actor }, WorkflowJsonContext.Default.DictionaryStringString)),
+                    ct).ConfigureAwait(false);
+            }
+            else
+            {
+                await stepFunctions.SendTaskFailureAsync(new SendTaskFailureRequest(token)
+                {
+                    Error = WorkflowErrors.Rejected,
+                    Cause = $"{actor} rejected {environment}" + (comment is null ? "." : $": {comment}"),
+                }, ct).ConfigureAwait(false);
+            }
+        }
+        catch (AmazonServiceException ex) when (ex.ErrorCode is "TaskTimedOut" or "TaskDoesNotExist" or "InvalidToken")
+        {
+            throw new ReleaseRequestException(409, "Approval window closed", $"The approval of {environment} can no longer be completed ({ex.ErrorCode}).");
+        }
+    }
+
+    public async Task<Release> CancelAsync(string releaseId, string actor, string reason, CancellationToken ct)
+    {
+        var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+            ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
+        if (release.Status.IsTerminal())
+        {
+            throw new ReleaseRequestException(409, "Already finished", $"Release {releaseId} is {release.Status}; there is nothing to cancel.");
+        }
+        var now = clock.GetUtcNow();
+        release = await SaveAsync(releaseId, r =>
+        {
+            if (r.Status.IsTerminal())
+            {
+                return null;
+            }
+            var next = r;
+            foreach (var s in r.Stages.Where(s => !s.Status.IsTerminal()))
+            {
+                next = next.MoveStage(s.Environment, ReleaseStatus.Cancelled, now);
+            }
+            return next.MoveTo(ReleaseStatus.Cancelled, now);
+        }, ct).ConfigureAwait(false);
+        if (release.Status != ReleaseStatus.Cancelled)
+        {
+            throw new ReleaseRequestException(409, "Already finished", $"Release {releaseId} ended {release.Status} first.");
+        }
+        if (release.ExecutionArn is { } arn)
+        {
+            await stepFunctions.StopExecutionAsync(new StopExecutionRequest(arn) { Error = "Release.Cancelled", Cause = $"{actor}: {reason}" }, ct).ConfigureAwait(false);
+        }
+        foreach (var environment in release.Environments)
+        {
+            await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        }
+        await workflow.AppendTimelineAsync(new TimelineEntry(releaseId, null, "cancelled", $"{actor} cancelled the release: {reason}", actor, now), ct).ConfigureAwait(false);
+        await announcer.AnnounceAsync("release.cancelled.v1", new() { ["releaseId"] = releaseId, ["model"] = release.Model, ["cancelledBy"] = actor }, ct)
+            .ConfigureAwait(false);
+        return release;
+    }
+
+    /// <summary>Our own timeline joined with the Step Functions execution history, oldest first.</summary>
+    public async Task<IReadOnlyList<HistoryItem>> HistoryAsync(Release release, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var items = (await workflow.ListTimelineAsync(release.Id, ct).ConfigureAwait(false))
+            .Select(t => new HistoryItem(t.At, "release-center", t.Step, t.Environment, t.Message)).ToList();
+        if (release.ExecutionArn is { } arn)
+        {
+            string? next = null;
+            do
+            {
+                var page = await stepFunctions.GetExecutionHistoryAsync(new GetExecutionHistoryRequest(arn) { NextToken = next }, ct).ConfigureAwait(false);
+                foreach (var e in page.Events ?? [])
+                {
+                    var state = e.StateEnteredEventDetails?.Name ?? e.StateExitedEventDetails?.Name;
+                    var message = state is not null ? $"{e.Type}: {state}"
+                        : e.ExecutionFailedEventDetails is { } f ? $"{e.Type}: {f.Error} {f.Cause}"
+                        : e.ExecutionAbortedEventDetails is { } a ? $"{e.Type}: {a.Error} {a.Cause}"
+                        : e.Type;
+                    items.Add(new HistoryItem(e.Timestamp, "step-functions", e.Type, null, message));
+                }
+                next = page.NextToken;
+            }
+            while (!string.IsNullOrEmpty(next));
+        }
+        return items.OrderBy(i => i.At).ToArray();
+    }
+
+    private async Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+                ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
+            var next = change(current);
+            if (next is null)
+            {
+                return current;
+            }
+            try
+            {
+                return await registry.UpdateReleaseAsync(next, current.Revision, ct).ConfigureAwait(false);
+            }
+            catch (ConcurrencyConflictException) when (attempt < 20)
+            {
+                await Task.Delay(Random.Shared.Next(5, 40), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>rel-{UTC time}-{random}: sortable, unique, and a valid Step Functions execution name.</summary>
+    private static string NewId(DateTimeOffset now) =>
+        $"rel-{now.UtcDateTime:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Functions.Workflow;
+
+namespace ReleaseCenter.Functions;
+
+/// <summary>
+/// The Step Functions task handlers of the release workflow, by handler name. Each one parses
+/// its payload, calls one <see cref="ReleaseSteps"/> use case and serializes the result.
+/// </summary>
+public sealed class TaskHandlers(ReleaseSteps steps) : ITaskHandlers
+{
+    private const string Empty = "{}";
+
+    private readonly Dictionary<string, Func<JsonElement, CancellationToken, Task<string>>> _handlers = new(StringComparer.Ordinal)
+    {
+        ["evaluate"] = async (p, ct) => Json(await steps.EvaluateAsync(Id(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.EvaluateResult),
+        ["request-approval"] = async (p, ct) =>
+        {
+            await steps.RequestApprovalAsync(Id(p), Env(p), Text(p, "taskToken"), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["acquire-lock"] = async (p, ct) =>
+        {
+            await steps.AcquireLockAsync(Id(p), Env(p), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["deploy"] = async (p, ct) => Json(await steps.DeployAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.DeployResult),
+        ["check-endpoint"] = async (p, ct) => Json(await steps.CheckEndpointAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.EndpointResult),
+        ["verify"] = async (p, ct) => Json(await steps.VerifyAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.VerifyResult),
+        ["roll-back-endpoint"] = async (p, ct) => Json(await steps.RollBackEndpointAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.RollbackResult),
+        ["record-deployment"] = async (p, ct) =>
+        {
+            await steps.RecordDeploymentAsync(Id(p), Env(p), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["stop-stage"] = async (p, ct) =>
+        {
+            var (error, cause) = Failure(p);
+            await steps.StopStageAsync(Id(p), Env(p), error ?? "Release.Unknown", cause, ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["finish"] = async (p, ct) =>
+        {
+            var (error, cause) = Failure(p);
+            var outcome = Enum.Parse<ReleaseStatus>(Text(p, "outcome"));
+            return Json(await steps.FinishAsync(Id(p), outcome, error, cause, ct).ConfigureAwait(false), WorkflowJsonContext.Default.FinishResult);
+        },
+    };
+
+    public bool Has(string handler) => _handlers.ContainsKey(handler);
+
+    public async Task<string> InvokeAsync(string handler, string payload, CancellationToken ct)
+    {
+        if (!_handlers.TryGetValue(handler, out var run))
+        {
+            throw new InvalidOperationException($"No task handler is named '{handler}'.");
+        }
+        using var doc = JsonDocument.Parse(payload);
+        return await run(doc.RootElement, ct).ConfigureAwait(false);
+    }
+
+    private static string Id(JsonElement p) => Text(p, "releaseId");
+
+    private static string Env(JsonElement p) => Text(p, "environment");
+
+    private static string Text(JsonElement p, string name) =>
+        p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ArgumentException($"The payload lacks '{name}'.");
+
+    /// <summary>A Catch's ResultPath object: {"Error": "...", "Cause": "..."}.</summary>
+    private static (string? Error, string? Cause) Failure(JsonElement p) =>
+        p.TryGetProperty("failure", out var f) && f.ValueKind == JsonValueKind.Object
+            ? (f.TryGetProperty("Error", out var e) ? e.GetString() : null, f.TryGetProperty("Cause", out var c) ? c.GetString() : null)
+            : (null, null);
+
+    private static string Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
+}

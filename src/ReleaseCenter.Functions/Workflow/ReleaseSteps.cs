@@ -1,0 +1,447 @@
+using System.Globalization;
+using Amazon.Runtime;
+using Microsoft.Extensions.Logging;
+using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Domain.Evaluation;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Workflow;
+
+namespace ReleaseCenter.Functions.Workflow;
+
+/// <summary>
+/// The steps of statemachines/release.asl.json, one method per Task state. Each is idempotent:
+/// it reads the release, does only what is not done yet, and writes with a revision check, so a
+/// Step Functions retry never deploys, records or announces twice.
+/// </summary>
+public sealed partial class ReleaseSteps(
+    IRegistryStore registry,
+    IWorkflowStore workflow,
+    EnvironmentPolicies policies,
+    SageMakerClient sageMaker,
+    IEndpointVerifier verifier,
+    Announcer announcer,
+    ReleaseCenterSettings settings,
+    TimeProvider clock,
+    ILogger<ReleaseSteps> log)
+{
+    private const string WorkflowActor = "release-workflow";
+
+    // ------------------------------------------------------------------ evaluate
+
+    public async Task<EvaluateResult> EvaluateAsync(string releaseId, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        if (release.Status == ReleaseStatus.Pending)
+        {
+            var version = await registry.GetVersionAsync(release.Model, release.Version, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Release {releaseId} names {release.Model} v{release.Version}, which does not exist.");
+            var reports = new Dictionary<string, EvaluationReport>(StringComparer.Ordinal);
+            foreach (var environment in release.Environments)
+            {
+                var live = await workflow.GetLiveAsync(environment, release.Model, ct).ConfigureAwait(false);
+                var liveMetrics = live is null ? null
+                    : (await registry.GetVersionAsync(release.Model, live.Version, ct).ConfigureAwait(false))?.Metrics;
+                reports[environment] = policies.Get(environment).Gate.Evaluate(version.Metrics, liveMetrics, live?.Version);
+            }
+            var now = clock.GetUtcNow();
+            release = await SaveAsync(releaseId, r =>
+            {
+                if (r.Status != ReleaseStatus.Pending)
+                {
+                    return null;
+                }
+                var next = r.MoveTo(ReleaseStatus.Evaluating, now);
+                foreach (var environment in r.Environments)
+                {
+                    var policy = policies.Get(environment);
+                    next = next.MoveStage(environment, ReleaseStatus.Evaluating, now).WithStage(environment, s => s with
+                    {
+                        Evaluation = reports[environment],
+                        RequiresApproval = policy.RequiresApproval,
+                        RequiredApprovals = policy.Approval.Required,
+                    }, now);
+                    if (!reports[environment].Passed)
+                    {
+                        next = next.MoveStage(environment, ReleaseStatus.Rejected, now);
+                    }
+                }
+                return next;
+            }, ct).ConfigureAwait(false);
+            var failed = reports.Where(r => !r.Value.Passed).ToArray();
+            await TimelineAsync(release, null, "evaluated", failed.Length == 0
+                ? $"Passed the evaluation gate of {string.Join(", ", release.Environments)}."
+                : "Failed the evaluation gate: " + string.Join("; ", failed.Select(f =>
+                    $"{f.Key}: {string.Join(", ", f.Value.Metrics.Where(m => m.Verdict == Verdict.Fail).SelectMany(m => m.Reasons))}")), ct).ConfigureAwait(false);
+        }
+
+        var passed = release.Stages.All(s => s.Evaluation?.Passed == true);
+        return new EvaluateResult(passed, release.Stages.Select(s =>
+        {
+            var policy = policies.Get(s.Environment);
+            return new StagePlan(s.Environment, policy.RequiresApproval, Math.Max(1, policy.Approval.TimeoutSeconds), policy.BakeSeconds);
+        }).ToArray());
+    }
+
+    // ------------------------------------------------------------------ approval
+
+    public async Task RequestApprovalAsync(string releaseId, string environment, string taskToken, CancellationToken ct)
+    {
+        // Always store the newest token: a retried wait task gets a new one, and only that one can complete it.
+        await workflow.PutTaskTokenAsync(releaseId, environment, taskToken, ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        var release = await SaveAsync(releaseId, r =>
+        {
+            var stage = r.Stage(environment);
+            if (stage.Status != ReleaseStatus.Evaluating)
+            {
+                return null;
+            }
+            var next = r.MoveStage(environment, ReleaseStatus.AwaitingApproval, now);
+            return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.AwaitingApproval) ? next.MoveTo(ReleaseStatus.AwaitingApproval, now) : next;
+        }, ct).ConfigureAwait(false);
+        var policy = policies.Get(environment);
+        var message = $"Waiting for {policy.Approval.Required} approval(s) in {environment} from {string.Join(" or ", policy.Approval.Groups)}.";
+        if (await TimelineAsync(release, environment, "approval-requested", message, ct).ConfigureAwait(false))
+        {
+            await announcer.AnnounceAsync("release.approval-requested.v1", new()
+            {
+                ["releaseId"] = release.Id,
+                ["model"] = release.Model,
+                ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+                ["environment"] = environment,
+                ["requiredApprovals"] = policy.Approval.Required.ToString(CultureInfo.InvariantCulture),
+                ["approverGroups"] = string.Join(",", policy.Approval.Groups),
+                ["approveAt"] = $"/v1/releases/{release.Id}/approvals",
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    // ------------------------------------------------------------------ lock
+
+    public async Task AcquireLockAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        if (!await workflow.TryAcquireLockAsync(environment, releaseId, clock.GetUtcNow(), ct).ConfigureAwait(false))
+        {
+            var holder = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
+            throw new WorkflowErrorException(WorkflowErrors.EnvironmentLocked, $"{environment} is being deployed by release {holder.LockedBy}.");
+        }
+        await TimelineAsync(release, environment, "lock-acquired", $"Took the {environment} deployment lock.", ct).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ deploy
+
+    public async Task<DeployResult> DeployAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var bundle = release.Bundle ?? throw new InvalidOperationException($"Release {releaseId} has no bundle.");
+        var stage = release.Stage(environment);
+        if (stage.Deployment is null)
+        {
+            // Remember what was live before touching anything: that is the rollback target.
+            var endpointName = ResourceNames.EndpointName(release.Model, environment);
+            var current = await DescribeEndpointOrNullAsync(endpointName, ct).ConfigureAwait(false);
+            var live = await workflow.GetLiveAsync(environment, release.Model, ct).ConfigureAwait(false);
+            var suffix = release.Id[^8..];
+            var record = new DeploymentRecord(endpointName, SageMakerName($"{release.Model}-{environment}-{suffix}"),
+                SageMakerName($"{release.Model}-v{release.Version}-{suffix}"), current?.EndpointConfigName, live?.ReleaseId, clock.GetUtcNow(), null);
+            var now = clock.GetUtcNow();
+            release = await SaveAsync(releaseId, r =>
+            {
+                if (r.Stage(environment).Deployment is not null)
+                {
+                    return null;
+                }
+                var next = r.WithStage(environment, s => s with { Deployment = record }, now);
+                next = next.MoveStage(environment, ReleaseStatus.Deploying, now);
+                return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.Deploying) ? next.MoveTo(ReleaseStatus.Deploying, now) : next;
+            }, ct).ConfigureAwait(false);
+            stage = release.Stage(environment);
+        }
+        var deployment = stage.Deployment!;
+
+        await IgnoreAlreadyExistsAsync(() => sageMaker.CreateModelAsync(new CreateModelRequest(deployment.ModelName, settings.SageMakerExecutionRoleArn,
+            new ContainerDefinition(bundle.Image!) { ModelDataUrl = bundle.ArtifactUri }), ct)).ConfigureAwait(false);
+        await IgnoreAlreadyExistsAsync(() => sageMaker.CreateEndpointConfigAsync(new CreateEndpointConfigRequest(deployment.EndpointConfigName,
+            [new ProductionVariant("primary", deployment.ModelName, bundle.InferenceConfig.InstanceCount ?? 1, bundle.InferenceConfig.InstanceType!) { InitialVariantWeight = 1 }]),
+            ct)).ConfigureAwait(false);
+
+        var endpoint = await DescribeEndpointOrNullAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        if (endpoint is null)
+        {
+            await sageMaker.CreateEndpointAsync(new CreateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName), ct).ConfigureAwait(false);
+        }
+        else if (endpoint.EndpointConfigName != deployment.EndpointConfigName)
+        {
+            await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName), ct).ConfigureAwait(false);
+        }
+        else
+        {
+            LogAlreadyDeployed(log, releaseId, environment, deployment.EndpointConfigName);
+        }
+        await TimelineAsync(release, environment, "deployment-started",
+            $"Deploying {deployment.EndpointConfigName} to endpoint {deployment.EndpointName}" +
+            (deployment.PreviousEndpointConfigName is { } previous ? $" (replacing {previous})." : " (new endpoint)."), ct).ConfigureAwait(false);
+        return new DeployResult(deployment.EndpointName, deployment.EndpointConfigName);
+    }
+
+    public async Task<EndpointResult> CheckEndpointAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var deployment = release.Stage(environment).Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
+        var endpoint = await sageMaker.DescribeEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        return endpoint.EndpointStatus switch
+        {
+            EndpointStatus.InService when endpoint.EndpointConfigName == deployment.EndpointConfigName => new EndpointResult(endpoint.EndpointStatus),
+            EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating =>
+                throw new WorkflowErrorException(WorkflowErrors.EndpointNotReady, $"{deployment.EndpointName} is {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}."),
+            _ => throw new WorkflowErrorException("Release.DeploymentFailed", $"{deployment.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}"),
+        };
+    }
+
+    // ------------------------------------------------------------------ verify
+
+    public async Task<VerifyResult> VerifyAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var stage = release.Stage(environment);
+        if (stage.Verification is { } done)
+        {
+            return new VerifyResult(done.Healthy, done.Reason);
+        }
+        var deployment = stage.Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
+        var (healthy, reason) = await verifier.VerifyAsync(release, environment, deployment.EndpointName, deployment.EndpointConfigName, ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        release = await SaveAsync(releaseId, r =>
+        {
+            if (r.Stage(environment).Verification is not null)
+            {
+                return null;
+            }
+            var next = r.MoveStage(environment, ReleaseStatus.Verifying, now)
+                .WithStage(environment, s => s with { Verification = new VerificationRecord(healthy, reason, now) }, now);
+            return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.Verifying) ? next.MoveTo(ReleaseStatus.Verifying, now) : next;
+        }, ct).ConfigureAwait(false);
+        var verification = release.Stage(environment).Verification!;
+        await TimelineAsync(release, environment, verification.Healthy ? "verified" : "verification-failed", verification.Reason, ct).ConfigureAwait(false);
+        return new VerifyResult(verification.Healthy, verification.Reason);
+    }
+
+    public async Task<RollbackResult> RollBackEndpointAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var stage = release.Stage(environment);
+        var deployment = stage.Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
+        var endpoint = await DescribeEndpointOrNullAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        string message;
+        if (deployment.PreviousEndpointConfigName is { } previous)
+        {
+            if (endpoint is not null && endpoint.EndpointConfigName != previous)
+            {
+                await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(deployment.EndpointName, previous), ct).ConfigureAwait(false);
+            }
+            message = $"Rolled {deployment.EndpointName} back to {previous}" + (deployment.PreviousRelease is { } pr ? $" (release {pr})." : ".");
+        }
+        else
+        {
+            // Nothing was live before this release: taking the endpoint down is the rollback.
+            if (endpoint is not null)
+            {
+                await sageMaker.DeleteEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+            }
+            message = $"Deleted {deployment.EndpointName}: nothing was live in {environment} before this release.";
+        }
+        var now = clock.GetUtcNow();
+        release = await SaveAsync(releaseId, r => r.Stage(environment).Status == ReleaseStatus.RolledBack
+            ? null
+            : r.MoveStage(environment, ReleaseStatus.RolledBack, now), ct).ConfigureAwait(false);
+        await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        if (await TimelineAsync(release, environment, "rolled-back", message, ct).ConfigureAwait(false))
+        {
+            await announcer.AnnounceAsync("deployment.rolled-back.v1", new()
+            {
+                ["releaseId"] = release.Id,
+                ["model"] = release.Model,
+                ["environment"] = environment,
+                ["endpointName"] = deployment.EndpointName,
+                ["restoredEndpointConfig"] = deployment.PreviousEndpointConfigName ?? "",
+                ["reason"] = stage.Verification?.Reason ?? "",
+            }, ct).ConfigureAwait(false);
+        }
+        return new RollbackResult(deployment.PreviousEndpointConfigName);
+    }
+
+    // ------------------------------------------------------------------ record
+
+    public async Task RecordDeploymentAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var deployment = release.Stage(environment).Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
+        var now = clock.GetUtcNow();
+        await workflow.RecordDeploymentAsync(new LiveDeployment(environment, release.Model, release.Id, release.Version,
+            deployment.EndpointName, deployment.EndpointConfigName, now), ct).ConfigureAwait(false);
+        release = await SaveAsync(releaseId, r => r.Stage(environment).Status == ReleaseStatus.Released
+            ? null
+            : r.MoveStage(environment, ReleaseStatus.Released, now)
+                .WithStage(environment, s => s with { Deployment = s.Deployment! with { CompletedAt = now } }, now), ct).ConfigureAwait(false);
+        await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        if (await TimelineAsync(release, environment, "deployed", $"{release.Model} v{release.Version} is live in {environment} on {deployment.EndpointName}.", ct)
+            .ConfigureAwait(false))
+        {
+            await announcer.AnnounceAsync("deployment.succeeded.v1", new()
+            {
+                ["releaseId"] = release.Id,
+                ["model"] = release.Model,
+                ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+                ["environment"] = environment,
+                ["endpointName"] = deployment.EndpointName,
+                ["endpointConfigName"] = deployment.EndpointConfigName,
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    // ------------------------------------------------------------------ failures and the end
+
+    /// <summary>Records why a stage stopped, frees its lock, and raises the release-level error the state machine routes on.</summary>
+    public async Task StopStageAsync(string releaseId, string environment, string error, string? cause, CancellationToken ct)
+    {
+        var (status, raise) = error switch
+        {
+            WorkflowErrors.Rejected => (ReleaseStatus.Rejected, WorkflowErrors.Rejected),
+            "States.Timeout" => (ReleaseStatus.Expired, WorkflowErrors.Expired),
+            WorkflowErrors.RolledBack => (ReleaseStatus.RolledBack, WorkflowErrors.RolledBack),
+            _ => (ReleaseStatus.Failed, WorkflowErrors.StageFailed),
+        };
+        var now = clock.GetUtcNow();
+        var release = await SaveAsync(releaseId, r =>
+        {
+            var stage = r.Stage(environment);
+            if (stage.Failure is not null || !ReleaseTransitions.CanMove(stage.Status, status))
+            {
+                return null;
+            }
+            return r.WithStage(environment, s => s with { Failure = new FailureRecord(error, cause) }, now).MoveStage(environment, status, now);
+        }, ct).ConfigureAwait(false);
+        await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        await TimelineAsync(release, environment, "stopped", $"{environment} stopped: {error}" + (cause is null ? "" : $" ({cause})"), ct).ConfigureAwait(false);
+        throw new WorkflowErrorException(raise, cause ?? error);
+    }
+
+    public async Task<FinishResult> FinishAsync(string releaseId, ReleaseStatus outcome, string? error, string? cause, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var release = await SaveAsync(releaseId, r =>
+        {
+            if (r.Status.IsTerminal())
+            {
+                return null;
+            }
+            var next = r;
+            if (outcome != ReleaseStatus.Released)
+            {
+                foreach (var stage in r.Stages.Where(s => !s.Status.IsTerminal()))
+                {
+                    next = next.MoveStage(stage.Environment, ReleaseStatus.Cancelled, now);
+                }
+            }
+            return next.MoveTo(outcome, now);
+        }, ct).ConfigureAwait(false);
+        foreach (var environment in release.Environments)
+        {
+            await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        }
+        var final = release.Status;
+        await TimelineAsync(release, null, "finished", final == ReleaseStatus.Released
+            ? $"Released {release.Model} v{release.Version} to {string.Join(", ", release.Environments)}."
+            : $"Ended {final}" + (error is null ? "." : $": {error}" + (cause is null ? "." : $" ({cause})")), ct).ConfigureAwait(false);
+        var detail = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["releaseId"] = release.Id,
+            ["model"] = release.Model,
+            ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+            ["outcome"] = final.ToString(),
+            ["bundleDigest"] = release.Bundle?.Digest ?? "",
+        }, WorkflowJsonContext.Default.DictionaryStringString);
+        return new FinishResult(final.ToString(), $"release.{Kebab(final.ToString())}.v1", detail);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private async Task<Release> LoadAsync(string releaseId, CancellationToken ct) =>
+        await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+        ?? throw new InvalidOperationException($"Release {releaseId} does not exist.");
+
+    /// <summary>Read, change, conditional write; on a lost race, read again. <paramref name="change"/> returns null when nothing is left to do.</summary>
+    private async Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+            var next = change(current);
+            if (next is null)
+            {
+                return current;
+            }
+            try
+            {
+                return await registry.UpdateReleaseAsync(next, current.Revision, ct).ConfigureAwait(false);
+            }
+            catch (ConcurrencyConflictException) when (attempt < 10)
+            {
+                await Task.Delay(Random.Shared.Next(5, 50), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct) =>
+        workflow.AppendTimelineAsync(new TimelineEntry(release.Id, environment, step, message, WorkflowActor, clock.GetUtcNow()), ct);
+
+    private async Task<DescribeEndpointResponse?> DescribeEndpointOrNullAsync(string endpointName, CancellationToken ct)
+    {
+        try
+        {
+            return await sageMaker.DescribeEndpointAsync(endpointName, ct).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException ex) when (ex.ErrorCode == SageMakerErrors.Validation && ex.Message.Contains("not", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+    }
+
+    private static async Task IgnoreAlreadyExistsAsync(Func<Task> create)
+    {
+        try
+        {
+            await create().ConfigureAwait(false);
+        }
+        catch (AmazonServiceException ex) when (ex.ErrorCode == SageMakerErrors.Validation && ex.Message.Contains("already exist", StringComparison.OrdinalIgnoreCase))
+        {
+            // Created by an earlier attempt of this same step.
+        }
+    }
+
+    /// <summary>SageMaker names: letters, digits and '-', at most 63 characters.</summary>
+    private static string SageMakerName(string name) => name.Length <= 63 ? name : name[..63].TrimEnd('-');
+
+    private static string Kebab(string pascal) =>
+        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Release {ReleaseId} is already deployed to {Environment} on {EndpointConfig}; nothing to do")]
+    private static partial void LogAlreadyDeployed(ILogger logger, string releaseId, string environment, string endpointConfig);
+}
+
+public sealed record StagePlan(string Environment, bool RequiresApproval, int ApprovalTimeoutSeconds, int BakeSeconds);
+
+public sealed record EvaluateResult(bool Passed, IReadOnlyList<StagePlan> Stages);
+
+public sealed record DeployResult(string EndpointName, string EndpointConfigName);
+
+public sealed record EndpointResult(string Status);
+
+public sealed record VerifyResult(bool Healthy, string Reason);
+
+public sealed record RollbackResult(string? RestoredEndpointConfig);
+
+public sealed record FinishResult(string Outcome, string DetailType, string Detail);

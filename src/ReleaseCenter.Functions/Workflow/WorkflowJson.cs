@@ -1,0 +1,14 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ReleaseCenter.Functions.Workflow;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(EvaluateResult))]
+[JsonSerializable(typeof(DeployResult))]
+[JsonSerializable(typeof(EndpointResult))]
+[JsonSerializable(typeof(VerifyResult))]
+[JsonSerializable(typeof(RollbackResult))]
+[JsonSerializable(typeof(FinishResult))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class WorkflowJsonContext : JsonSerializerContext;
