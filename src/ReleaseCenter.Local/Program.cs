@@ -5,7 +5,15 @@ using ReleaseCenter.Local.Emulator;
 
 // The local Release Center: emulated AWS (moto behind our endpoint) + the API on 127.0.0.1:5080.
 // Ctrl+C (SIGINT) or SIGTERM stops the API, then the emulator; nothing is left running.
-var port = int.TryParse(Environment.GetEnvironmentVariable("RELEASE_CENTER_PORT"), out var p) ? p : 5080;
+// `-- demo` runs the demo story and exits (0 when it ends as it should); without it the stack seeds
+// the same demo data in the background and keeps serving.
+var demoOnly = args.Length > 0 && args[0] == "demo";
+if (args.Length > 0 && !demoOnly)
+{
+    Console.Error.WriteLine($"error: unknown argument '{args[0]}'. Usage: dotnet run --project src/ReleaseCenter.Local [-- demo]");
+    return 2;
+}
+var port = int.TryParse(Environment.GetEnvironmentVariable("RELEASE_CENTER_PORT"), out var p) ? p : demoOnly ? 0 : 5080;
 using var shutdown = new CancellationTokenSource();
 // Signal handlers only queue the stop and return, so the shutdown never runs on the runtime's
 // signal thread. (A process started in the background by a non-interactive shell inherits SIGINT
@@ -49,6 +57,27 @@ await using (aws)
     }
 
     var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    if (demoOnly)
+    {
+        Console.WriteLine($"ML Release Center is running at {url} (AWS emulator {aws.ServiceUrl}); running the demo.");
+        bool ok;
+        try
+        {
+            ok = await new Demo(new Uri(url), Console.Out).RunAsync(shutdown.Token);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException)
+        {
+            Console.Error.WriteLine($"demo failed: {ex.Message}");
+            ok = false;
+        }
+        catch (OperationCanceledException)
+        {
+            ok = false;
+        }
+        await app.StopAsync(CancellationToken.None);
+        await app.DisposeAsync();
+        return ok ? 0 : 1;
+    }
     Console.WriteLine($$"""
 
         ML Release Center is running at {{url}}
@@ -58,10 +87,25 @@ await using (aws)
         Get a development token and call the API:
           TOKEN=$(curl -s '{{url}}/v1/local/token?user=alice&groups=ml-engineers' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
           curl -s -X POST {{url}}/v1/models -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-               -d '{"name":"fraud-detector","project":"payments"}'
+               -d '{"name":"churn-predictor","project":"retention"}'
 
+        Seeding demo data: fraud-detector v1 released to dev, staging and prod; v2 rolled back in prod.
         Press Ctrl+C to stop.
         """);
+
+    // The same story as `-- demo`, in the background, so a fresh stack has releases to look at.
+    var seeding = Task.Run(async () =>
+    {
+        try
+        {
+            var seeded = await new Demo(new Uri(url), TextWriter.Null).RunAsync(shutdown.Token);
+            Console.WriteLine(seeded ? "Demo data ready: GET /v1/releases lists two fraud-detector releases." : "Demo data seeding did not end as expected.");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException or OperationCanceledException)
+        {
+            Console.Error.WriteLine($"Demo data seeding stopped: {ex.Message}");
+        }
+    });
 
     try
     {
@@ -71,6 +115,7 @@ await using (aws)
     {
         Console.WriteLine("Stopping...");
     }
+    await seeding;
     await app.StopAsync(CancellationToken.None);
     await app.DisposeAsync();
 }

@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace ReleaseCenter.Local;
+
+/// <summary>
+/// The demo story, told through the HTTP API like any client would: a model with two versions;
+/// version 1 released through dev, staging and prod with approvals from demo users; version 2
+/// released the same way, but the local SageMaker stand-in fails its prod verification, so it
+/// rolls back and version 1 stays live in prod.
+/// </summary>
+public sealed class Demo(Uri api, TextWriter output)
+{
+    public const string Model = "fraud-detector";
+    private const string Digest1 = "sha256:5f1d7a9e2c4b6a8d0e3f5a7c9b1d3e5f7a9c1b3d5e7f9a1c3b5d7e9f1a3c5b7d";
+    private const string Digest2 = "sha256:7b2e4c6a8d0f1e3a5c7b9d1f3e5a7c9b1d3f5e7a9c1b3d5f7e9a1c3b5d7f9e1a";
+    private const string Image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
+
+    /// <summary>Runs the story; true when release 1 is Released everywhere and release 2 is RolledBack.</summary>
+    public async Task<bool> RunAsync(CancellationToken ct)
+    {
+        using var alice = await ClientAsync("alice", "ml-engineers", ct).ConfigureAwait(false);
+        Say("Registering model fraud-detector with two versions (as alice, ml-engineers)");
+        var model = await alice.PostAsync("/v1/models", Json($$"""{"name":"{{Model}}","project":"payments","description":"Card fraud scoring"}"""), ct).ConfigureAwait(false);
+        if (model.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            Say("fraud-detector exists already: this stack has run the demo before; releasing again");
+        }
+        else
+        {
+            await EnsureAsync(model, ct).ConfigureAwait(false);
+            await EnsureAsync(await alice.PostAsync($"/v1/models/{Model}/versions", Json(VersionBody(1, Digest1, 0.931, 82)), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await EnsureAsync(await alice.PostAsync($"/v1/models/{Model}/versions", Json(VersionBody(2, Digest2, 0.944, 76)), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            Say("  v1: auc 0.931, p95 82 ms    v2: auc 0.944, p95 76 ms");
+        }
+
+        var first = await ReleaseAndDriveAsync(alice, 1, ct).ConfigureAwait(false);
+
+        Say("Telling the local SageMaker stand-in to fail prod verification of v2 (error rate above threshold)");
+        await EnsureAsync(await alice.PostAsync("/v1/local/faults/verification",
+            Json($$"""{"environment":"prod","model":"{{Model}}","version":2,"reason":"5xx error rate 7.5% above the 1% limit during bake"}"""), ct).ConfigureAwait(false), ct)
+            .ConfigureAwait(false);
+        var second = await ReleaseAndDriveAsync(alice, 2, ct).ConfigureAwait(false);
+
+        Say("");
+        Say("Final status");
+        foreach (var (id, release) in new[] { first, second })
+        {
+            var stages = string.Join(", ", release.GetProperty("stages").EnumerateArray()
+                .Select(s => $"{s.GetProperty("environment").GetString()} {s.GetProperty("status").GetString()}"));
+            Say($"  {id}  {Model} v{release.GetProperty("version").GetInt32()}  {release.GetProperty("status").GetString()}  ({stages})");
+        }
+        var live = first.Release.GetProperty("status").GetString() == "Released" && second.Release.GetProperty("status").GetString() == "RolledBack";
+        Say(live ? "  prod still serves v1: the failed v2 rolled back to the endpoint config that was live before." : "  The demo did not end as expected.");
+        return live;
+    }
+
+    private async Task<(string Id, JsonElement Release)> ReleaseAndDriveAsync(HttpClient alice, int version, CancellationToken ct)
+    {
+        Say("");
+        Say($"Requesting a release of {Model} v{version} to dev -> staging -> prod");
+        var response = await alice.PostAsync("/v1/releases", Json($$"""{"model":"{{Model}}","version":{{version}},"notes":"demo release of v{{version}}"}"""), ct)
+            .ConfigureAwait(false);
+        await EnsureAsync(response, ct).ConfigureAwait(false);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false)).GetProperty("id").GetString()!;
+        Say($"  release {id}, Step Functions execution named {id}");
+
+        var printed = new HashSet<string>(StringComparer.Ordinal);
+        var approvers = new Dictionary<string, (string User, string Group)[]>(StringComparer.Ordinal)
+        {
+            ["staging"] = [("sam", "approvers-staging")],
+            ["prod"] = [("pat", "approvers-prod"), ("quinn", "approvers-prod")],
+        };
+        var approved = new HashSet<string>(StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (DateTime.UtcNow < deadline)
+        {
+            await PrintNewHistoryAsync(alice, id, printed, ct).ConfigureAwait(false);
+            var release = await alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}", ct).ConfigureAwait(false);
+            var status = release.GetProperty("status").GetString();
+            if (status is "Released" or "Rejected" or "Expired" or "RolledBack" or "Failed" or "Cancelled")
+            {
+                await PrintNewHistoryAsync(alice, id, printed, ct).ConfigureAwait(false);
+                return (id, release);
+            }
+            foreach (var stage in release.GetProperty("stages").EnumerateArray())
+            {
+                var env = stage.GetProperty("environment").GetString()!;
+                if (stage.GetProperty("status").GetString() == "AwaitingApproval" && approved.Add(env))
+                {
+                    foreach (var (user, group) in approvers[env])
+                    {
+                        using var reviewer = await ClientAsync(user, group, ct).ConfigureAwait(false);
+                        var vote = await reviewer.PostAsync($"/v1/releases/{id}/approvals", Json($$"""{"decision":"approve","comment":"metrics and bundle reviewed"}"""), ct)
+                            .ConfigureAwait(false);
+                        await EnsureAsync(vote, ct).ConfigureAwait(false);
+                        var state = await vote.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+                        Say($"  {Clock()}  {env,-8} {user} ({group}) approves; {state.GetProperty("remaining").GetInt32()} more needed");
+                    }
+                }
+            }
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"Release {id} did not finish within 3 minutes.");
+    }
+
+    private async Task PrintNewHistoryAsync(HttpClient client, string id, HashSet<string> printed, CancellationToken ct)
+    {
+        var history = await client.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}/history", ct).ConfigureAwait(false);
+        foreach (var item in history.GetProperty("items").EnumerateArray())
+        {
+            var source = item.GetProperty("source").GetString();
+            var type = item.GetProperty("type").GetString()!;
+            var message = item.GetProperty("message").GetString()!;
+            var key = $"{item.GetProperty("at").GetString()}|{type}|{message}";
+            if (!printed.Add(key))
+            {
+                continue;
+            }
+            var at = item.GetProperty("at").GetDateTimeOffset().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+            var env = item.TryGetProperty("environment", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : "";
+            if (source == "release-center")
+            {
+                Say($"  {at}  {env,-8} {message}");
+            }
+            else if (type.EndsWith("StateEntered", StringComparison.Ordinal))
+            {
+                Say($"  {at}  {"",-8} > {message[(message.IndexOf(':', StringComparison.Ordinal) + 2)..]}");
+            }
+        }
+    }
+
+    private async Task<HttpClient> ClientAsync(string user, string groups, CancellationToken ct)
+    {
+        var client = new HttpClient { BaseAddress = api };
+        var token = await client.GetFromJsonAsync<JsonElement>($"/v1/local/token?user={user}&groups={groups}", ct).ConfigureAwait(false);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("token").GetString());
+        return client;
+    }
+
+    private static string VersionBody(int n, string digest, double auc, double latency) => $$$"""
+        {"artifactUri":"s3://release-center-models-local/fraud-detector/v{{{n}}}/model.tar.gz","artifactDigest":"{{{digest}}}",
+         "framework":"xgboost","image":"{{{Image}}}","trainingRun":"sagemaker-training-job/fraud-{{{n}}}",
+         "datasets":[{"name":"train","uri":"s3://release-center-data-local/fraud/train-2026-11.parquet","digest":"{{{Digest1}}}"}],
+         "hyperparameters":{"max_depth":{{{5 + n}}},"eta":0.1,"objective":"binary:logistic"},
+         "metrics":{"auc":{{{auc.ToString(CultureInfo.InvariantCulture)}}},"latency_p95_ms":{{{latency.ToString(CultureInfo.InvariantCulture)}}}},
+         "inferenceConfig":{"instanceType":"ml.m5.large","instanceCount":1}}
+        """;
+
+    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+
+    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: " +
+                await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false));
+        }
+    }
+
+    private static string Clock() => DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private void Say(string line)
+    {
+        lock (output)
+        {
+            output.WriteLine(line);
+        }
+    }
+}
