@@ -8,8 +8,22 @@ namespace ReleaseCenter.Lambda.Tests;
 /// <summary>Settings and events for tests that never reach AWS.</summary>
 internal static class TestHost
 {
+    /// <summary>The repository's own environment policy (config/environments.json), as the CDK app passes it.</summary>
     public static ReleaseCenterSettings Settings() =>
-        new("test", "release-center-registry-test", "release-center-events-test", null, """{"environments":[]}""", "");
+        new("test", "release-center-registry-test", "release-center-events-test", null, EnvironmentsJson.Value, "");
+
+    private static readonly Lazy<string> EnvironmentsJson = new(() =>
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var file = Path.Combine(dir.FullName, "config", "environments.json");
+            if (File.Exists(file))
+            {
+                return File.ReadAllText(file);
+            }
+        }
+        throw new FileNotFoundException("config/environments.json was not found above the test's directory.");
+    });
 
     /// <summary>Nothing listens on port 9: a test that reached AWS would fail, not silently pass.</summary>
     public static AwsClientOptions Aws { get; } = new()

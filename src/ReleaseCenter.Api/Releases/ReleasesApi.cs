@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReleaseCenter.Api.Auth;
@@ -176,7 +177,10 @@ public static class ReleasesApi
         return TypedResults.Problem(statusCode: ex.Status, title: ex.Title, detail: ex.Message, extensions: extensions);
     }
 
-    private static Results<T, ValidationProblem, ProblemHttpResult> Unwrap<T>(IResult problem) where T : IResult => problem switch
+    // The annotation tells the trimmer what Results<...> needs of T (its static endpoint-metadata methods).
+    private static Results<T, ValidationProblem, ProblemHttpResult> Unwrap<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] T>(IResult problem)
+        where T : IResult => problem switch
     {
         ValidationProblem v => v,
         ProblemHttpResult p => p,
