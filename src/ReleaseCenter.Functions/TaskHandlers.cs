@@ -37,8 +37,8 @@ public sealed class TaskHandlers(ReleaseSteps steps) : ITaskHandlers
         ["stop-stage"] = async (p, ct) =>
         {
             var (error, cause) = Failure(p);
-            await steps.StopStageAsync(Id(p), Env(p), error ?? "Release.Unknown", cause, ct).ConfigureAwait(false);
-            return Empty;
+            return Json(await steps.StopStageAsync(Id(p), Env(p), error ?? "Release.Unknown", cause, ct).ConfigureAwait(false),
+                WorkflowJsonContext.Default.StopResult);
         },
         ["finish"] = async (p, ct) =>
         {

@@ -26,7 +26,7 @@ public static class ReleaseWorkflow
         new("verify", "VerifyFunctionArn", "Check the endpoint's health after the bake time"),
         new("roll-back-endpoint", "RollBackEndpointFunctionArn", "Put the previous endpoint config back and release the lock"),
         new("record-deployment", "RecordDeploymentFunctionArn", "Record the deployment, make the release live, release the lock"),
-        new("stop-stage", "StopStageFunctionArn", "Record a failed stage, release its lock, raise the release-level error"),
+        new("stop-stage", "StopStageFunctionArn", "Record a failed stage, release its lock, name the release-level error to raise"),
         new("finish", "FinishFunctionArn", "Record the release's final status and announce it"),
     ];
 

@@ -304,8 +304,8 @@ public sealed partial class ReleaseSteps(
 
     // ------------------------------------------------------------------ failures and the end
 
-    /// <summary>Records why a stage stopped, frees its lock, and raises the release-level error the state machine routes on.</summary>
-    public async Task StopStageAsync(string releaseId, string environment, string error, string? cause, CancellationToken ct)
+    /// <summary>Records why a stage stopped, frees its lock, and returns the release-level error the state machine raises next (a Fail state with ErrorPath).</summary>
+    public async Task<StopResult> StopStageAsync(string releaseId, string environment, string error, string? cause, CancellationToken ct)
     {
         var (status, raise) = error switch
         {
@@ -326,7 +326,7 @@ public sealed partial class ReleaseSteps(
         }, ct).ConfigureAwait(false);
         await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
         await TimelineAsync(release, environment, "stopped", $"{environment} stopped: {error}" + (cause is null ? "" : $" ({cause})"), ct).ConfigureAwait(false);
-        throw new WorkflowErrorException(raise, cause ?? error);
+        return new StopResult(raise, cause ?? error);
     }
 
     public async Task<FinishResult> FinishAsync(string releaseId, ReleaseStatus outcome, string? error, string? cause, CancellationToken ct)
@@ -443,5 +443,7 @@ public sealed record EndpointResult(string Status);
 public sealed record VerifyResult(bool Healthy, string Reason);
 
 public sealed record RollbackResult(string? RestoredEndpointConfig);
+
+public sealed record StopResult(string Error, string Cause);
 
 public sealed record FinishResult(string Outcome, string DetailType, string Detail);

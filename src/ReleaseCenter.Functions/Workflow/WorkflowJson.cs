@@ -10,5 +10,6 @@ namespace ReleaseCenter.Functions.Workflow;
 [JsonSerializable(typeof(VerifyResult))]
 [JsonSerializable(typeof(RollbackResult))]
 [JsonSerializable(typeof(FinishResult))]
+[JsonSerializable(typeof(StopResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class WorkflowJsonContext : JsonSerializerContext;

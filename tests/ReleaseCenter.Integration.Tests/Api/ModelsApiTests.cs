@@ -233,7 +233,8 @@ public sealed class ModelsApiTests(EmulatorFixture emulator) : IAsyncLifetime
         string[] expected =
         [
             "/healthz", "/v1/models", "/v1/models/{model}", "/v1/models/{model}/versions",
-            "/v1/models/{model}/versions/{version}", "/v1/local/token", "/v1/local/info",
+            "/v1/models/{model}/versions/{version}", "/v1/local/token", "/v1/local/info", "/v1/local/faults/verification",
+            "/v1/releases", "/v1/releases/{id}", "/v1/releases/{id}/history", "/v1/releases/{id}/approvals", "/v1/releases/{id}/cancel",
         ];
         Assert.All(expected, p => Assert.Contains(p, paths));
         Assert.True(doc.GetProperty("paths").GetProperty("/v1/models").TryGetProperty("post", out _));

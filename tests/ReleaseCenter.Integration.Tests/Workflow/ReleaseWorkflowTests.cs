@@ -256,8 +256,11 @@ public sealed class ReleaseWorkflowTests(EmulatorFixture emulator) : IAsyncLifet
 
         var release = await WaitAsync(id, Status("Cancelled"));
         Assert.Equal("Cancelled", Stage(release, "staging").GetProperty("status").GetString());
-        var (execution, _) = await ExecutionAsync(id);
+        var (execution, events) = await ExecutionAsync(id);
         Assert.Equal(ExecutionStatus.Aborted, execution.Status);
+        Assert.Equal("Wait for approval", StatesEntered(events)[^1]);
+        Assert.NotNull(await EndpointAsync(model, "dev"));
+        Assert.Null(await EndpointAsync(model, "staging"));
         Assert.Null((await Workflow.GetLockAsync("staging", CancellationToken.None)).LockedBy);
         Assert.Equal(HttpStatusCode.Conflict, (await _alice.PostAsync($"/v1/releases/{id}/cancel", Json("""{"reason":"again"}"""))).StatusCode);
     }
@@ -283,6 +286,11 @@ public sealed class ReleaseWorkflowTests(EmulatorFixture emulator) : IAsyncLifet
         var timeline = await Workflow.ListTimelineAsync(id, CancellationToken.None);
         Assert.Single(timeline, t => t.Step == "deployed");
         Assert.Single(timeline, t => t.Step == "deployment-started");
+        var release = await _alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}");
+        Assert.Equal("Released", release.GetProperty("status").GetString());
+        var (execution, events) = await ExecutionAsync(id);
+        Assert.Equal(ExecutionStatus.Succeeded, execution.Status);
+        Assert.Single(StatesEntered(events), s => s == "Deploy the model");
     }
 
     [Fact]
@@ -313,6 +321,28 @@ public sealed class ReleaseWorkflowTests(EmulatorFixture emulator) : IAsyncLifet
         var before = await _api.SnapshotAsync();
 
         var response = await _alice.PostAsync("/v1/releases", Json(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(before, await _api.SnapshotAsync());
+    }
+
+    [Theory]
+    [InlineData("approvals", """{"decision":"maybe"}""", "decision")]
+    [InlineData("approvals", """{"decision":"approve","by":"someone-else"}""", "by")]
+    [InlineData("cancel", """{}""", "reason")]
+    [InlineData("cancel", """{"reason":""}""", "reason")]
+    public async Task DecisionAndCancel_WithBadInput_Are400NamingTheField_AndChangeNothing(string route, string body, string field)
+    {
+        var model = await RegisterAsync(_alice, emulator.UniqueName("bad"), (0.93, 80));
+        var id = await ReleaseAsync(model, 1, """["dev","staging"]""");
+        await WaitAsync(id, StageStatus("staging", "AwaitingApproval"));
+        var before = await _api.SnapshotAsync();
+        using var sam = await _api.As("sam", "approvers-staging");
+        var caller = route == "cancel" ? _alice : sam; // cancelling needs ml-engineers, deciding an approver group
+
+        var response = await caller.PostAsync($"/v1/releases/{id}/{route}", Json(body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
