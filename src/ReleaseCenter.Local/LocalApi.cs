@@ -23,12 +23,7 @@ public static class LocalApi
         var (request, problem) = await JsonBody.ReadAsync(http.Request, LocalApiJsonContext.Default.VerificationFaultRequest, ct);
         if (request is null)
         {
-            return problem switch
-            {
-                ValidationProblem v => v,
-                ProblemHttpResult p => p,
-                _ => throw new InvalidOperationException("JsonBody returns only problem results."),
-            };
+            return Problems.Unwrap<Ok<VerificationFaultRequest>>(problem!);
         }
         if (ReleaseCenter.Domain.Validation.Rules.ResourceName(request.Environment) is { } envReason)
         {

@@ -76,4 +76,5 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
 [JsonSerializable(typeof(PageDto<ReleaseCenter.Api.Releases.ReleaseDto>))]
 [JsonSerializable(typeof(ReleaseCenter.Api.Releases.HistoryDto))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Releases.ApprovalState))]
+[JsonSerializable(typeof(ReleaseCenter.Api.Releases.PendingApprovalsDto))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

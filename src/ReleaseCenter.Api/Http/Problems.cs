@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReleaseCenter.Domain.Validation;
@@ -6,6 +7,20 @@ namespace ReleaseCenter.Api.Http;
 
 public static class Problems
 {
+    /// <summary>
+    /// <see cref="JsonBody.ReadAsync"/> answers a validation problem or another problem (413, 415);
+    /// this puts either into a handler's result union. The annotation tells the trimmer what
+    /// Results&lt;...&gt; needs of T (its static endpoint-metadata methods).
+    /// </summary>
+    public static Results<T, ValidationProblem, ProblemHttpResult> Unwrap<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] T>(IResult problem)
+        where T : IResult => problem switch
+    {
+        ValidationProblem v => v,
+        ProblemHttpResult p => p,
+        _ => throw new InvalidOperationException("JsonBody returns only problem results."),
+    };
+
     public static ValidationProblem From(DomainValidationException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);

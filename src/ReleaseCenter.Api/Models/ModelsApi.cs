@@ -38,7 +38,7 @@ public static class ModelsApi
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateModelRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
-            return Unwrap<ModelDto>(problem!);
+            return Problems.Unwrap<Created<ModelDto>>(problem!);
         }
         Model model;
         try
@@ -95,7 +95,7 @@ public static class ModelsApi
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateVersionRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
-            return Unwrap<ModelVersionDto>(problem!);
+            return Problems.Unwrap<Created<ModelVersionDto>>(problem!);
         }
         ModelVersion draft;
         try
@@ -150,11 +150,4 @@ public static class ModelsApi
             ? TypedResults.Ok(ModelVersionDto.From(v))
             : Problems.NotFound($"Model '{model}' has no version {version}.");
 
-    /// <summary>The body reader answers either a validation problem or another problem (413, 415).</summary>
-    private static Results<Created<T>, ValidationProblem, ProblemHttpResult> Unwrap<T>(IResult problem) => problem switch
-    {
-        ValidationProblem v => v,
-        ProblemHttpResult p => p,
-        _ => throw new InvalidOperationException("JsonBody returns only problem results."),
-    };
 }

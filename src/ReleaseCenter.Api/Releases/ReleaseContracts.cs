@@ -7,7 +7,8 @@ public sealed record CreateReleaseRequest(string? Model, int? Version, List<stri
 
 public sealed record ReleaseAcceptedDto(string Id, ReleaseStatus Status, string? ExecutionArn, string BundleDigest);
 
-public sealed record DecisionRequest(string? Decision, string? Comment);
+/// <summary>A vote. bundleDigest and evaluationDigest name the evidence the reviewer judged (from GET /v1/releases/{id}); a vote on stale evidence is refused with 409.</summary>
+public sealed record DecisionRequest(string? Decision, string? Comment, string? BundleDigest, string? EvaluationDigest);
 
 public sealed record CancelRequest(string? Reason);
 
@@ -20,3 +21,5 @@ public sealed record ReleaseDto(
 }
 
 public sealed record HistoryDto(string ReleaseId, IReadOnlyList<HistoryItem> Items);
+
+public sealed record PendingApprovalsDto(IReadOnlyList<PendingApproval> Items);

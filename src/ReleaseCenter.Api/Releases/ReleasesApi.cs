@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ReleaseCenter.Api.Auth;
@@ -24,8 +23,13 @@ public static class ReleasesApi
         group.MapPost("/{id}/approvals", Decide).WithSummary("Approve or reject the stage that is waiting").Accepts<DecisionRequest>("application/json");
         group.MapPost("/{id}/cancel", Cancel).RequireAuthorization(Roles.CanRegister).WithSummary("Cancel a release that has not finished")
             .Accepts<CancelRequest>("application/json");
+        app.MapGet("/v1/approvals/pending", Pending).WithTags("Approvals").RequireAuthorization(Roles.CanRead)
+            .WithSummary("Stages the caller may approve now: in one of their approver groups, not their own release, not voted yet");
         return group;
     }
+
+    private static async Task<Ok<PendingApprovalsDto>> Pending(HttpContext http, ReleaseService releases, CancellationToken ct) =>
+        TypedResults.Ok(new PendingApprovalsDto(await releases.PendingForAsync(Roles.UserId(http.User), Roles.GroupsOf(http.User), ct).ConfigureAwait(false)));
 
     private static async Task<Results<Accepted<ReleaseAcceptedDto>, ValidationProblem, ProblemHttpResult>> Create(
         HttpContext http, ReleaseService releases, CancellationToken ct)
@@ -33,7 +37,7 @@ public static class ReleasesApi
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateReleaseRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
-            return Unwrap<Accepted<ReleaseAcceptedDto>>(problem!);
+            return Problems.Unwrap<Accepted<ReleaseAcceptedDto>>(problem!);
         }
         try
         {
@@ -127,7 +131,7 @@ public static class ReleasesApi
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.DecisionRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
-            return Unwrap<Ok<ApprovalState>>(problem!);
+            return Problems.Unwrap<Ok<ApprovalState>>(problem!);
         }
         if (request.Decision is not ("approve" or "reject"))
         {
@@ -139,8 +143,9 @@ public static class ReleasesApi
         }
         try
         {
-            return TypedResults.Ok(await releases.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
-                .ConfigureAwait(false));
+            var evidence = request.BundleDigest is null && request.EvaluationDigest is null ? null : new Evidence(request.BundleDigest, request.EvaluationDigest);
+            return TypedResults.Ok(await releases.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment,
+                evidence, ct).ConfigureAwait(false));
         }
         catch (ReleaseRequestException ex)
         {
@@ -154,7 +159,7 @@ public static class ReleasesApi
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CancelRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
-            return Unwrap<Ok<ReleaseDto>>(problem!);
+            return Problems.Unwrap<Ok<ReleaseDto>>(problem!);
         }
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 2000)
         {
@@ -177,13 +182,4 @@ public static class ReleasesApi
         return TypedResults.Problem(statusCode: ex.Status, title: ex.Title, detail: ex.Message, extensions: extensions);
     }
 
-    // The annotation tells the trimmer what Results<...> needs of T (its static endpoint-metadata methods).
-    private static Results<T, ValidationProblem, ProblemHttpResult> Unwrap<
-        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods | DynamicallyAccessedMemberTypes.NonPublicMethods)] T>(IResult problem)
-        where T : IResult => problem switch
-    {
-        ValidationProblem v => v,
-        ProblemHttpResult p => p,
-        _ => throw new InvalidOperationException("JsonBody returns only problem results."),
-    };
 }

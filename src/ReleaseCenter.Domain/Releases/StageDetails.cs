@@ -2,7 +2,11 @@
 namespace ReleaseCenter.Domain.Releases;
 
 /// <summary>One reviewer's decision on a stage, bound to the evidence they were shown.</summary>
-public sealed record ApprovalRecord(string By, string Decision, string? Comment, DateTimeOffset At, string BundleDigest);
+public sealed record ApprovalRecord(string By, string Decision, string? Comment, DateTimeOffset At, string BundleDigest)
+{
+    /// <summary>The evaluation report the reviewer was given (<see cref="ApprovalGate.EvaluationDigest"/>).</summary>
+    public string EvaluationDigest { get; init; } = "";
+}
 
 /// <summary>What was deployed where, and what was live before (the rollback target).</summary>
 public sealed record DeploymentRecord(

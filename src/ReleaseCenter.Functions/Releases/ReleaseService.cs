@@ -22,6 +22,11 @@ public sealed class ReleaseRequestException(int status, string title, string det
 
 public sealed record ApprovalState(string Environment, int Required, IReadOnlyList<ApprovalRecord> Approvals, int Remaining, string? Decision);
 
+/// <summary>A stage the caller may vote on now, with the evidence to judge.</summary>
+public sealed record PendingApproval(
+    string ReleaseId, string Model, int Version, string Environment, string RequestedBy, int Required, int Remaining,
+    IReadOnlyList<ApprovalRecord> Approvals, string BundleDigest, string EvaluationDigest, Domain.Evaluation.EvaluationReport? Evaluation, string ApproveAt);
+
 public sealed record HistoryItem(DateTimeOffset At, string Source, string Type, string? Environment, string Message);
 
 /// <summary>The release use cases people and automation start through the API.</summary>
@@ -102,57 +107,87 @@ public sealed class ReleaseService(
     }
 
     /// <summary>
-    /// Records one reviewer's decision on the stage that is waiting. The vote that satisfies the
-    /// policy (N distinct approvers) or the first rejection also decides the stage, in the same
-    /// conditional write; only that writer completes the waiting task, so it is completed exactly once.
+    /// Records one reviewer's vote on the stage that is waiting (<see cref="ApprovalGate"/>). The vote
+    /// that satisfies the policy, or the first rejection, also decides the stage in the same
+    /// conditional write; only that writer completes the waiting task, so it is completed exactly
+    /// once however votes race. A repeated vote by the same person changes nothing.
     /// </summary>
-    public async Task<ApprovalState> DecideAsync(string releaseId, string actor, IReadOnlySet<string> groups, string decision, string? comment, CancellationToken ct)
+    public async Task<ApprovalState> DecideAsync(string releaseId, string actor, IReadOnlySet<string> groups, string decision, string? comment,
+        Evidence? evidence, CancellationToken ct)
     {
         var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
             ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
-        var stage = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null)
+        var waiting = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null)
             ?? throw new ReleaseRequestException(409, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
-        var policy = policies.Get(stage.Environment);
-        if (!policy.Approval.Groups.Any(groups.Contains))
-        {
-            throw new ReleaseRequestException(403, "Not an approver",
-                $"Approving {stage.Environment} needs membership of {string.Join(" or ", policy.Approval.Groups)}.");
-        }
-        if (string.Equals(actor, release.RequestedBy, StringComparison.Ordinal))
-        {
-            throw new ReleaseRequestException(403, "Self-approval", "The requester of a release cannot approve or reject it.");
-        }
-
+        var environment = waiting.Environment;
+        var policy = policies.Get(environment).Approval;
         var now = clock.GetUtcNow();
-        string? decided = null;
+        VoteOutcome? outcome = null;
         var saved = await SaveAsync(releaseId, r =>
         {
-            decided = null;
-            var s = r.Stage(stage.Environment);
-            if (s.Decision is not null || s.Status != ReleaseStatus.AwaitingApproval || s.Approvals.Any(a => a.By == actor))
-            {
-                return null; // decided already, or this person has voted: one person counts once
-            }
-            var approvals = s.Approvals.Append(new ApprovalRecord(actor, decision, comment, now, r.Bundle?.Digest ?? "")).ToArray();
-            var approvedBy = approvals.Where(a => a.Decision == "approve").Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
-            decided = decision == "reject" ? "rejected" : approvedBy >= policy.Approval.Required ? "approved" : null;
-            return r.WithStage(stage.Environment, x => x with { Approvals = approvals, Decision = decided }, now);
+            outcome = ApprovalGate.Vote(r, r.Stage(environment), policy, actor, groups, decision, comment, evidence, now);
+            return outcome.Refusal == VoteRefusal.None ? r.WithStage(environment, _ => outcome.Stage, now) : null;
         }, ct).ConfigureAwait(false);
 
-        var entry = saved.Stage(stage.Environment).Approvals.FirstOrDefault(a => a.By == actor);
-        if (entry is not null && entry.At == now)
+        switch (outcome!.Refusal)
         {
-            await workflow.AppendTimelineAsync(new TimelineEntry(releaseId, stage.Environment, $"{decision}-{actor}",
-                $"{actor} {(decision == "approve" ? "approved" : "rejected")} {stage.Environment}" + (comment is null ? "." : $": {comment}"), actor, now), ct)
-                .ConfigureAwait(false);
+            case VoteRefusal.None:
+                await workflow.AppendTimelineAsync(new TimelineEntry(releaseId, environment, $"{decision}-{actor}",
+                    $"{actor} {(decision == ApprovalGate.Approve ? "approved" : "rejected")} {environment}" + (comment is null ? "." : $": {comment}"), actor, now), ct)
+                    .ConfigureAwait(false);
+                if (outcome.Decided is { } decided)
+                {
+                    await CompleteTaskAsync(releaseId, environment, decided, actor, comment, ct).ConfigureAwait(false);
+                }
+                break;
+            case VoteRefusal.AlreadyVoted:
+                break; // one person counts once: answering the current state makes a retried vote harmless
+            case VoteRefusal.NotAnApprover:
+                throw new ReleaseRequestException(403, "Not an approver", outcome.Reason);
+            case VoteRefusal.SelfApproval:
+                throw new ReleaseRequestException(403, "Self-approval", outcome.Reason);
+            case VoteRefusal.StaleEvidence:
+                throw new ReleaseRequestException(409, "Stale evidence", outcome.Reason);
+            default:
+                throw new ReleaseRequestException(409, "Not awaiting approval", outcome.Reason);
         }
-        if (decided is not null)
+        var stage = saved.Stage(environment);
+        return new ApprovalState(environment, policy.Required, stage.Approvals, ApprovalGate.Remaining(stage, policy), stage.Decision);
+    }
+
+    /// <summary>
+    /// Stages waiting for approval that <paramref name="actor"/> may vote on now: in one of their
+    /// groups, not their own release, not voted yet. Reads the catalog index for AwaitingApproval
+    /// releases (bounded: at most <paramref name="scanLimit"/> releases are looked at).
+    /// </summary>
+    public async Task<IReadOnlyList<PendingApproval>> PendingForAsync(string actor, IReadOnlySet<string> groups, CancellationToken ct, int scanLimit = 1000)
+    {
+        var pending = new List<PendingApproval>();
+        string? cursor = null;
+        var seen = 0;
+        do
         {
-            await CompleteTaskAsync(releaseId, stage.Environment, decided, actor, comment, ct).ConfigureAwait(false);
+            var page = await registry.ListReleasesAsync(null, 100, cursor, ct, new ReleaseFilter(ReleaseStatus.AwaitingApproval)).ConfigureAwait(false);
+            foreach (var release in page.Items)
+            {
+                var stage = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null);
+                if (stage is null || release.RequestedBy == actor || stage.Approvals.Any(a => a.By == actor))
+                {
+                    continue;
+                }
+                var policy = policies.Get(stage.Environment).Approval;
+                if (policy.Groups.Any(groups.Contains))
+                {
+                    pending.Add(new PendingApproval(release.Id, release.Model, release.Version, stage.Environment, release.RequestedBy, policy.Required,
+                        ApprovalGate.Remaining(stage, policy), stage.Approvals, release.Bundle?.Digest ?? "", stage.EvaluationDigest, stage.Evaluation,
+                        $"/v1/releases/{release.Id}/approvals"));
+                }
+            }
+            seen += page.Items.Count;
+            cursor = page.NextCursor;
         }
-        var final = saved.Stage(stage.Environment);
-        var approved = final.Approvals.Where(a => a.Decision == "approve").Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
-        return new ApprovalState(stage.Environment, policy.Approval.Required, final.Approvals, Math.Max(0, policy.Approval.Required - approved), final.Decision);
+        while (cursor is not null && seen < scanLimit);
+        return pending;
     }
 
     private async Task CompleteTaskAsync(string releaseId, string environment, string decision, string actor, string? comment, CancellationToken ct)
@@ -252,23 +287,13 @@ public sealed class ReleaseService(
 
     private async Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            var current = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
-                ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
-            var next = change(current);
-            if (next is null)
-            {
-                return current;
-            }
-            try
-            {
-                return await registry.UpdateReleaseAsync(next, current.Revision, ct).ConfigureAwait(false);
-            }
-            catch (ConcurrencyConflictException) when (attempt < 20)
-            {
-                await Task.Delay(Random.Shared.Next(5, 40), ct).ConfigureAwait(false);
-            }
+            return await registry.UpdateReleaseAsync(releaseId, change, ct).ConfigureAwait(false);
+        }
+        catch (NotFoundException ex)
+        {
+            throw new ReleaseRequestException(404, "Not found", ex.Message);
         }
     }
 

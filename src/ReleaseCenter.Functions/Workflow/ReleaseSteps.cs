@@ -373,27 +373,8 @@ public sealed partial class ReleaseSteps(
         await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
         ?? throw new InvalidOperationException($"Release {releaseId} does not exist.");
 
-    /// <summary>Read, change, conditional write; on a lost race, read again. <paramref name="change"/> returns null when nothing is left to do.</summary>
-    private async Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var current = await LoadAsync(releaseId, ct).ConfigureAwait(false);
-            var next = change(current);
-            if (next is null)
-            {
-                return current;
-            }
-            try
-            {
-                return await registry.UpdateReleaseAsync(next, current.Revision, ct).ConfigureAwait(false);
-            }
-            catch (ConcurrencyConflictException) when (attempt < 10)
-            {
-                await Task.Delay(Random.Shared.Next(5, 50), ct).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct) =>
+        registry.UpdateReleaseAsync(releaseId, change, ct);
 
     private Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct) =>
         workflow.AppendTimelineAsync(new TimelineEntry(release.Id, environment, step, message, WorkflowActor, clock.GetUtcNow()), ct);
