@@ -18,6 +18,7 @@ public static class ReleasesApi
         group.MapPost("/", Create).RequireAuthorization(Roles.CanRegister).WithSummary("Request a release: freeze the bundle and start the workflow")
             .Accepts<CreateReleaseRequest>("application/json");
         group.MapGet("/", List).WithSummary("The release catalog, newest first");
+        group.MapGet("/export", Export).WithSummary("The release catalog as a CSV or JSONL download (same filters), streamed page by page");
         group.MapGet("/{id}", Get).WithSummary("A release with its stages, evaluation, approvals and deployments");
         group.MapGet("/{id}/history", History).WithSummary("The release's timeline joined with its Step Functions execution history");
         group.MapPost("/{id}/approvals", Decide).WithSummary("Approve or reject the stage that is waiting").Accepts<DecisionRequest>("application/json");
@@ -57,12 +58,74 @@ public static class ReleasesApi
     }
 
     private static async Task<Results<Ok<PageDto<ReleaseDto>>, ValidationProblem>> List(IRegistryStore store, string? model, string? status,
-        string? environment, string? requestedBy, string? since, string? until, int? limit, string? cursor, CancellationToken ct)
+        string? environment, string? requestedBy, string? since, string? until, string? q, int? limit, string? cursor, CancellationToken ct)
     {
         if (!Problems.TryLimit(limit, out var size, out var bad))
         {
             return bad!;
         }
+        if (ParseFilter(model, status, environment, requestedBy, since, until, q, out var filter) is { } invalid)
+        {
+            return invalid;
+        }
+        try
+        {
+            var page = await store.ListReleasesAsync(model, size, cursor, ct, filter).ConfigureAwait(false);
+            return TypedResults.Ok(new PageDto<ReleaseDto>(page.Items.Select(ReleaseDto.From).ToArray(), page.NextCursor));
+        }
+        catch (InvalidCursorException ex)
+        {
+            return JsonBody.Invalid("cursor", ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Streams the filtered catalog: one index page at a time is read and written, so memory stays
+    /// flat however many releases match.
+    /// </summary>
+    private static async Task<IResult> Export(HttpContext http, IRegistryStore store, string? format, string? model, string? status,
+        string? environment, string? requestedBy, string? since, string? until, string? q, CancellationToken ct)
+    {
+        if (format is not ("csv" or "jsonl"))
+        {
+            return JsonBody.Invalid("format", "must be 'csv' or 'jsonl'.");
+        }
+        if (ParseFilter(model, status, environment, requestedBy, since, until, q, out var filter) is { } invalid)
+        {
+            return invalid;
+        }
+        var response = http.Response;
+        response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"releases.{format}\"";
+        await using var writer = new StreamWriter(response.Body, new System.Text.UTF8Encoding(false), 16 * 1024);
+        if (format == "csv")
+        {
+            await writer.WriteLineAsync(Csv.Row("id", "model", "version", "status", "stages", "requestedBy", "createdAt", "updatedAt", "bundleDigest", "notes"))
+                .ConfigureAwait(false);
+        }
+        string? cursor = null;
+        do
+        {
+            var page = await store.ListReleasesAsync(model, 100, cursor, ct, filter).ConfigureAwait(false);
+            foreach (var r in page.Items)
+            {
+                await writer.WriteLineAsync(format == "csv"
+                    ? Csv.Row(r.Id, r.Model, r.Version.ToString(CultureInfo.InvariantCulture), r.Status.ToString(),
+                        string.Join(";", r.Stages.Select(s => $"{s.Environment}:{s.Status}")), r.RequestedBy,
+                        Csv.Time(r.CreatedAt), Csv.Time(r.UpdatedAt), r.Bundle?.Digest ?? "", r.Notes ?? "")
+                    : System.Text.Json.JsonSerializer.Serialize(ReleaseDto.From(r), ApiJsonContext.Default.ReleaseDto)).ConfigureAwait(false);
+            }
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return Results.Empty;
+    }
+
+    private static ValidationProblem? ParseFilter(string? model, string? status, string? environment, string? requestedBy, string? since, string? until,
+        string? q, out ReleaseFilter filter)
+    {
+        filter = new ReleaseFilter();
         if (model is not null && Rules.ResourceName(model) is { } modelReason)
         {
             return JsonBody.Invalid("model", modelReason);
@@ -84,16 +147,12 @@ public static class ReleasesApi
         {
             return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
         }
-        try
+        if (q is { Length: > 200 })
         {
-            var page = await store.ListReleasesAsync(model, size, cursor, ct, new ReleaseFilter(statusFilter, environment, requestedBy, from, to))
-                .ConfigureAwait(false);
-            return TypedResults.Ok(new PageDto<ReleaseDto>(page.Items.Select(ReleaseDto.From).ToArray(), page.NextCursor));
+            return JsonBody.Invalid("q", "must be at most 200 characters.");
         }
-        catch (InvalidCursorException ex)
-        {
-            return JsonBody.Invalid("cursor", ex.Message);
-        }
+        filter = new ReleaseFilter(statusFilter, environment, requestedBy, from, to) { Text = q };
+        return null;
     }
 
     private static bool TryTime(string? text, out DateTimeOffset? value)

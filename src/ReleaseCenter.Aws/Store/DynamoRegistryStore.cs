@@ -349,6 +349,11 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             c.Values[":by"] = Attr.S(by);
             filters.Add("requestedBy = :by");
         }
+        if (!string.IsNullOrWhiteSpace(f.Text))
+        {
+            c.Values[":text"] = Attr.S(f.Text.Trim().ToLowerInvariant());
+            filters.Add("contains(searchText, :text)");
+        }
         c.Filter = filters.Count == 0 ? null : string.Join(" AND ", filters);
         return c;
     }
@@ -406,6 +411,8 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             ["requestedBy"] = Attr.S(r.RequestedBy),
             ["createdAt"] = Attr.Time(r.CreatedAt),
             ["updatedAt"] = Attr.Time(r.UpdatedAt),
+            // What the catalog's free text searches (ReleaseFilter.Text), folded to lower case once, on write.
+            ["searchText"] = Attr.S($"{r.Id}\n{r.Model}\n{r.Notes}".ToLowerInvariant()),
         };
         item.PutIfNotNull("notes", r.Notes);
         item.PutIfNotNull("executionArn", r.ExecutionArn);

@@ -43,7 +43,11 @@ public interface IRegistryStore
 
 /// <summary>Catalog filters; each is optional. Time bounds are inclusive and apply to creation time.</summary>
 public sealed record ReleaseFilter(ReleaseStatus? Status = null, string? Environment = null, string? RequestedBy = null,
-    DateTimeOffset? Since = null, DateTimeOffset? Until = null);
+    DateTimeOffset? Since = null, DateTimeOffset? Until = null)
+{
+    /// <summary>Free text, matched case-insensitively within the release id, the model name and the notes.</summary>
+    public string? Text { get; init; }
+}
 
 public sealed class ConflictException(string message) : Exception(message);
 
