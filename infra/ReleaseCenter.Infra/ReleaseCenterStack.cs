@@ -90,6 +90,31 @@ public sealed class ReleaseCenterStack : Stack
         TaskFunctions = taskFunctions;
         StateMachine = CreateReleaseStateMachine(props);
 
+        // Handlers that run on a schedule, not in the state machine (approval reminders).
+        var scheduled = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
+        foreach (var (task, schedule) in ReleaseWorkflow.ScheduledFunctions)
+        {
+            var function = new ReleaseCenterFunction(this, ConstructId(task.Handler), new ReleaseCenterFunctionProps
+            {
+                FunctionName = Names.FunctionName(task.Handler),
+                Handler = task.Handler,
+                Description = task.Purpose,
+                Code = code,
+                Environment = new Dictionary<string, string>(shared),
+            }).Function;
+            // Reads waiting releases, writes a once-only timeline entry, announces the reminder.
+            Table.GrantReadWriteData(function);
+            Bus.GrantPutEventsTo(function);
+            new Rule(this, ConstructId(task.Handler) + "Schedule", new RuleProps
+            {
+                RuleName = $"{ResourceNames.Service}-{task.Handler}-{props.Stage}",
+                Schedule = Schedule.Expression(schedule),
+                Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(function)],
+            });
+            scheduled[task.Handler] = function;
+        }
+        ScheduledFunctions = scheduled;
+
         ApiFunction = new ReleaseCenterFunction(this, "ApiFunction", new ReleaseCenterFunctionProps
         {
             FunctionName = Names.ApiFunctionName,
@@ -279,6 +304,8 @@ public sealed class ReleaseCenterStack : Stack
                     $"Decide what it may do in {nameof(GrantTaskPermissions)}.");
         }
     }
+
+    public IReadOnlyDictionary<string, LambdaFunction> ScheduledFunctions { get; }
 
     private StateMachine CreateReleaseStateMachine(ReleaseCenterStackProps props)
     {

@@ -40,6 +40,9 @@ public sealed class TaskHandlers(ReleaseSteps steps) : ITaskHandlers
             return Json(await steps.StopStageAsync(Id(p), Env(p), error ?? "Release.Unknown", cause, ct).ConfigureAwait(false),
                 WorkflowJsonContext.Default.StopResult);
         },
+        // Not a state machine task: invoked on a schedule (EventBridge rule in AWS, a background loop locally).
+        ["send-reminders"] = async (_, ct) =>
+            $$"""{"sent":{{await steps.SendDueRemindersAsync(ct).ConfigureAwait(false)}}}""",
         ["finish"] = async (p, ct) =>
         {
             var (error, cause) = Failure(p);

@@ -50,6 +50,7 @@ public static class LocalHost
         builder.Services.AddSingleton(tokens);
         builder.Services.AddReleaseCenter(settings, aws);
         builder.Services.AddSingleton<LocalFaults>();
+        builder.Services.AddHostedService<ReminderSweeper>();
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());
         builder.Services.AddReleaseCenterApi(tokens.AuthOptions);

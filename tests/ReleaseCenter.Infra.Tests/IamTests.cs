@@ -21,6 +21,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["request-approval"] = ["events:PutEvents"],
         ["record-deployment"] = ["events:PutEvents"],
         ["finish"] = ["events:PutEvents"],
+        ["send-reminders"] = ["events:PutEvents"],
         ["deploy"] =
         [
             "iam:PassRole", "sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig", "sagemaker:CreateModel",
@@ -63,7 +64,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     public void ExtraActions_CoverTheApiAndEveryWorkflowFunction()
     {
         Assert.Equal(
-            ReleaseWorkflow.Functions.Select(f => f.Handler).Append(ReleaseCenterStack.ApiHandler).Order(StringComparer.Ordinal),
+            ReleaseWorkflow.Functions.Select(f => f.Handler).Concat(ReleaseWorkflow.ScheduledFunctions.Select(f => f.Function.Handler))
+                .Append(ReleaseCenterStack.ApiHandler).Order(StringComparer.Ordinal),
             ExtraActions.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(ExtraActions.Count, stack.Resources("AWS::Lambda::Function").Count());
     }

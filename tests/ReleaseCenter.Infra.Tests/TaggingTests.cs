@@ -16,7 +16,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
     /// <summary>Types CloudFormation cannot tag; listed so a new resource type forces a decision here.</summary>
     private static readonly HashSet<string> Untaggable =
     [
-        "AWS::Events::Archive", "AWS::IAM::Policy", "AWS::Lambda::Permission",
+        "AWS::Events::Archive", "AWS::Events::Rule", "AWS::IAM::Policy", "AWS::Lambda::Permission",
         "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
         "AWS::CDK::Metadata",
     ];

@@ -58,7 +58,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         var file = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "config", "environments.json")));
         var functions = stack.Resources("AWS::Lambda::Function").ToList();
 
-        Assert.Equal(ReleaseWorkflow.Functions.Count + 1, functions.Count);
+        Assert.Equal(ReleaseWorkflow.Functions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 1, functions.Count);
         foreach (var (logicalId, function) in functions)
         {
             var value = (string?)function["Properties"]!["Environment"]!["Variables"]![ReleaseCenterSettings.EnvironmentsVariable];

@@ -30,6 +30,12 @@ public static class ReleaseWorkflow
         new("finish", "FinishFunctionArn", "Record the release's final status and announce it"),
     ];
 
+    /// <summary>Handlers run on a schedule rather than by the state machine, with their EventBridge schedule expression.</summary>
+    public static readonly IReadOnlyList<(TaskFunction Function, string Schedule)> ScheduledFunctions =
+    [
+        (new("send-reminders", "", "Announce a reminder for stages that have waited for approval longer than their policy's reminder delay"), "rate(5 minutes)"),
+    ];
+
     /// <summary>Every ${Key} the ASL file uses, resolved. <paramref name="functionArn"/> maps a handler name to its function's ARN.</summary>
     public static IReadOnlyDictionary<string, string> Substitutions(Func<string, string> functionArn, string eventBusName)
     {

@@ -4,7 +4,11 @@ using ReleaseCenter.Domain.Evaluation;
 namespace ReleaseCenter.Domain.Releases;
 
 /// <summary>Who must approve a stage, and how long they have.</summary>
-public sealed record ApprovalPolicy(int Required, IReadOnlyList<string> Groups, int TimeoutSeconds);
+public sealed record ApprovalPolicy(int Required, IReadOnlyList<string> Groups, int TimeoutSeconds)
+{
+    /// <summary>Announce a reminder when a stage has waited this long (null: never).</summary>
+    public int? ReminderSeconds { get; init; }
+}
 
 /// <summary>One environment's release policy (config/environments.json).</summary>
 public sealed record EnvironmentPolicy(string Name, ApprovalPolicy Approval, int BakeSeconds, string InstanceType, GatePolicy Gate)
@@ -50,7 +54,10 @@ public sealed class EnvironmentPolicies
                 new ApprovalPolicy(
                     approval.GetProperty("required").GetInt32(),
                     approval.GetProperty("groups").EnumerateArray().Select(g => g.GetString()!).ToArray(),
-                    approval.GetProperty("timeoutSeconds").GetInt32()),
+                    approval.GetProperty("timeoutSeconds").GetInt32())
+                {
+                    ReminderSeconds = approval.TryGetProperty("reminderSeconds", out var reminder) ? reminder.GetInt32() : null,
+                },
                 env.TryGetProperty("bakeSeconds", out var bake) ? bake.GetInt32() : 0,
                 env.GetProperty("instanceType").GetString()!,
                 new GatePolicy(rules)));

@@ -119,6 +119,9 @@ public sealed record ReleaseStage(string Environment, ReleaseStatus Status)
     /// <summary>"approved" or "rejected" once the stage's approval gate is decided; set in the same conditional write as the deciding vote, so the waiting task is completed exactly once.</summary>
     public string? Decision { get; init; }
 
+    /// <summary>When the stage started waiting for approval (reminders count from here).</summary>
+    public DateTimeOffset? ApprovalRequestedAt { get; init; }
+
     /// <summary>What a reviewer names as the evaluation they judged (see <see cref="ApprovalGate"/>).</summary>
     public string EvaluationDigest => ApprovalGate.EvaluationDigest(Evaluation);
     public DeploymentRecord? Deployment { get; init; }

@@ -98,7 +98,7 @@ public sealed partial class ReleaseSteps(
             {
                 return null;
             }
-            var next = r.MoveStage(environment, ReleaseStatus.AwaitingApproval, now);
+            var next = r.MoveStage(environment, ReleaseStatus.AwaitingApproval, now).WithStage(environment, s => s with { ApprovalRequestedAt = now }, now);
             return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.AwaitingApproval) ? next.MoveTo(ReleaseStatus.AwaitingApproval, now) : next;
         }, ct).ConfigureAwait(false);
         var policy = policies.Get(environment);
@@ -116,6 +116,54 @@ public sealed partial class ReleaseSteps(
                 ["approveAt"] = $"/v1/releases/{release.Id}/approvals",
             }, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The reminder sweep (a scheduled function in AWS, a background loop locally): every stage that
+    /// has waited for approval longer than its policy's reminder delay gets one reminder event. The
+    /// timeline entry is the once-only guard, so overlapping sweeps announce nothing twice.
+    /// </summary>
+    public async Task<int> SendDueRemindersAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var sent = 0;
+        string? cursor = null;
+        do
+        {
+            var page = await registry.ListReleasesAsync(null, 100, cursor, ct, new ReleaseFilter(ReleaseStatus.AwaitingApproval)).ConfigureAwait(false);
+            foreach (var release in page.Items)
+            {
+                foreach (var stage in release.Stages.Where(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null && s.ApprovalRequestedAt is not null))
+                {
+                    var policy = policies.Get(stage.Environment).Approval;
+                    if (policy.ReminderSeconds is not { } delay || stage.ApprovalRequestedAt!.Value.AddSeconds(delay) > now)
+                    {
+                        continue;
+                    }
+                    var remaining = ApprovalGate.Remaining(stage, policy);
+                    if (!await TimelineAsync(release, stage.Environment, "approval-reminder",
+                        $"Reminder: {stage.Environment} still needs {remaining} approval(s) from {string.Join(" or ", policy.Groups)}.", ct).ConfigureAwait(false))
+                    {
+                        continue;
+                    }
+                    await announcer.AnnounceAsync("release.approval-reminder.v1", new()
+                    {
+                        ["releaseId"] = release.Id,
+                        ["model"] = release.Model,
+                        ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+                        ["environment"] = stage.Environment,
+                        ["remainingApprovals"] = remaining.ToString(CultureInfo.InvariantCulture),
+                        ["approverGroups"] = string.Join(",", policy.Groups),
+                        ["waitingSince"] = stage.ApprovalRequestedAt.Value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+                        ["approveAt"] = $"/v1/releases/{release.Id}/approvals",
+                    }, ct).ConfigureAwait(false);
+                    sent++;
+                }
+            }
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return sent;
     }
 
     // ------------------------------------------------------------------ lock
