@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
+using ReleaseCenter.Api.Audit;
 using ReleaseCenter.Api.Auth;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Api.Models;
@@ -24,6 +25,7 @@ public static class ReleaseCenterApi
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuditJsonContext.Default);
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
@@ -73,6 +75,7 @@ public static class ReleaseCenterApi
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapModelsApi();
         app.MapReleasesApi();
+        app.MapAuditApi();
         return app;
     }
 }

@@ -28,9 +28,12 @@ public static class ReleaseCenterServices
         services.AddSingleton(_ => new EventBridgeClient(aws));
         services.AddSingleton(_ => new SageMakerClient(aws));
         services.AddSingleton<IWorkflowStore>(sp => new DynamoWorkflowStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp =>
+            new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(EnvironmentPolicies.Parse(settings.EnvironmentsJson));
         services.AddSingleton<Announcer>();
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
+        services.AddSingleton<Releases.ReleaseJournal>();
         services.AddSingleton<ReleaseSteps>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();

@@ -7,6 +7,7 @@ using ReleaseCenter.Api.Http;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Registry;
 using ReleaseCenter.Domain.Validation;
+using ReleaseCenter.Functions.Releases;
 
 namespace ReleaseCenter.Api.Models;
 
@@ -33,7 +34,7 @@ public static class ModelsApi
     }
 
     private static async Task<Results<Created<ModelDto>, ValidationProblem, ProblemHttpResult>> CreateModel(
-        HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
+        HttpContext http, IRegistryStore store, ReleaseJournal journal, TimeProvider clock, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateModelRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -59,6 +60,8 @@ public static class ModelsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: ex.Message,
                 extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [ex.Message] } });
         }
+        await journal.RecordRegistryAsync(model.Project, model.CreatedBy, "model.registered", $"model/{model.Name}",
+            new Dictionary<string, string> { ["owner"] = model.Owner ?? "", ["description"] = model.Description ?? "" }, ct).ConfigureAwait(false);
         return TypedResults.Created($"/v1/models/{model.Name}", ModelDto.From(model));
     }
 
@@ -90,7 +93,7 @@ public static class ModelsApi
             : Problems.NotFound($"Model '{model}' does not exist.");
 
     private static async Task<Results<Created<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> CreateVersion(
-        string model, HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
+        string model, HttpContext http, IRegistryStore store, ReleaseJournal journal, TimeProvider clock, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateVersionRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -114,6 +117,14 @@ public static class ModelsApi
         try
         {
             var version = await store.AddVersionAsync(draft, ct).ConfigureAwait(false);
+            var project = (await store.GetModelAsync(model, ct).ConfigureAwait(false))!.Project;
+            await journal.RecordRegistryAsync(project, version.CreatedBy, "model.version-registered", $"model/{model}/versions/{version.Version}",
+                new Dictionary<string, string>
+                {
+                    ["artifactUri"] = version.ArtifactUri,
+                    ["artifactDigest"] = version.ArtifactDigest,
+                    ["trainingRun"] = version.TrainingRun ?? "",
+                }, ct).ConfigureAwait(false);
             return TypedResults.Created($"/v1/models/{model}/versions/{version.Version}", ModelVersionDto.From(version));
         }
         catch (NotFoundException ex)

@@ -36,6 +36,7 @@ public sealed class ReleaseService(
     EnvironmentPolicies policies,
     StepFunctionsClient stepFunctions,
     Announcer announcer,
+    ReleaseJournal journal,
     ReleaseCenterSettings settings,
     TimeProvider clock)
 {
@@ -77,8 +78,9 @@ public sealed class ReleaseService(
             Bundle = Bundle.Freeze(modelVersion, policies.Get(envs[0]).InstanceType),
         };
         await registry.CreateReleaseAsync(release, ct).ConfigureAwait(false);
-        await workflow.AppendTimelineAsync(new TimelineEntry(release.Id, null, "requested",
-            $"{actor} requested {model} v{version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now), ct).ConfigureAwait(false);
+        await journal.RecordAsync(release, null, "requested", "release.requested",
+            $"{actor} requested {model} v{version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now, ct,
+            new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) }).ConfigureAwait(false);
 
         string executionArn;
         try
@@ -132,8 +134,10 @@ public sealed class ReleaseService(
         switch (outcome!.Refusal)
         {
             case VoteRefusal.None:
-                await workflow.AppendTimelineAsync(new TimelineEntry(releaseId, environment, $"{decision}-{actor}",
-                    $"{actor} {(decision == ApprovalGate.Approve ? "approved" : "rejected")} {environment}" + (comment is null ? "." : $": {comment}"), actor, now), ct)
+                var vote = outcome.Stage.Approvals[^1];
+                await journal.RecordAsync(saved, environment, $"{decision}-{actor}", decision == ApprovalGate.Approve ? "release.approved" : "release.rejected",
+                    $"{actor} {(decision == ApprovalGate.Approve ? "approved" : "rejected")} {environment}" + (comment is null ? "." : $": {comment}"), actor, now, ct,
+                    new Dictionary<string, string> { ["bundleDigest"] = vote.BundleDigest, ["evaluationDigest"] = vote.EvaluationDigest, ["decided"] = outcome.Decided ?? "" })
                     .ConfigureAwait(false);
                 if (outcome.Decided is { } decided)
                 {
@@ -251,7 +255,7 @@ public sealed class ReleaseService(
         {
             await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
         }
-        await workflow.AppendTimelineAsync(new TimelineEntry(releaseId, null, "cancelled", $"{actor} cancelled the release: {reason}", actor, now), ct).ConfigureAwait(false);
+        await journal.RecordAsync(release, null, "cancelled", "release.cancelled", $"{actor} cancelled the release: {reason}", actor, now, ct).ConfigureAwait(false);
         await announcer.AnnounceAsync("release.cancelled.v1", new() { ["releaseId"] = releaseId, ["model"] = release.Model, ["cancelledBy"] = actor }, ct)
             .ConfigureAwait(false);
         return release;

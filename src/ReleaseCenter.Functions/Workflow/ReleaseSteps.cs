@@ -22,6 +22,7 @@ public sealed partial class ReleaseSteps(
     SageMakerClient sageMaker,
     IEndpointVerifier verifier,
     Announcer announcer,
+    Releases.ReleaseJournal journal,
     ReleaseCenterSettings settings,
     TimeProvider clock,
     ILogger<ReleaseSteps> log)
@@ -424,8 +425,9 @@ public sealed partial class ReleaseSteps(
     private Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct) =>
         registry.UpdateReleaseAsync(releaseId, change, ct);
 
+    /// <summary>Timeline + audit, once per release, environment and step (action: release.{step}).</summary>
     private Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct) =>
-        workflow.AppendTimelineAsync(new TimelineEntry(release.Id, environment, step, message, WorkflowActor, clock.GetUtcNow()), ct);
+        journal.RecordAsync(release, environment, step, $"release.{step}", message, WorkflowActor, clock.GetUtcNow(), ct);
 
     private async Task<DescribeEndpointResponse?> DescribeEndpointOrNullAsync(string endpointName, CancellationToken ct)
     {

@@ -311,6 +311,22 @@ def patch_7_stop_execution_wakes_task_token_waits():
     execution_module.Execution.stop = stop
 
 
+def patch_8_serialize_dynamodb():
+    """Defect 8: DynamoDB requests run concurrently on the threaded server without a lock, so
+    TransactWriteItems is neither atomic nor isolated: two transactions conditioned on the same
+    item both succeed, and a failed one restores a table snapshot that drops writes committed in
+    the meantime. Serialize DynamoDB requests, as one in-memory store has to be to hold its promises."""
+    from moto.dynamodb.responses import DynamoHandler
+    lock = threading.RLock()
+    original = DynamoHandler.call_action
+
+    def call_action(self):
+        with lock:
+            return original(self)
+
+    DynamoHandler.call_action = call_action
+
+
 def enable_step_functions_execution():
     # Same dict that POST /moto-api/config {"stepfunctions": ...} writes; reset leaves it alone.
     from moto.core.config import default_user_config
@@ -346,6 +362,7 @@ def main(argv=None):
     patch_5_send_task_failure_cause()
     patch_6_sagemaker_update_endpoint()
     patch_7_stop_execution_wakes_task_token_waits()
+    patch_8_serialize_dynamodb()
     enable_step_functions_execution()
 
     from werkzeug.serving import make_server

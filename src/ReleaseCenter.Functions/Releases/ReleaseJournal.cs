@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using ReleaseCenter.Domain.Audit;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+
+namespace ReleaseCenter.Functions.Releases;
+
+/// <summary>
+/// Where every step of a release is written down, twice over: the release's timeline (its
+/// story, shown by /history) and the tamper-evident audit chain of its model's project. Both
+/// writes are once-only, keyed by release, environment and step, so a Step Functions retry or
+/// a repeated request records nothing twice; a retry after a partial failure completes what is missing.
+/// </summary>
+public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, IRegistryStore registry)
+{
+    private readonly ConcurrentDictionary<string, string> _projects = new(StringComparer.Ordinal);
+
+    /// <returns>Whether the timeline entry is new (the first time this step is recorded).</returns>
+    public async Task<bool> RecordAsync(Release release, string? environment, string step, string action, string message, string actor,
+        DateTimeOffset at, CancellationToken ct, IReadOnlyDictionary<string, string>? details = null)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var isNew = await workflow.AppendTimelineAsync(new TimelineEntry(release.Id, environment, step, message, actor, at), ct).ConfigureAwait(false);
+        var auditDetails = new Dictionary<string, string>(details ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            ["model"] = release.Model,
+            ["version"] = release.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["message"] = message,
+        };
+        if (environment is not null)
+        {
+            auditDetails["environment"] = environment;
+        }
+        await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(release.Model, ct).ConfigureAwait(false), actor, action, $"release/{release.Id}",
+            auditDetails, IdempotencyKey: $"release/{release.Id}/{environment ?? "-"}/{step}"), ct).ConfigureAwait(false);
+        return isNew;
+    }
+
+    /// <summary>A registry change (model or version registered), audited in the model's project.</summary>
+    public Task RecordRegistryAsync(string project, string actor, string action, string subject, IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
+        audit.AppendAsync(new AuditRecord(project, actor, action, subject, details), ct);
+
+    /// <summary>Projects never change for a model, so one lookup per model serves the process.</summary>
+    private async Task<string> ProjectOfAsync(string model, CancellationToken ct)
+    {
+        if (_projects.TryGetValue(model, out var project))
+        {
+            return project;
+        }
+        var found = await registry.GetModelAsync(model, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Model '{model}' does not exist.");
+        return _projects[model] = found.Project;
+    }
+}
