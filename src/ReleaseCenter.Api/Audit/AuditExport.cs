@@ -4,6 +4,8 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using ReleaseCenter.Domain.Audit;
 
+using ReleaseCenter.Api.Http;
+
 namespace ReleaseCenter.Api.Audit;
 
 /// <summary>
@@ -27,7 +29,7 @@ internal static class AuditExport
     {
         var text = new StringBuilder();
         // The byte order mark makes spreadsheet programs read the file as UTF-8 instead of a legacy code page.
-        text.Append('\uFEFF').AppendJoin(',', CsvColumns).Append("\r\n");
+        text.Append(Csv.ByteOrderMark).AppendJoin(',', CsvColumns).Append(Csv.LineEnd);
         await WriteAsync(body, text, ct).ConfigureAwait(false);
         var details = new ArrayBufferWriter<byte>();
         await foreach (var page in pages.ConfigureAwait(false))
@@ -44,15 +46,15 @@ internal static class AuditExport
                     }
                     writer.WriteEndObject();
                 }
-                text.Append(Cell(e.Project)).Append(',')
+                text.Append(Csv.Field(e.Project)).Append(',')
                     .Append(e.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(',')
                     .Append(AuditChain.FormatTime(e.At)).Append(',')
-                    .Append(Cell(e.Actor)).Append(',')
-                    .Append(Cell(e.Action)).Append(',')
-                    .Append(Cell(e.Subject)).Append(',')
-                    .Append(Cell(Encoding.UTF8.GetString(details.WrittenSpan))).Append(',')
+                    .Append(Csv.Field(e.Actor)).Append(',')
+                    .Append(Csv.Field(e.Action)).Append(',')
+                    .Append(Csv.Field(e.Subject)).Append(',')
+                    .Append(Csv.Field(Encoding.UTF8.GetString(details.WrittenSpan))).Append(',')
                     .Append(e.PreviousHash).Append(',')
-                    .Append(e.Hash).Append("\r\n");
+                    .Append(e.Hash).Append(Csv.LineEnd);
             }
             await WriteAsync(body, text, ct).ConfigureAwait(false);
         }
@@ -77,20 +79,6 @@ internal static class AuditExport
             await body.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
             await body.FlushAsync(ct).ConfigureAwait(false);
         }
-    }
-
-    /// <summary>
-    /// RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled. A text field
-    /// that a spreadsheet would run as a formula (leading = + - @ tab CR) gets a leading apostrophe
-    /// (OWASP "CSV injection"); the JSONL export carries the exact values for re-hashing.
-    /// </summary>
-    internal static string Cell(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     private static async Task WriteAsync(Stream body, StringBuilder text, CancellationToken ct)

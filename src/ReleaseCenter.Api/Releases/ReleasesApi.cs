@@ -100,8 +100,8 @@ public static class ReleasesApi
         await using var writer = new StreamWriter(response.Body, new System.Text.UTF8Encoding(false), 16 * 1024);
         if (format == "csv")
         {
-            await writer.WriteLineAsync(Csv.Row("id", "model", "version", "status", "stages", "requestedBy", "createdAt", "updatedAt", "bundleDigest", "notes"))
-                .ConfigureAwait(false);
+            await writer.WriteAsync(Csv.ByteOrderMark + Csv.Row("id", "model", "version", "status", "stages", "requestedBy", "createdAt", "updatedAt", "bundleDigest", "notes")
+                + Csv.LineEnd).ConfigureAwait(false);
         }
         string? cursor = null;
         do
@@ -109,11 +109,11 @@ public static class ReleasesApi
             var page = await store.ListReleasesAsync(model, 100, cursor, ct, filter).ConfigureAwait(false);
             foreach (var r in page.Items)
             {
-                await writer.WriteLineAsync(format == "csv"
+                await writer.WriteAsync(format == "csv"
                     ? Csv.Row(r.Id, r.Model, r.Version.ToString(CultureInfo.InvariantCulture), r.Status.ToString(),
                         string.Join(";", r.Stages.Select(s => $"{s.Environment}:{s.Status}")), r.RequestedBy,
-                        Csv.Time(r.CreatedAt), Csv.Time(r.UpdatedAt), r.Bundle?.Digest ?? "", r.Notes ?? "")
-                    : System.Text.Json.JsonSerializer.Serialize(ReleaseDto.From(r), ApiJsonContext.Default.ReleaseDto)).ConfigureAwait(false);
+                        Csv.Time(r.CreatedAt), Csv.Time(r.UpdatedAt), r.Bundle?.Digest ?? "", r.Notes ?? "") + Csv.LineEnd
+                    : System.Text.Json.JsonSerializer.Serialize(ReleaseDto.From(r), ApiJsonContext.Default.ReleaseDto) + "\n").ConfigureAwait(false);
             }
             await writer.FlushAsync(ct).ConfigureAwait(false);
             cursor = page.NextCursor;

@@ -235,6 +235,7 @@ public sealed class ModelsApiTests(EmulatorFixture emulator) : IAsyncLifetime
             "/healthz", "/v1/models", "/v1/models/{model}", "/v1/models/{model}/versions",
             "/v1/models/{model}/versions/{version}", "/v1/local/token", "/v1/local/info", "/v1/local/faults/verification",
             "/v1/releases", "/v1/releases/{id}", "/v1/releases/{id}/history", "/v1/releases/{id}/approvals", "/v1/releases/{id}/cancel",
+            "/v1/releases/export", "/v1/approvals/pending", "/v1/audit", "/v1/audit/export", "/v1/audit/verify",
         ];
         Assert.All(expected, p => Assert.Contains(p, paths));
         Assert.True(doc.GetProperty("paths").GetProperty("/v1/models").TryGetProperty("post", out _));

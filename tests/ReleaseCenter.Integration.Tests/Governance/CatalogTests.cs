@@ -89,7 +89,9 @@ public sealed class CatalogTests(EmulatorFixture emulator) : IAsyncLifetime
         var response = await _reader.GetAsync("/v1/releases/export?format=csv&model=churn");
         Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("attachment", response.Content.Headers.ContentDisposition?.ToString(), StringComparison.Ordinal);
-        var rows = ParseCsv(await response.Content.ReadAsStringAsync());
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal([0xEF, 0xBB, 0xBF], bytes[..3]); // UTF-8 byte order mark, for spreadsheets
+        var rows = ParseCsv(System.Text.Encoding.UTF8.GetString(bytes[3..]));
 
         Assert.Equal(["id", "model", "version", "status", "stages", "requestedBy", "createdAt", "updatedAt", "bundleDigest", "notes"], rows[0]);
         Assert.Equal(3, rows.Count);
