@@ -26,6 +26,7 @@ public static class ReleaseCenterApi
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuditJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, DiffJsonContext.Default);
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
@@ -76,6 +77,7 @@ public static class ReleaseCenterApi
         app.MapModelsApi();
         app.MapReleasesApi();
         app.MapAuditApi();
+        app.MapDiffApi();
         return app;
     }
 }

@@ -55,6 +55,19 @@ public sealed class ApprovalGateTests
     }
 
     [Fact]
+    public void UnderARecordOnlyPolicy_ARejectionIsRecorded_ButTheStageStillNeedsItsApprovals()
+    {
+        var recordOnly = TwoFromProd with { OnRejection = ApprovalPolicy.RecordOnly };
+        var release = Waiting(("pat", "reject"));
+        var first = ApprovalGate.Vote(release, release.Stage("prod"), recordOnly, "quinn", new HashSet<string> { "approvers-prod" }, ApprovalGate.Approve, null, null, T0);
+        Assert.Null(first.Decided);
+        var afterFirst = release.WithStage("prod", _ => first.Stage, T0);
+        var second = ApprovalGate.Vote(afterFirst, afterFirst.Stage("prod"), recordOnly, "rob", new HashSet<string> { "approvers-prod" }, ApprovalGate.Approve, null, null, T0);
+        Assert.Equal("approved", second.Decided);
+        Assert.Equal(3, second.Stage.Approvals.Count);
+    }
+
+    [Fact]
     public void ADecidedStage_TakesNoMoreVotes()
     {
         var decided = Waiting(("pat", "approve"), ("quinn", "approve"));

@@ -61,6 +61,16 @@ public sealed class BundleAndPolicyTests
         Assert.Equal((MetricDirection.HigherIsBetter, 0.88, 0.01), (auc.Direction, auc.Threshold, auc.MaxRegression));
     }
 
+    [Fact]
+    public void Policies_DefaultToRejectingTheStage_AndRefuseAnUnknownRejectionRule()
+    {
+        var json = File.ReadAllText(Path.Combine(RepoRoot(), "config", "environments.json"));
+        Assert.All(EnvironmentPolicies.Parse(json).All, p => Assert.Equal(ApprovalPolicy.RejectStage, p.Approval.OnRejection));
+        var bad = json.Replace("\"onRejection\": \"reject-stage\"", "\"onRejection\": \"shrug\"", StringComparison.Ordinal);
+        Assert.NotEqual(json, bad);
+        Assert.Throws<FormatException>(() => EnvironmentPolicies.Parse(bad));
+    }
+
     [Theory]
     [InlineData("""{"environments":[]}""")]
     [InlineData("""{"environments":[{"name":"dev","approval":{"required":0,"groups":[],"timeoutSeconds":1},"instanceType":"ml.m5.large"},{"name":"dev","approval":{"required":0,"groups":[],"timeoutSeconds":1},"instanceType":"ml.m5.large"}]}""")]

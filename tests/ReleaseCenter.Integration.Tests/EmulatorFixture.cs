@@ -70,6 +70,9 @@ public sealed class EmulatorFixture : IAsyncLifetime
     {
         if (Local is not null)
         {
+            // Keep the emulator's last words next to the test results: the first place to look when a run fails.
+            var log = Path.Combine(AppContext.BaseDirectory, "emulator-stderr.log");
+            await File.WriteAllTextAsync(log, Local.EmulatorLogTail);
             await Local.DisposeAsync();
         }
         if (_localStack is not null)

@@ -24,7 +24,8 @@ public sealed record VoteOutcome(VoteRefusal Refusal, string Reason, ReleaseStag
 /// <summary>
 /// The human gate of a stage under its environment's <see cref="ApprovalPolicy"/>: approvers
 /// must belong to one of the policy's groups, the requester can never vote, a person counts
-/// once, the first rejection rejects the stage, and N distinct approvals approve it. A vote
+/// once, the first rejection rejects the stage (unless the policy says record-only), and N
+/// distinct approvals approve it. A vote
 /// names the evidence it judged; a vote on evidence that is no longer current is refused.
 /// Pure: the caller stores the new stage under a revision check.
 /// </summary>
@@ -71,7 +72,9 @@ public static class ApprovalGate
 
         var approvals = stage.Approvals.Append(new ApprovalRecord(voter, decision, comment, now, bundleDigest) { EvaluationDigest = evaluationDigest }).ToArray();
         var approvedBy = approvals.Where(a => a.Decision == Approve).Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
-        var decided = decision == Reject ? "rejected" : approvedBy >= policy.Required ? "approved" : null;
+        var decided = decision == Reject && policy.OnRejection == ApprovalPolicy.RejectStage ? "rejected"
+            : approvedBy >= policy.Required ? "approved"
+            : null;
         return new VoteOutcome(VoteRefusal.None, "", stage with { Approvals = approvals, Decision = decided }, decided);
     }
 

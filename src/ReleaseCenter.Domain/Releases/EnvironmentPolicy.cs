@@ -8,6 +8,12 @@ public sealed record ApprovalPolicy(int Required, IReadOnlyList<string> Groups, 
 {
     /// <summary>Announce a reminder when a stage has waited this long (null: never).</summary>
     public int? ReminderSeconds { get; init; }
+
+    /// <summary>What one rejection does: "reject-stage" (default) ends the stage; "record-only" records the objection and the stage still needs its approvals.</summary>
+    public string OnRejection { get; init; } = RejectStage;
+
+    public const string RejectStage = "reject-stage";
+    public const string RecordOnly = "record-only";
 }
 
 /// <summary>One environment's release policy (config/environments.json).</summary>
@@ -57,6 +63,11 @@ public sealed class EnvironmentPolicies
                     approval.GetProperty("timeoutSeconds").GetInt32())
                 {
                     ReminderSeconds = approval.TryGetProperty("reminderSeconds", out var reminder) ? reminder.GetInt32() : null,
+                    OnRejection = approval.TryGetProperty("onRejection", out var onRejection)
+                        ? onRejection.GetString() is ApprovalPolicy.RejectStage or ApprovalPolicy.RecordOnly
+                            ? onRejection.GetString()!
+                            : throw new FormatException($"{name}: approval.onRejection must be '{ApprovalPolicy.RejectStage}' or '{ApprovalPolicy.RecordOnly}'.")
+                        : ApprovalPolicy.RejectStage,
                 },
                 env.TryGetProperty("bakeSeconds", out var bake) ? bake.GetInt32() : 0,
                 env.GetProperty("instanceType").GetString()!,

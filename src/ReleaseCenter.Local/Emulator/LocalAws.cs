@@ -31,6 +31,9 @@ public sealed class LocalAws : IAsyncDisposable
 
     public int MotoProcessId => _moto.ProcessId;
 
+    /// <summary>The last lines the emulator wrote to stderr (request log and tracebacks), for diagnosing a failed run.</summary>
+    public string EmulatorLogTail => _moto.StandardErrorTail();
+
     public LambdaFunctions Functions { get; }
 
     /// <summary>Fixed, fake credentials: the emulator ignores them, and real ones must never reach it.</summary>

@@ -84,11 +84,12 @@ public sealed class MotoProcess : IAsyncDisposable
         };
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is not null)
+            // Keep what explains a failure (tracebacks, warnings, 5xx answers), not the log line of every good request.
+            if (e.Data is not null && !IsRoutineRequestLine(e.Data))
             {
                 lock (moto._stderr)
                 {
-                    // Keep the tail only: moto logs every request.
+                    // Keep the tail only.
                     if (moto._stderr.Length > 64 * 1024)
                     {
                         moto._stderr.Remove(0, 32 * 1024);
@@ -124,6 +125,14 @@ public sealed class MotoProcess : IAsyncDisposable
         throw new EmulatorUnavailableException(exitCode is not null
             ? $"The moto launcher exited with code {exitCode} before it was ready:\n{stderr}"
             : $"The moto launcher was not ready within {timeout.TotalSeconds:0} s:\n{stderr}");
+    }
+
+    /// <summary>werkzeug's access log: 127.0.0.1 - - [date] "POST / HTTP/1.1" 200 -</summary>
+    private static bool IsRoutineRequestLine(string line)
+    {
+        var end = line.LastIndexOf("\" ", StringComparison.Ordinal);
+        return end > 0 && line.StartsWith("127.0.0.1 - - [", StringComparison.Ordinal)
+            && line.Length > end + 3 && line[end + 2] is '1' or '2' or '3' or '4';
     }
 
     public string StandardErrorTail()
