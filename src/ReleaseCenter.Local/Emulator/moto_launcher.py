@@ -8,7 +8,7 @@ Contract (the C# side depends on it):
   * patches are monkeypatched in memory (no file on disk changes);
   * Step Functions executes ASL (survives /moto-api/reset, which leaves the config alone);
   * prints exactly "moto-launcher ready http://<host>:<port>" on stdout once listening;
-  * exits on stdin EOF, SIGTERM, SIGINT, and (Linux) when the parent dies.
+  * exits on stdin EOF (so also when the parent process dies: the pipe closes), SIGTERM, SIGINT.
 State-machine service integrations call http://localhost:$MOTO_PORT; when MOTO_PORT is
 set (the C# Lambda proxy) it is kept, otherwise it defaults to --port like moto_server.
 """
@@ -338,12 +338,10 @@ def install_lifetime_guards():
         os._exit(0)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    if sys.platform.startswith("linux"):
-        try:  # PR_SET_PDEATHSIG = 1: the kernel sends SIGTERM when the parent dies
-            import ctypes
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
-        except Exception:
-            pass
+    # No PR_SET_PDEATHSIG: Linux sends it when the *thread* that forked us exits, and .NET starts
+    # processes from thread-pool threads that the pool retires when idle, which killed the
+    # emulator in the middle of long test runs. The stdin watch covers a dead parent: the pipe
+    # closes when our parent process ends, however it ends.
 
 
 def main(argv=None):
