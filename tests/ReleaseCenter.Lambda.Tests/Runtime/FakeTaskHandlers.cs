@@ -7,7 +7,8 @@ namespace ReleaseCenter.Lambda.Tests.Runtime;
 /// <summary>What the handlers saw, for assertions (the handlers live in the bootstrap's container).</summary>
 public sealed class HandlerProbe
 {
-    public TaskCompletionSource<TimeSpan> CancelledAfter { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>When the slow handler's token was cancelled (wall clock, to compare with the invocation's deadline).</summary>
+    public TaskCompletionSource<DateTimeOffset> CancelledAt { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public IHostApplicationLifetime? Lifetime { get; set; }
 }
@@ -28,14 +29,13 @@ public sealed class FakeTaskHandlers(IHostApplicationLifetime lifetime, HandlerP
             case "broken":
                 throw new InvalidOperationException("Something the workflow does not expect.");
             case "slow":
-                var started = DateTime.UtcNow;
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct);
                 }
                 catch (OperationCanceledException)
                 {
-                    probe.CancelledAfter.TrySetResult(DateTime.UtcNow - started);
+                    probe.CancelledAt.TrySetResult(DateTimeOffset.UtcNow);
                     throw;
                 }
                 return "{}";
