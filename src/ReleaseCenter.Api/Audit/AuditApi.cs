@@ -97,11 +97,11 @@ public static class AuditApi
     private static ValidationProblem? TryFilter(string? since, string? until, out AuditFilter filter)
     {
         filter = new AuditFilter();
-        if (!TryTime(Given(since), out var from))
+        if (!Problems.TryTime(Given(since), out var from))
         {
             return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
         }
-        if (!TryTime(Given(until), out var to))
+        if (!Problems.TryTime(Given(until), out var to))
         {
             return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
         }
@@ -113,18 +113,4 @@ public static class AuditApi
         return null;
     }
 
-    private static bool TryTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (text is null)
-        {
-            return true;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-        return false;
-    }
 }

@@ -36,6 +36,23 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
 
+    /// <summary>An optional ISO-8601 query value (no offset means UTC); false when present but not a timestamp.</summary>
+    public static bool TryTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (text is null)
+        {
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+        return false;
+    }
+
     /// <summary>Query-string paging: limit 1..100 (default 50) and an opaque cursor.</summary>
     public static bool TryLimit(int? limit, out int value, out ValidationProblem? problem)
     {

@@ -139,11 +139,11 @@ public static class ReleasesApi
             }
             statusFilter = parsed;
         }
-        if (!TryTime(since, out var from))
+        if (!Problems.TryTime(since, out var from))
         {
             return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
         }
-        if (!TryTime(until, out var to))
+        if (!Problems.TryTime(until, out var to))
         {
             return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
         }
@@ -155,20 +155,6 @@ public static class ReleasesApi
         return null;
     }
 
-    private static bool TryTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (text is null)
-        {
-            return true;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-        return false;
-    }
 
     private static async Task<Results<Ok<ReleaseDto>, ProblemHttpResult>> Get(string id, IRegistryStore store, CancellationToken ct) =>
         await store.GetReleaseAsync(id, ct).ConfigureAwait(false) is { } release
