@@ -22,7 +22,7 @@ namespace ReleaseCenter.Infra;
 /// <summary>Everything one stage of ML Release Center runs on.</summary>
 public sealed class ReleaseCenterStack : Stack
 {
-    /// <summary>The bootstrap's handler for the HTTP API; the workflow's handlers are in <see cref="ReleaseWorkflow.Functions"/>.</summary>
+    /// <summary>The bootstrap's handler for the HTTP API; the workflows' handlers are in <see cref="Workflows.TaskFunctions"/>.</summary>
     public const string ApiHandler = "api";
 
     private const string SageMakerService = "sagemaker.amazonaws.com";
@@ -65,7 +65,7 @@ public sealed class ReleaseCenterStack : Stack
         SageMakerExecutionRole = CreateSageMakerExecutionRole(props.ModelArtifactsBucket);
 
         var taskFunctions = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
-        foreach (var task in ReleaseWorkflow.Functions)
+        foreach (var task in Workflows.TaskFunctions)
         {
             var environment = new Dictionary<string, string>(shared);
             if (task.Handler == DeployHandler)
@@ -88,7 +88,12 @@ public sealed class ReleaseCenterStack : Stack
         }
 
         TaskFunctions = taskFunctions;
-        StateMachine = CreateReleaseStateMachine(props);
+        StateMachine = CreateStateMachine(props, "ReleaseStateMachine", ReleaseWorkflow.Name, ReleaseWorkflow.DefinitionFile, ReleaseWorkflow.Functions,
+            ReleaseWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn, Bus.EventBusName));
+        // "Announce the outcome" puts the release's final event on the bus.
+        Bus.GrantPutEventsTo(StateMachine);
+        RollbackStateMachine = CreateStateMachine(props, "RollbackStateMachine", RollbackWorkflow.Name, RollbackWorkflow.DefinitionFile, RollbackWorkflow.Functions,
+            RollbackWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
 
         // Handlers that run on a schedule, not in the state machine (approval reminders).
         var scheduled = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
@@ -124,6 +129,7 @@ public sealed class ReleaseCenterStack : Stack
             Environment = new Dictionary<string, string>(shared)
             {
                 [ReleaseCenterSettings.ReleaseStateMachineArnVariable] = StateMachine.StateMachineArn,
+                [ReleaseCenterSettings.RollbackStateMachineArnVariable] = RollbackStateMachine.StateMachineArn,
             },
         }).Function;
         GrantApiPermissions(ApiFunction);
@@ -142,10 +148,22 @@ public sealed class ReleaseCenterStack : Stack
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         });
 
+        RollbackFailuresAlarm = new Alarm(this, "RollbackFailuresAlarm", new AlarmProps
+        {
+            AlarmName = $"{ResourceNames.Service}-{RollbackWorkflow.Name}-failures-{props.Stage}",
+            AlarmDescription = "A rollback failed in the last 5 minutes: the endpoint may not serve what was intended; see GET /v1/rollbacks/{id} and the state machine's log group.",
+            Metric = RollbackStateMachine.MetricFailed(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
+            Threshold = 1,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+
         _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = HttpApi.ApiEndpoint, Description = "Base URL of the HTTP API" });
         _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName });
         _ = new CfnOutput(this, "EventBusName", new CfnOutputProps { Value = Bus.EventBusName });
         _ = new CfnOutput(this, "ReleaseStateMachineArn", new CfnOutputProps { Value = StateMachine.StateMachineArn });
+        _ = new CfnOutput(this, "RollbackStateMachineArn", new CfnOutputProps { Value = RollbackStateMachine.StateMachineArn });
     }
 
     public ResourceNames Names { get; }
@@ -156,7 +174,7 @@ public sealed class ReleaseCenterStack : Stack
 
     public LambdaFunction ApiFunction { get; }
 
-    /// <summary>The workflow's task functions by handler name.</summary>
+    /// <summary>Every workflow's task functions (release and rollback) by handler name.</summary>
     public IReadOnlyDictionary<string, LambdaFunction> TaskFunctions { get; }
 
     public Role SageMakerExecutionRole { get; }
@@ -164,6 +182,11 @@ public sealed class ReleaseCenterStack : Stack
     public StateMachine StateMachine { get; }
 
     public Alarm ReleaseFailuresAlarm { get; }
+
+    /// <summary>statemachines/rollback.asl.json.</summary>
+    public StateMachine RollbackStateMachine { get; }
+
+    public Alarm RollbackFailuresAlarm { get; }
 
     public HttpApi HttpApi { get; }
 
@@ -243,7 +266,7 @@ public sealed class ReleaseCenterStack : Stack
     }
 
     /// <summary>
-    /// What each workflow task may do, by handler; a handler added to <see cref="ReleaseWorkflow.Functions"/>
+    /// What each workflow task may do, by handler; a handler added to <see cref="Workflows.TaskFunctions"/>
     /// without a decision here fails synth rather than deploying with guessed permissions.
     /// </summary>
     private void GrantTaskPermissions(TaskFunction task, LambdaFunction function)
@@ -255,11 +278,37 @@ public sealed class ReleaseCenterStack : Stack
             case "evaluate":
             case "acquire-lock":
             case "stop-stage":
+            case "rollback-acquire-lock":
                 break;
 
             case "request-approval":
             case "record-deployment":
             case "finish":
+            case "rollback-request-approval":
+            case "rollback-record":
+                Bus.GrantPutEventsTo(function);
+                break;
+
+            case "rollback-restore":
+                // Back to an endpoint config that exists (it checks, and fails clearly if the config is gone).
+                function.AddToRolePolicy(Allow(
+                    ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint"],
+                    SageMakerArn("endpoint-config"),
+                    SageMakerArn("endpoint")));
+                Bus.GrantPutEventsTo(function);
+                break;
+
+            case "rollback-check-endpoint":
+            case "rollback-verify":
+                function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+                break;
+
+            case "rollback-stop":
+                // A rollback that fails after moving the endpoint puts it back on what was live.
+                function.AddToRolePolicy(Allow(
+                    ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
+                    SageMakerArn("endpoint-config"),
+                    SageMakerArn("endpoint")));
                 Bus.GrantPutEventsTo(function);
                 break;
 
@@ -300,33 +349,33 @@ public sealed class ReleaseCenterStack : Stack
 
             default:
                 throw new InvalidOperationException(
-                    $"ReleaseWorkflow.Functions has the handler '{task.Handler}', for which {nameof(ReleaseCenterStack)} grants no permissions. " +
+                    $"Workflows.TaskFunctions has the handler '{task.Handler}', for which {nameof(ReleaseCenterStack)} grants no permissions. " +
                     $"Decide what it may do in {nameof(GrantTaskPermissions)}.");
         }
     }
 
     public IReadOnlyDictionary<string, LambdaFunction> ScheduledFunctions { get; }
 
-    private StateMachine CreateReleaseStateMachine(ReleaseCenterStackProps props)
+    private StateMachine CreateStateMachine(ReleaseCenterStackProps props, string id, string workflow, string definitionFile,
+        IReadOnlyList<TaskFunction> functions, IReadOnlyDictionary<string, string> substitutions)
     {
-        var name = Names.StateMachineName(ReleaseWorkflow.Name);
+        var name = Names.StateMachineName(workflow);
 
         // Step Functions writes through CloudWatch Logs' vended-logs delivery; names under
         // /aws/vendedlogs/ keep it from adding to the account's size-limited log resource policy.
-        var logGroup = new LogGroup(this, "ReleaseStateMachineLogGroup", new LogGroupProps
+        var logGroup = new LogGroup(this, id + "LogGroup", new LogGroupProps
         {
             LogGroupName = $"/aws/vendedlogs/states/{name}",
             Retention = RetentionDays.ONE_MONTH,
             RemovalPolicy = RemovalPolicy.DESTROY,
         });
 
-        var stateMachine = new StateMachine(this, "ReleaseStateMachine", new StateMachineProps
+        var stateMachine = new StateMachine(this, id, new StateMachineProps
         {
             StateMachineName = name,
             StateMachineType = StateMachineType.STANDARD,
-            DefinitionBody = DefinitionBody.FromFile(Path.Combine(props.RepositoryRoot, ReleaseWorkflow.DefinitionFile)),
-            DefinitionSubstitutions = new Dictionary<string, string>(
-                ReleaseWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn, Bus.EventBusName)),
+            DefinitionBody = DefinitionBody.FromFile(Path.Combine(props.RepositoryRoot, definitionFile)),
+            DefinitionSubstitutions = new Dictionary<string, string>(substitutions),
             Logs = new LogOptions
             {
                 Destination = logGroup,
@@ -337,13 +386,8 @@ public sealed class ReleaseCenterStack : Stack
             TracingEnabled = true,
         });
 
-        // Exactly the task functions, unqualified, as the ASL names them; not their versions, not the API.
-        stateMachine.AddToRolePolicy(Allow(
-            ["lambda:InvokeFunction"],
-            [.. ReleaseWorkflow.Functions.Select(f => TaskFunctions[f.Handler].FunctionArn)]));
-        // "Announce the outcome" puts the release's final event on the bus.
-        Bus.GrantPutEventsTo(stateMachine);
-
+        // Exactly the workflow's task functions, unqualified, as the ASL names them; not their versions, not the API.
+        stateMachine.AddToRolePolicy(Allow(["lambda:InvokeFunction"], [.. functions.Select(f => TaskFunctions[f.Handler].FunctionArn)]));
         return stateMachine;
     }
 
@@ -353,6 +397,7 @@ public sealed class ReleaseCenterStack : Stack
         Bus.GrantPutEventsTo(api);
 
         StateMachine.GrantStartExecution(api);
+        RollbackStateMachine.GrantStartExecution(api);
         api.AddToRolePolicy(Allow(
             ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
             FormatArn(new ArnComponents
@@ -368,6 +413,8 @@ public sealed class ReleaseCenterStack : Stack
         // the ARN of the state machine that issued the token (its AccessDenied errors name that ARN,
         // and CDK's grantTaskResponse scopes the same way), so this state machine is the tightest valid form.
         StateMachine.GrantTaskResponse(api);
+        // Rollback approvals answer the rollback state machine's "Wait for rollback approval" token.
+        RollbackStateMachine.GrantTaskResponse(api);
     }
 
     private HttpApi CreateHttpApi(ResourceNames names, IFunction handler, ReleaseCenterStackProps props)

@@ -27,6 +27,8 @@ public static class ReleaseCenterApi
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuditJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, DiffJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Environments.EnvironmentsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Metrics.MetricsJsonContext.Default);
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
@@ -78,6 +80,8 @@ public static class ReleaseCenterApi
         app.MapReleasesApi();
         app.MapAuditApi();
         app.MapDiffApi();
+        Environments.EnvironmentsApi.MapEnvironmentsApi(app);
+        Metrics.DeliveryMetricsApi.MapDeliveryMetricsApi(app);
         return app;
     }
 }

@@ -37,6 +37,9 @@ public static class ReleaseCenterServices
         services.AddSingleton<ReleaseSteps>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();
+        services.AddSingleton<IRollbackStore>(sp => new DynamoRollbackStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<Rollbacks.RollbackSteps>();
+        services.AddSingleton<Rollbacks.RollbackService>();
         return services;
     }
 }

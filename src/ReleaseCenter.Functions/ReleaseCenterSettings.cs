@@ -18,6 +18,10 @@ public sealed record ReleaseCenterSettings(
     public const string ReleaseStateMachineArnVariable = "RELEASE_STATE_MACHINE_ARN";
     public const string EnvironmentsVariable = "RELEASE_CENTER_ENVIRONMENTS";
     public const string SageMakerRoleVariable = "SAGEMAKER_EXECUTION_ROLE_ARN";
+    public const string RollbackStateMachineArnVariable = "ROLLBACK_STATE_MACHINE_ARN";
+
+    /// <summary>The rollback state machine the API starts (statemachines/rollback.asl.json); null where no rollback is started.</summary>
+    public string? RollbackStateMachineArn { get; init; }
 
     public static ReleaseCenterSettings FromEnvironment()
     {
@@ -30,6 +34,9 @@ public sealed record ReleaseCenterSettings(
             Required(EventBusNameVariable),
             Environment.GetEnvironmentVariable(ReleaseStateMachineArnVariable),
             Required(EnvironmentsVariable),
-            Environment.GetEnvironmentVariable(SageMakerRoleVariable) ?? "");
+            Environment.GetEnvironmentVariable(SageMakerRoleVariable) ?? "")
+        {
+            RollbackStateMachineArn = Environment.GetEnvironmentVariable(RollbackStateMachineArnVariable),
+        };
     }
 }

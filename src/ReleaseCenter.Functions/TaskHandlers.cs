@@ -8,7 +8,7 @@ namespace ReleaseCenter.Functions;
 /// The Step Functions task handlers of the release workflow, by handler name. Each one parses
 /// its payload, calls one <see cref="ReleaseSteps"/> use case and serializes the result.
 /// </summary>
-public sealed class TaskHandlers(ReleaseSteps steps) : ITaskHandlers
+public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback) : ITaskHandlers
 {
     private const string Empty = "{}";
 
@@ -43,6 +43,36 @@ public sealed class TaskHandlers(ReleaseSteps steps) : ITaskHandlers
         // Not a state machine task: invoked on a schedule (EventBridge rule in AWS, a background loop locally).
         ["send-reminders"] = async (_, ct) =>
             $$"""{"sent":{{await steps.SendDueRemindersAsync(ct).ConfigureAwait(false)}}}""",
+        // statemachines/rollback.asl.json
+        ["rollback-request-approval"] = async (p, ct) =>
+        {
+            await rollback.RequestApprovalAsync(Rollback(p), Text(p, "taskToken"), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["rollback-acquire-lock"] = async (p, ct) =>
+        {
+            await rollback.AcquireLockAsync(Rollback(p), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["rollback-restore"] = async (p, ct) =>
+        {
+            await rollback.RestoreAsync(Rollback(p), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["rollback-check-endpoint"] = async (p, ct) =>
+            Json(await rollback.CheckEndpointAsync(Rollback(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.EndpointResult),
+        ["rollback-verify"] = async (p, ct) => Json(await rollback.VerifyAsync(Rollback(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.VerifyResult),
+        ["rollback-record"] = async (p, ct) =>
+        {
+            await rollback.RecordAsync(Rollback(p), ct).ConfigureAwait(false);
+            return Empty;
+        },
+        ["rollback-stop"] = async (p, ct) =>
+        {
+            var (error, cause) = Failure(p);
+            return Json(await rollback.StopAsync(Rollback(p), error ?? "Rollback.Unknown", cause, ct).ConfigureAwait(false),
+                WorkflowJsonContext.Default.RollbackStopResult);
+        },
         ["finish"] = async (p, ct) =>
         {
             var (error, cause) = Failure(p);
@@ -64,6 +94,8 @@ public sealed class TaskHandlers(ReleaseSteps steps) : ITaskHandlers
     }
 
     private static string Id(JsonElement p) => Text(p, "releaseId");
+
+    private static string Rollback(JsonElement p) => Text(p, "rollbackId");
 
     private static string Env(JsonElement p) => Text(p, "environment");
 

@@ -7,23 +7,27 @@ using System.Text.Json;
 namespace ReleaseCenter.Local;
 
 /// <summary>
-/// The demo story, told through the HTTP API like any client would: a model with two versions;
-/// version 1 released through dev, staging and prod with approvals from demo users; version 2
-/// released the same way, but the local SageMaker stand-in fails its prod verification, so it
-/// rolls back and version 1 stays live in prod.
+/// The demo story, told through the HTTP API like any client would. A model with four versions:
+/// v1 and v2 are released through dev, staging and prod one after the other (with approvals from
+/// demo users; prod shifts traffic as a canary), so prod has something to roll back to; v3 is
+/// rejected by the evaluation gate because its auc regressed; v4 passes the gates, but the local
+/// SageMaker stand-in fails its prod verification, so it rolls back automatically and v2 stays
+/// live. A consumer of the prod endpoint is registered, so that a rollback preview names it.
 /// </summary>
 public sealed class Demo(Uri api, TextWriter output)
 {
     public const string Model = "fraud-detector";
     private const string Digest1 = "sha256:5f1d7a9e2c4b6a8d0e3f5a7c9b1d3e5f7a9c1b3d5e7f9a1c3b5d7e9f1a3c5b7d";
     private const string Digest2 = "sha256:7b2e4c6a8d0f1e3a5c7b9d1f3e5a7c9b1d3f5e7a9c1b3d5f7e9a1c3b5d7f9e1a";
+    private const string Digest3 = "sha256:9c3f5e7a1b3d5f7e9a1c3b5d7f9e1a3c5b7d9f1e3a5c7b9d1f3e5a7c9b1d3f5e";
+    private const string Digest4 = "sha256:1d4a6c8e0f2b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a4c6e8b0d2f4a6c8e0b2d4f";
     private const string Image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1";
 
-    /// <summary>Runs the story; true when release 1 is Released everywhere and release 2 is RolledBack.</summary>
+    /// <summary>Runs the story; true when v1 and v2 are Released, v3 is Rejected by the gate, v4 is RolledBack and v2 is live in prod.</summary>
     public async Task<bool> RunAsync(CancellationToken ct)
     {
         using var alice = await ClientAsync("alice", "ml-engineers", ct).ConfigureAwait(false);
-        Say("Registering model fraud-detector with two versions (as alice, ml-engineers)");
+        Say("Registering model fraud-detector with four versions (as alice, ml-engineers)");
         var model = await alice.PostAsync("/v1/models", Json($$"""{"name":"{{Model}}","project":"payments","description":"Card fraud scoring"}"""), ct).ConfigureAwait(false);
         if (model.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
@@ -32,31 +36,61 @@ public sealed class Demo(Uri api, TextWriter output)
         else
         {
             await EnsureAsync(model, ct).ConfigureAwait(false);
-            await EnsureAsync(await alice.PostAsync($"/v1/models/{Model}/versions", Json(VersionBody(1, Digest1, 0.931, 82)), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-            await EnsureAsync(await alice.PostAsync($"/v1/models/{Model}/versions", Json(VersionBody(2, Digest2, 0.944, 76)), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-            Say("  v1: auc 0.931, p95 82 ms    v2: auc 0.944, p95 76 ms");
+            foreach (var (n, digest, auc, latency) in new[] { (1, Digest1, 0.931, 82.0), (2, Digest2, 0.944, 88.0), (3, Digest3, 0.905, 80.0), (4, Digest4, 0.952, 79.0) })
+            {
+                await EnsureAsync(await alice.PostAsync($"/v1/models/{Model}/versions", Json(VersionBody(n, digest, auc, latency)), ct).ConfigureAwait(false), ct)
+                    .ConfigureAwait(false);
+            }
+            Say("  v1: auc 0.931, p95 82 ms   v2: auc 0.944, p95 88 ms   v3: auc 0.905, p95 80 ms   v4: auc 0.952, p95 79 ms");
+            await EnsureAsync(await alice.PostAsync("/v1/environments/prod/consumers",
+                Json($$"""{"model":"{{Model}}","name":"checkout-service","contact":"#payments-oncall","description":"Scores every card payment before authorisation"}"""), ct)
+                .ConfigureAwait(false), ct).ConfigureAwait(false);
+            Say("  checkout-service is registered as a consumer of the prod endpoint");
         }
 
         var first = await ReleaseAndDriveAsync(alice, 1, ct).ConfigureAwait(false);
-
-        Say("Telling the local SageMaker stand-in to fail prod verification of v2 (error rate above threshold)");
-        await EnsureAsync(await alice.PostAsync("/v1/local/faults/verification",
-            Json($$"""{"environment":"prod","model":"{{Model}}","version":2,"reason":"5xx error rate 7.5% above the 1% limit during bake"}"""), ct).ConfigureAwait(false), ct)
-            .ConfigureAwait(false);
         var second = await ReleaseAndDriveAsync(alice, 2, ct).ConfigureAwait(false);
+        Say("");
+        Say("v3's auc fell 0.039 below what is live: the evaluation gate should reject it");
+        var third = await ReleaseAndDriveAsync(alice, 3, ct).ConfigureAwait(false);
+
+        Say("");
+        Say("Telling the local SageMaker stand-in to fail prod verification of v4 (error rate above threshold)");
+        await EnsureAsync(await alice.PostAsync("/v1/local/faults/verification",
+            Json($$"""{"environment":"prod","model":"{{Model}}","version":4,"reason":"5xx error rate 7.5% above the 1% limit during bake"}"""), ct).ConfigureAwait(false), ct)
+            .ConfigureAwait(false);
+        var fourth = await ReleaseAndDriveAsync(alice, 4, ct).ConfigureAwait(false);
 
         Say("");
         Say("Final status");
-        foreach (var (id, release) in new[] { first, second })
+        foreach (var (id, release) in new[] { first, second, third, fourth })
         {
             var stages = string.Join(", ", release.GetProperty("stages").EnumerateArray()
                 .Select(s => $"{s.GetProperty("environment").GetString()} {s.GetProperty("status").GetString()}"));
             Say($"  {id}  {Model} v{release.GetProperty("version").GetInt32()}  {release.GetProperty("status").GetString()}  ({stages})");
         }
-        var live = first.Release.GetProperty("status").GetString() == "Released" && second.Release.GetProperty("status").GetString() == "RolledBack";
-        Say(live ? "  prod still serves v1: the failed v2 rolled back to the endpoint config that was live before." : "  The demo did not end as expected.");
-        return live;
+        var environments = await alice.GetFromJsonAsync<JsonElement>($"/v1/environments?model={Model}", ct).ConfigureAwait(false);
+        var prod = environments.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "prod");
+        var livePosition = prod.GetProperty("liveRelease").GetString();
+        var ok = Status(first) == "Released" && Status(second) == "Released" && Status(third) == "Rejected" && Status(fourth) == "RolledBack"
+            && livePosition == second.Id;
+        if (!ok)
+        {
+            Say("  The demo did not end as expected.");
+            return false;
+        }
+        Say($"  prod serves v2 ({second.Id}): v4 failed verification and rolled back to it; v1 ({first.Id}) was live before v2.");
+        Say("");
+        Say("Try it (a token: curl -s 'http://127.0.0.1:5080/v1/local/token?user=alice&groups=ml-engineers')");
+        Say($"  the metric-aware diff of v2 against v1:  GET  /v1/releases/{second.Id}/diff?against={first.Id}");
+        Say("  what a prod rollback would do:            POST /v1/environments/prod/rollback/preview  {}");
+        Say("  roll prod back to v1:                     POST /v1/environments/prod/rollback  {\"reason\":\"...\"}");
+        Say("  what was live in prod at a time:          GET  /v1/environments/prod/history?at=<ISO-8601 time>");
+        Say("  delivery metrics:                         GET  /v1/metrics/delivery");
+        return true;
     }
+
+    private static string? Status((string Id, JsonElement Release) r) => r.Release.GetProperty("status").GetString();
 
     private async Task<(string Id, JsonElement Release)> ReleaseAndDriveAsync(HttpClient alice, int version, CancellationToken ct)
     {

@@ -12,7 +12,7 @@ namespace ReleaseCenter.Local;
 
 /// <summary>
 /// Provisions the emulated resources the CDK app declares (table, bus + archive, the release
-/// state machine from statemachines/ with the same substitutions) and builds the API host over
+/// and rollback state machines from statemachines/ with the same substitutions) and builds the API host over
 /// them, with every task handler answering Lambda Invoke in-process. Used by the run command and
 /// by the tests, so both exercise the same wiring.
 /// </summary>
@@ -37,9 +37,15 @@ public static class LocalHost
         {
             await EventBusProvisioner.EnsureAsync(events, names, LocalAws.AccountId, ct).ConfigureAwait(false);
         }
-        var stateMachineArn = await EnsureReleaseStateMachineAsync(aws, names, ct).ConfigureAwait(false);
+        var stateMachineArn = await EnsureStateMachineAsync(aws, names, ReleaseWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("release.asl.json"),
+            ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler), names.EventBusName)), ct).ConfigureAwait(false);
+        var rollbackArn = await EnsureStateMachineAsync(aws, names, RollbackWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("rollback.asl.json"),
+            RollbackWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
         var settings = new ReleaseCenterSettings(stage, names.TableName, names.EventBusName, stateMachineArn, environmentsJson ?? ReadResource("environments.json"),
-            SageMakerRoleArn);
+            SageMakerRoleArn)
+        {
+            RollbackStateMachineArn = rollbackArn,
+        };
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
@@ -59,12 +65,12 @@ public static class LocalHost
         var app = builder.Build();
         app.UseReleaseCenterApi();
         app.MapLocalApi(new LocalInfoDto(awsServiceUrl, LocalAws.Region, names.TableName, names.EventBusName,
-            new Dictionary<string, string> { [ReleaseWorkflow.Name] = stateMachineArn }));
+            new Dictionary<string, string> { [ReleaseWorkflow.Name] = stateMachineArn, [RollbackWorkflow.Name] = rollbackArn }));
 
         if (functions is not null)
         {
             var handlers = app.Services.GetRequiredService<ITaskHandlers>();
-            foreach (var function in ReleaseWorkflow.Functions)
+            foreach (var function in Workflows.TaskFunctions)
             {
                 functions.Add(names.FunctionName(function.Handler), (payload, token) => handlers.InvokeAsync(function.Handler, payload, token));
             }
@@ -76,19 +82,17 @@ public static class LocalHost
     public static string FunctionArn(ResourceNames names, string handler) =>
         $"arn:aws:lambda:{LocalAws.Region}:{LocalAws.AccountId}:function:{names.FunctionName(handler)}";
 
-    private static async Task<string> EnsureReleaseStateMachineAsync(AwsClientOptions aws, ResourceNames names, CancellationToken ct)
+    private static async Task<string> EnsureStateMachineAsync(AwsClientOptions aws, ResourceNames names, string workflow, string definition, CancellationToken ct)
     {
-        var definition = ReleaseWorkflow.Resolve(ReadResource("release.asl.json"),
-            ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler), names.EventBusName));
         using var sfn = new StepFunctionsClient(aws);
-        var name = names.StateMachineName(ReleaseWorkflow.Name);
+        var name = names.StateMachineName(workflow);
         if (await sfn.FindStateMachineByNameAsync(name, ct).ConfigureAwait(false) is { } existing)
         {
             await sfn.UpdateStateMachineAsync(new UpdateStateMachineRequest(existing.StateMachineArn) { Definition = definition }, ct).ConfigureAwait(false);
             return existing.StateMachineArn;
         }
-        var created = await sfn.CreateStateMachineAsync(new CreateStateMachineRequest(name, definition,
-            $"arn:aws:iam::{LocalAws.AccountId}:role/{names.StateMachineName(ReleaseWorkflow.Name)}-role"), ct).ConfigureAwait(false);
+        var created = await sfn.CreateStateMachineAsync(new CreateStateMachineRequest(name, definition, $"arn:aws:iam::{LocalAws.AccountId}:role/{name}-role"), ct)
+            .ConfigureAwait(false);
         return created.StateMachineArn;
     }
 

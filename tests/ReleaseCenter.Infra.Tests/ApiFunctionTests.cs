@@ -1,6 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.Assertions;
+using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Functions;
 
 namespace ReleaseCenter.Infra.Tests;
@@ -24,11 +25,12 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void ApiFunction_GetsTableBusStageEnvironmentsAndStateMachineThroughEnvironment()
+    public void ApiFunction_GetsTableBusStageEnvironmentsAndStateMachinesThroughEnvironment()
     {
         var (tableId, _) = stack.Single("AWS::DynamoDB::Table");
         var (busId, _) = stack.Single("AWS::Events::EventBus");
-        var (stateMachineId, _) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (stateMachineId, _) = stack.StateMachine(ReleaseWorkflow.Name);
+        var (rollbackStateMachineId, _) = stack.StateMachine(RollbackWorkflow.Name);
         var (_, function) = stack.Function(stack.Names.ApiFunctionName);
 
         var variables = function["Environment"]!["Variables"]!.AsObject();
@@ -36,13 +38,15 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
             new[]
             {
                 ReleaseCenterSettings.EventBusNameVariable, ReleaseCenterSettings.EnvironmentsVariable,
-                ReleaseCenterSettings.ReleaseStateMachineArnVariable, ReleaseCenterSettings.StageVariable,
-                ReleaseCenterSettings.TableNameVariable,
+                ReleaseCenterSettings.ReleaseStateMachineArnVariable, ReleaseCenterSettings.RollbackStateMachineArnVariable,
+                ReleaseCenterSettings.StageVariable, ReleaseCenterSettings.TableNameVariable,
             }.Order(StringComparer.Ordinal),
             variables.Select(v => v.Key).Order(StringComparer.Ordinal));
         Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.TableNameVariable]));
         Assert.Equal([busId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.EventBusNameVariable]));
         Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(variables[ReleaseCenterSettings.ReleaseStateMachineArnVariable]));
+        Assert.Equal($"${{{rollbackStateMachineId}}}", TemplateJson.Text(variables[ReleaseCenterSettings.RollbackStateMachineArnVariable]));
+        Assert.Equal("ROLLBACK_STATE_MACHINE_ARN", ReleaseCenterSettings.RollbackStateMachineArnVariable);
         Assert.Equal(SynthesizedStackFixture.Stage, (string)variables[ReleaseCenterSettings.StageVariable]!);
     }
 

@@ -30,6 +30,13 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["check-endpoint"] = ["sagemaker:DescribeEndpoint"],
         ["verify"] = ["sagemaker:DescribeEndpoint"],
         ["roll-back-endpoint"] = ["events:PutEvents", "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
+        ["rollback-request-approval"] = ["events:PutEvents"],
+        ["rollback-acquire-lock"] = [],
+        ["rollback-restore"] = ["events:PutEvents", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint"],
+        ["rollback-check-endpoint"] = ["sagemaker:DescribeEndpoint"],
+        ["rollback-verify"] = ["sagemaker:DescribeEndpoint"],
+        ["rollback-record"] = ["events:PutEvents"],
+        ["rollback-stop"] = ["events:PutEvents", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
         [ReleaseCenterStack.ApiHandler] =
         [
             "events:PutEvents", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
@@ -64,9 +71,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     public void ExtraActions_CoverTheApiAndEveryWorkflowFunction()
     {
         Assert.Equal(
-            ReleaseWorkflow.Functions.Select(f => f.Handler).Concat(ReleaseWorkflow.ScheduledFunctions.Select(f => f.Function.Handler))
+            Workflows.TaskFunctions.Select(f => f.Handler).Concat(ReleaseWorkflow.ScheduledFunctions.Select(f => f.Function.Handler))
                 .Append(ReleaseCenterStack.ApiHandler).Order(StringComparer.Ordinal),
             ExtraActions.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 1, stack.Resources("AWS::Lambda::Function").Count());
         Assert.Equal(ExtraActions.Count, stack.Resources("AWS::Lambda::Function").Count());
     }
 
@@ -218,10 +226,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void ApiFunction_StartsAndAnswersOnlyTheReleaseStateMachine()
+    public void ApiFunction_StartsAndAnswersOnlyTheWorkflowStateMachines()
     {
-        var (stateMachineId, _) = stack.Single("AWS::StepFunctions::StateMachine");
-        var stateMachine = $"${{{stateMachineId}}}";
+        var release = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
+        var rollback = $"${{{stack.StateMachine(RollbackWorkflow.Name).LogicalId}}}";
         var executions = $"arn:${{AWS::Partition}}:states{InThisAccount}execution:{stack.Names.StateMachineName(ReleaseWorkflow.Name)}:*";
 
         var states = GrantsOf(ReleaseCenterStack.ApiHandler).Where(g => g.Action.StartsWith("states:", StringComparison.Ordinal)).Order().ToList();
@@ -232,13 +240,101 @@ public sealed class IamTests(SynthesizedStackFixture stack)
                 ("states:DescribeExecution", executions),
                 ("states:GetExecutionHistory", executions),
                 // No resource type in the IAM reference, but authorized against the state machine that issued the token.
-                ("states:SendTaskFailure", stateMachine),
-                ("states:SendTaskHeartbeat", stateMachine),
-                ("states:SendTaskSuccess", stateMachine),
-                ("states:StartExecution", stateMachine),
+                ("states:SendTaskFailure", release),
+                ("states:SendTaskFailure", rollback),
+                ("states:SendTaskHeartbeat", release),
+                ("states:SendTaskHeartbeat", rollback),
+                ("states:SendTaskSuccess", release),
+                ("states:SendTaskSuccess", rollback),
+                ("states:StartExecution", release),
+                ("states:StartExecution", rollback),
                 ("states:StopExecution", executions),
-            },
+            }.Order(),
             states);
+    }
+
+    [Fact]
+    public void ApiFunction_MayOnlyStartAndAnswerTheRollbackStateMachine()
+    {
+        var rollback = $"${{{stack.StateMachine(RollbackWorkflow.Name).LogicalId}}}";
+        var rollbackName = stack.Names.StateMachineName(RollbackWorkflow.Name);
+        var states = GrantsOf(ReleaseCenterStack.ApiHandler).Where(g => g.Action.StartsWith("states:", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(
+            ["states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution"],
+            states.Where(g => g.Resource == rollback).Select(g => g.Action).Order(StringComparer.Ordinal));
+        // Rollback executions are neither described, read nor stopped, by name or by wildcard.
+        Assert.DoesNotContain(states, g => g.Resource.Contains(rollbackName, StringComparison.Ordinal));
+        Assert.DoesNotContain(states, g => g.Resource == "*" || g.Resource.EndsWith(":execution:*", StringComparison.Ordinal) || g.Resource.Contains("stateMachine:*", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RollbackRestore_MayMoveTheEndpointBackButNotCreateDeleteOrPassARole()
+    {
+        var grants = GrantsOf("rollback-restore");
+        var sageMaker = grants.Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)).ToList();
+
+        Assert.Contains(("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/*"), sageMaker);
+        Assert.Contains(("sagemaker:DescribeEndpointConfig", SageMakerArn + "endpoint-config/*"), sageMaker);
+        Assert.Contains(("sagemaker:UpdateEndpoint", SageMakerArn + "endpoint/*"), sageMaker);
+        Assert.All(sageMaker, g => Assert.Contains(g.Resource, new[] { SageMakerArn + "endpoint/*", SageMakerArn + "endpoint-config/*" }));
+
+        // It fails with Rollback.TargetGone when the target's config is gone; it never recreates it or takes the endpoint down.
+        foreach (var forbidden in new[]
+                 {
+                     "sagemaker:CreateModel", "sagemaker:CreateEndpointConfig", "sagemaker:CreateEndpoint",
+                     "sagemaker:DeleteEndpoint", "sagemaker:DeleteEndpointConfig", "sagemaker:DeleteModel", "iam:PassRole",
+                 })
+        {
+            Assert.DoesNotContain(grants, g => g.Action == forbidden);
+        }
+
+        var (busId, _) = stack.Single("AWS::Events::EventBus");
+        Assert.Equal([("events:PutEvents", $"${{{busId}.Arn}}")], grants.Where(g => g.Action.StartsWith("events:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void RollbackAcquireLock_UsesTheTableOnly()
+    {
+        var grants = GrantsOf("rollback-acquire-lock");
+
+        Assert.Contains(grants, g => g.Action == "dynamodb:PutItem");
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("events:", StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("states:", StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("iam:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RollbackStop_MayPutTheEndpointBackOnWhatWasLive()
+    {
+        var grants = GrantsOf("rollback-stop");
+
+        Assert.Contains(("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/*"), grants);
+        Assert.Contains(("sagemaker:UpdateEndpoint", SageMakerArn + "endpoint/*"), grants);
+        Assert.DoesNotContain(grants, g => g.Action is "sagemaker:DeleteEndpoint" or "sagemaker:CreateModel" or "sagemaker:CreateEndpointConfig" or "iam:PassRole");
+    }
+
+    [Theory]
+    [InlineData("rollback-check-endpoint")]
+    [InlineData("rollback-verify")]
+    public void RollbackReadOnlyTasks_OnlyDescribeEndpoints(string handler)
+    {
+        Assert.Equal(
+            [("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/*")],
+            GrantsOf(handler).Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void RollbackTaskFunctions_HaveNoReleaseOnlyRights()
+    {
+        // Only "deploy" creates models and passes the SageMaker role; only "roll-back-endpoint" may delete an endpoint.
+        foreach (var task in RollbackWorkflow.Functions)
+        {
+            var actions = GrantsOf(task.Handler).Select(g => g.Action).ToHashSet(StringComparer.Ordinal);
+            Assert.False(actions.Overlaps(["iam:PassRole", "sagemaker:CreateModel", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig", "sagemaker:DeleteEndpoint", "sagemaker:AddTags"]),
+                $"{task.Handler} may {string.Join(", ", actions.Where(a => a.StartsWith("iam:", StringComparison.Ordinal) || a.StartsWith("sagemaker:", StringComparison.Ordinal)))}");
+        }
     }
 
     [Fact]

@@ -7,34 +7,72 @@ namespace ReleaseCenter.Infra.Tests;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
 {
-    [Fact]
-    public void StateMachine_IsStandardAndNamedFromResourceNames()
-    {
-        var (_, stateMachine) = stack.Single("AWS::StepFunctions::StateMachine");
+    private const string StateMachineType = "AWS::StepFunctions::StateMachine";
 
-        Assert.Equal(stack.Names.StateMachineName(ReleaseWorkflow.Name), (string)stateMachine["StateMachineName"]!);
+    /// <summary>The rest of a state machine role's grants: what logging to CloudWatch Logs and X-Ray tracing need, nothing else.</summary>
+    private const string LoggingAndTracing =
+        "^(logs:[A-Za-z]+(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets))$";
+
+    [Fact]
+    public void Stack_HasOneStateMachinePerWorkflow()
+    {
+        Assert.Equal(
+            new[] { ReleaseWorkflow.Name, RollbackWorkflow.Name }.Select(stack.Names.StateMachineName).Order(StringComparer.Ordinal),
+            stack.Resources(StateMachineType).Select(r => (string)r.Resource["Properties"]!["StateMachineName"]!).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(ReleaseWorkflow.Name)]
+    [InlineData(RollbackWorkflow.Name)]
+    public void StateMachine_IsStandardAndNamedFromResourceNames(string workflow)
+    {
+        var (_, stateMachine) = stack.StateMachine(workflow);
+
+        Assert.Equal(stack.Names.StateMachineName(workflow), (string)stateMachine["StateMachineName"]!);
         Assert.Equal("STANDARD", (string)stateMachine["StateMachineType"]!);
         Assert.True((bool)stateMachine["TracingConfiguration"]!["Enabled"]!);
     }
 
     [Fact]
-    public void Definition_IsTheAslFileOfTheRepositoryUnchanged()
+    public void RollbackStateMachine_IsNamedReleaseCenterRollbackAndTheStage()
     {
-        var (_, stateMachine) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (_, stateMachine) = stack.StateMachine(RollbackWorkflow.Name);
+
+        Assert.Equal($"release-center-rollback-{SynthesizedStackFixture.Stage}", (string)stateMachine["StateMachineName"]!);
+    }
+
+    [Theory]
+    [InlineData(ReleaseWorkflow.Name, ReleaseWorkflow.DefinitionFile)]
+    [InlineData(RollbackWorkflow.Name, RollbackWorkflow.DefinitionFile)]
+    public void Definition_IsTheAslFileOfTheRepositoryUnchanged(string workflow, string definitionFile)
+    {
+        var (_, stateMachine) = stack.StateMachine(workflow);
 
         // DefinitionBody.FromFile uploads the file as an asset; CloudFormation substitutes at deploy time.
         Assert.Null(stateMachine["DefinitionString"]);
-        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), ReleaseWorkflow.DefinitionFile)), DeployedDefinition(stateMachine));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), definitionFile)), DeployedDefinition(stateMachine));
     }
 
     [Fact]
-    public void Definition_EveryPlaceholderIsSubstitutedAndNoneRemains()
+    public void Definitions_AreDifferentFiles()
     {
-        var (_, stateMachine) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (_, release) = stack.StateMachine(ReleaseWorkflow.Name);
+        var (_, rollback) = stack.StateMachine(RollbackWorkflow.Name);
+
+        Assert.NotEqual(DeployedDefinition(release), DeployedDefinition(rollback));
+    }
+
+    [Theory]
+    [InlineData(ReleaseWorkflow.Name)]
+    [InlineData(RollbackWorkflow.Name)]
+    public void Definition_EveryPlaceholderIsSubstitutedAndNoneRemains(string workflow)
+    {
+        var (_, stateMachine) = stack.StateMachine(workflow);
         var definition = DeployedDefinition(stateMachine);
         var substitutions = stateMachine["DefinitionSubstitutions"]!.AsObject();
 
-        var placeholders = Placeholder().Matches(definition).Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal);
+        var placeholders = Placeholder().Matches(definition).Select(m => m.Groups[1].Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(placeholders);
         Assert.Equal(placeholders, substitutions.Select(s => s.Key).Order(StringComparer.Ordinal));
 
         // What CloudFormation will do: each ${Key} with a substitution becomes its value (here a stand-in).
@@ -46,7 +84,7 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     [Fact]
     public void Definition_ReferencesEveryTaskFunctionByItsHandlerAndTheBus()
     {
-        var (_, stateMachine) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (_, stateMachine) = stack.StateMachine(ReleaseWorkflow.Name);
         var (busId, _) = stack.Single("AWS::Events::EventBus");
         var substitutions = stateMachine["DefinitionSubstitutions"]!.AsObject();
 
@@ -61,9 +99,30 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
+    public void RollbackDefinition_ReferencesEveryRollbackTaskFunctionByItsHandlerAndNothingElse()
+    {
+        var (_, stateMachine) = stack.StateMachine(RollbackWorkflow.Name);
+        var substitutions = stateMachine["DefinitionSubstitutions"]!.AsObject();
+
+        foreach (var task in RollbackWorkflow.Functions)
+        {
+            var (functionId, _) = stack.TaskFunction(task.Handler);
+            Assert.Equal($"{{\"Fn::GetAtt\":[\"{functionId}\",\"Arn\"]}}", substitutions[task.SubstitutionKey]!.ToJsonString());
+        }
+
+        // No bus: the rollback's handlers announce, the state machine does not.
+        Assert.False(substitutions.ContainsKey(ReleaseWorkflow.EventBusSubstitution));
+        Assert.Equal(RollbackWorkflow.Functions.Count, substitutions.Count);
+
+        // Every value is one of the rollback functions, never a release task function or the API.
+        var rollbackFunctionIds = RollbackWorkflow.Functions.Select(f => stack.TaskFunction(f.Handler).LogicalId).Order(StringComparer.Ordinal);
+        Assert.Equal(rollbackFunctionIds, substitutions.SelectMany(s => TemplateJson.ReferencedIds(s.Value)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void StateMachineRole_InvokesExactlyTheTaskFunctionsAndPutsEventsOnTheBus()
     {
-        var (_, stateMachine) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (_, stateMachine) = stack.StateMachine(ReleaseWorkflow.Name);
         var (busId, _) = stack.Single("AWS::Events::EventBus");
         var roleId = Assert.Single(TemplateJson.ReferencedIds(stateMachine["RoleArn"]));
         var grants = stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants).ToList();
@@ -77,13 +136,43 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
         // The rest is what logging to CloudWatch Logs and X-Ray tracing need, nothing else.
         Assert.All(
             grants.Where(g => !g.Action.StartsWith("lambda:", StringComparison.Ordinal) && !g.Action.StartsWith("events:", StringComparison.Ordinal)),
-            g => Assert.Matches("^(logs:[A-Za-z]+(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets))$", g.Action));
+            g => Assert.Matches(LoggingAndTracing, g.Action));
     }
 
     [Fact]
-    public void Logging_GoesToAVendedLogGroupWithoutExecutionData()
+    public void RollbackStateMachineRole_InvokesExactlyTheRollbackTaskFunctionsAndPutsNoEvents()
     {
-        var (_, stateMachine) = stack.Single("AWS::StepFunctions::StateMachine");
+        var (_, stateMachine) = stack.StateMachine(RollbackWorkflow.Name);
+        var roleId = Assert.Single(TemplateJson.ReferencedIds(stateMachine["RoleArn"]));
+        var (_, release) = stack.StateMachine(ReleaseWorkflow.Name);
+        Assert.NotEqual(Assert.Single(TemplateJson.ReferencedIds(release["RoleArn"])), roleId);
+
+        var grants = stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants).ToList();
+        var lambda = grants.Where(g => g.Action.StartsWith("lambda:", StringComparison.Ordinal)).ToList();
+
+        var rollbackFunctionArns = RollbackWorkflow.Functions.Select(f => $"${{{stack.TaskFunction(f.Handler).LogicalId}.Arn}}").Order(StringComparer.Ordinal);
+        Assert.Equal(rollbackFunctionArns, lambda.Select(g => g.Resource).Order(StringComparer.Ordinal));
+        Assert.All(lambda, g => Assert.Equal("lambda:InvokeFunction", g.Action));
+
+        // Not one release task function, nor the API.
+        var others = ReleaseWorkflow.Functions.Select(f => stack.TaskFunction(f.Handler).LogicalId)
+            .Append(stack.Function(stack.Names.ApiFunctionName).LogicalId);
+        foreach (var other in others)
+        {
+            Assert.DoesNotContain(lambda, g => g.Resource.Contains(other, StringComparison.Ordinal));
+        }
+
+        // Its handlers announce; the state machine itself puts nothing on the bus.
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("events:", StringComparison.Ordinal));
+        Assert.All(grants.Where(g => !g.Action.StartsWith("lambda:", StringComparison.Ordinal)), g => Assert.Matches(LoggingAndTracing, g.Action));
+    }
+
+    [Theory]
+    [InlineData(ReleaseWorkflow.Name)]
+    [InlineData(RollbackWorkflow.Name)]
+    public void Logging_GoesToAVendedLogGroupWithoutExecutionData(string workflow)
+    {
+        var (_, stateMachine) = stack.StateMachine(workflow);
         var logging = stateMachine["LoggingConfiguration"]!;
 
         Assert.Equal("ALL", (string)logging["Level"]!);
@@ -96,17 +185,30 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
         var name = (string)logGroup["LogGroupName"]!;
 
         Assert.StartsWith("/aws/vendedlogs/states/", name, StringComparison.Ordinal);
-        Assert.Equal($"/aws/vendedlogs/states/{stack.Names.StateMachineName(ReleaseWorkflow.Name)}", name);
+        Assert.Equal($"/aws/vendedlogs/states/{stack.Names.StateMachineName(workflow)}", name);
         Assert.Equal(30, (int)logGroup["RetentionInDays"]!);
     }
 
     [Fact]
-    public void FailureAlarm_FiresOnAnyFailedExecutionWithin5Minutes()
+    public void Logging_EachStateMachineHasItsOwnLogGroup()
     {
-        var (stateMachineId, _) = stack.Single("AWS::StepFunctions::StateMachine");
-        var (_, alarm) = stack.Single("AWS::CloudWatch::Alarm");
+        string LogGroupOf(string workflow) =>
+            Assert.Single(TemplateJson.ReferencedIds(stack.StateMachine(workflow).Properties["LoggingConfiguration"]!["Destinations"]));
 
-        Assert.Equal($"release-center-release-failures-{SynthesizedStackFixture.Stage}", (string)alarm["AlarmName"]!);
+        Assert.NotEqual(LogGroupOf(ReleaseWorkflow.Name), LogGroupOf(RollbackWorkflow.Name));
+    }
+
+    [Theory]
+    [InlineData(ReleaseWorkflow.Name, $"release-center-release-failures-{SynthesizedStackFixture.Stage}")]
+    [InlineData(RollbackWorkflow.Name, $"release-center-rollback-failures-{SynthesizedStackFixture.Stage}")]
+    public void FailureAlarm_FiresOnAnyFailedExecutionWithin5Minutes(string workflow, string alarmName)
+    {
+        var (stateMachineId, _) = stack.StateMachine(workflow);
+        var alarms = stack.Resources("AWS::CloudWatch::Alarm").Select(a => a.Resource["Properties"]!.AsObject()).ToList();
+        // One alarm per state machine, and this one watches it.
+        var alarm = Assert.Single(alarms, a => TemplateJson.ReferencedIds(a["Dimensions"]).Contains(stateMachineId));
+
+        Assert.Equal(alarmName, (string)alarm["AlarmName"]!);
         Assert.Equal("AWS/States", (string)alarm["Namespace"]!);
         Assert.Equal("ExecutionsFailed", (string)alarm["MetricName"]!);
         Assert.Equal("Sum", (string)alarm["Statistic"]!);
@@ -122,10 +224,22 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void Outputs_ExposeTheStateMachineArn()
+    public void Alarms_AreExactlyOneFailureAlarmPerStateMachine()
     {
-        var (stateMachineId, _) = stack.Single("AWS::StepFunctions::StateMachine");
-        Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(stack.Json["Outputs"]!["ReleaseStateMachineArn"]!["Value"]));
+        var watched = stack.Resources("AWS::CloudWatch::Alarm")
+            .SelectMany(a => TemplateJson.ReferencedIds(a.Resource["Properties"]!["Dimensions"]))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(stack.Resources(StateMachineType).Select(r => r.LogicalId).Order(StringComparer.Ordinal), watched);
+    }
+
+    [Theory]
+    [InlineData(ReleaseWorkflow.Name, "ReleaseStateMachineArn")]
+    [InlineData(RollbackWorkflow.Name, "RollbackStateMachineArn")]
+    public void Outputs_ExposeTheStateMachineArn(string workflow, string output)
+    {
+        var (stateMachineId, _) = stack.StateMachine(workflow);
+        Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(stack.Json["Outputs"]![output]!["Value"]));
     }
 
     /// <summary>The file CloudFormation will read: the staged asset the template's DefinitionS3Location names.</summary>

@@ -81,6 +81,25 @@ public sealed class SynthesizedStackFixture : IDisposable
         return (matches[0].LogicalId, matches[0].Resource["Properties"]!.AsObject());
     }
 
+    /// <summary>
+    /// The state machine of a workflow (<see cref="ReleaseWorkflow.Name"/>, <see cref="RollbackWorkflow.Name"/>), picked by
+    /// its logical id: the stack's construct id plus CDK's 8-character hash. Not by its name, so tests can assert the name.
+    /// </summary>
+    public (string LogicalId, JsonObject Properties) StateMachine(string workflow)
+    {
+        var constructId = workflow switch
+        {
+            ReleaseWorkflow.Name => "ReleaseStateMachine",
+            RollbackWorkflow.Name => "RollbackStateMachine",
+            _ => throw new ArgumentOutOfRangeException(nameof(workflow), workflow, "No state machine is known for this workflow."),
+        };
+        var matches = Resources("AWS::StepFunctions::StateMachine")
+            .Where(r => r.LogicalId.Length == constructId.Length + 8 && r.LogicalId.StartsWith(constructId, StringComparison.Ordinal))
+            .ToList();
+        Assert.True(matches.Count == 1, $"Expected exactly one state machine {constructId}, found {matches.Count}.");
+        return (matches[0].LogicalId, matches[0].Resource["Properties"]!.AsObject());
+    }
+
     /// <summary>The function of a workflow task handler.</summary>
     public (string LogicalId, JsonObject Properties) TaskFunction(string handler) => Function(Names.FunctionName(handler));
 

@@ -7,13 +7,13 @@ namespace ReleaseCenter.Infra.Tests;
 [Collection(SynthesizedStackCollection.Name)]
 public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
 {
-    public static TheoryData<string> Handlers => [.. ReleaseWorkflow.Functions.Select(f => f.Handler)];
+    public static TheoryData<string> Handlers => [.. Workflows.TaskFunctions.Select(f => f.Handler)];
 
     [Theory]
     [MemberData(nameof(Handlers))]
     public void TaskFunction_RunsItsHandlerWithTheSharedSettings(string handler)
     {
-        var task = ReleaseWorkflow.Functions.Single(f => f.Handler == handler);
+        var task = Workflows.TaskFunctions.Single(f => f.Handler == handler);
         var (_, function) = stack.TaskFunction(handler);
 
         Assert.Equal(handler, (string)function["Handler"]!);
@@ -58,7 +58,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         var file = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "config", "environments.json")));
         var functions = stack.Resources("AWS::Lambda::Function").ToList();
 
-        Assert.Equal(ReleaseWorkflow.Functions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 1, functions.Count);
+        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 1, functions.Count);
         foreach (var (logicalId, function) in functions)
         {
             var value = (string?)function["Properties"]!["Environment"]!["Variables"]![ReleaseCenterSettings.EnvironmentsVariable];
@@ -80,13 +80,24 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         Assert.Single(stack.Resources("AWS::Lambda::Function").Select(f => (string)f.Resource["Properties"]!["Architectures"]![0]!).Distinct(), "x86_64");
     }
 
-    [Fact]
-    public void OnlyTheApiFunction_GetsTheStateMachineArn()
+    [Theory]
+    [InlineData(ReleaseCenterSettings.ReleaseStateMachineArnVariable)]
+    [InlineData(ReleaseCenterSettings.RollbackStateMachineArnVariable)]
+    public void OnlyTheApiFunction_GetsTheStateMachineArn(string variable)
     {
         var withArn = stack.Resources("AWS::Lambda::Function")
-            .Where(f => f.Resource["Properties"]!["Environment"]!["Variables"]![ReleaseCenterSettings.ReleaseStateMachineArnVariable] is not null)
+            .Where(f => f.Resource["Properties"]!["Environment"]!["Variables"]![variable] is not null)
             .Select(f => (string)f.Resource["Properties"]!["FunctionName"]!);
 
         Assert.Equal([stack.Names.ApiFunctionName], withArn);
+    }
+
+    [Fact]
+    public void EveryTaskHandlerOfEveryWorkflow_HasItsOwnFunction()
+    {
+        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count, Workflows.TaskFunctions.Count);
+        var ids = Workflows.TaskFunctions.Select(f => stack.TaskFunction(f.Handler).LogicalId).ToList();
+        Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(RollbackWorkflow.Functions, f => Assert.Equal(f.Handler, (string)stack.TaskFunction(f.Handler).Properties["Handler"]!));
     }
 }

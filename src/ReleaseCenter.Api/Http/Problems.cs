@@ -30,6 +30,15 @@ public static class Problems
             detail: string.Join(" ", errors.SelectMany(e => e.Value)));
     }
 
+    /// <summary>A refused request of the release or rollback services, with the field it names (if any) under errors.</summary>
+    public static ProblemHttpResult From(ReleaseCenter.Functions.Releases.ReleaseRequestException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        Dictionary<string, object?>? extensions = ex.Field is null ? null
+            : new() { ["errors"] = new Dictionary<string, string[]> { [ex.Field] = [ex.Message] } };
+        return TypedResults.Problem(statusCode: ex.Status, title: ex.Title, detail: ex.Message, extensions: extensions);
+    }
+
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);
 

@@ -53,7 +53,7 @@ public static class ReleasesApi
         }
         catch (ReleaseRequestException ex)
         {
-            return ToProblem(ex);
+            return Problems.From(ex);
         }
     }
 
@@ -194,7 +194,7 @@ public static class ReleasesApi
         }
         catch (ReleaseRequestException ex)
         {
-            return ToProblem(ex);
+            return Problems.From(ex);
         }
     }
 
@@ -216,15 +216,7 @@ public static class ReleasesApi
         }
         catch (ReleaseRequestException ex)
         {
-            return ToProblem(ex);
+            return Problems.From(ex);
         }
     }
-
-    private static ProblemHttpResult ToProblem(ReleaseRequestException ex)
-    {
-        Dictionary<string, object?>? extensions = ex.Field is null ? null
-            : new() { ["errors"] = new Dictionary<string, string[]> { [ex.Field] = [ex.Message] } };
-        return TypedResults.Problem(statusCode: ex.Status, title: ex.Title, detail: ex.Message, extensions: extensions);
-    }
-
 }

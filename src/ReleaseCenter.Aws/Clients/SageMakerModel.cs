@@ -117,9 +117,25 @@ public sealed record DescribeEndpointResponse(
     string? FailureReason,
     DateTimeOffset CreationTime,
     DateTimeOffset LastModifiedTime,
-    DeploymentConfig? LastDeploymentConfig);
+    DeploymentConfig? LastDeploymentConfig)
+{
+    /// <summary>The blue/green deployment in progress, while the endpoint is Updating to a new config; null otherwise.</summary>
+    public PendingDeploymentSummary? PendingDeploymentSummary { get; init; }
+}
 
 public sealed record ProductionVariantSummary(
+    string VariantName, float? CurrentWeight, float? DesiredWeight, int? CurrentInstanceCount, int? DesiredInstanceCount);
+
+/// <summary>
+/// A deployment in progress: the new endpoint config (green) and its variants. During a canary or
+/// linear shift, their CurrentWeight is the share of traffic green takes now, while the endpoint's
+/// own ProductionVariants (blue, still its EndpointConfigName) carry the rest.
+/// </summary>
+public sealed record PendingDeploymentSummary(
+    string EndpointConfigName, IReadOnlyList<PendingProductionVariantSummary>? ProductionVariants, DateTimeOffset? StartTime);
+
+/// <summary>One variant of the new endpoint config in a deployment in progress.</summary>
+public sealed record PendingProductionVariantSummary(
     string VariantName, float? CurrentWeight, float? DesiredWeight, int? CurrentInstanceCount, int? DesiredInstanceCount);
 
 public sealed record DescribeEndpointConfigResponse(

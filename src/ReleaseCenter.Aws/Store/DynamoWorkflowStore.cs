@@ -11,7 +11,7 @@ namespace ReleaseCenter.Aws.Store;
 /// <list type="bullet">
 /// <item>lock: PK=ENV#{env}, SK=LOCK (lockedBy, lockedAt)</item>
 /// <item>live: PK=ENV#{env}, SK=LIVE#{model}</item>
-/// <item>deployment: PK=ENV#{env}, SK=DEPLOY#{deployedAt}#{releaseId}, plus a once-only marker PK=RELEASE#{id}, SK=DEPLOYED#{env}</item>
+/// <item>deployment: PK=ENV#{env}, SK=DEPLOY#{deployedAt}#{releaseId or rollbackId}, plus a once-only marker PK=RELEASE#{id}, SK=DEPLOYED#{env} (a rollback's: PK=ROLLBACK#{id}, SK=DEPLOYED)</item>
 /// <item>timeline: PK=RELEASE#{id}, SK=STEP#{env or -}#{step}</item>
 /// <item>task token: PK=RELEASE#{id}, SK=TOKEN#{env}</item>
 /// </list>
@@ -77,24 +77,35 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         return item is { Count: > 0 } ? DeploymentFrom(item) : null;
     }
 
-    public async Task<bool> RecordDeploymentAsync(LiveDeployment d, CancellationToken ct)
+    public async Task<bool> RecordDeploymentAsync(LiveDeployment d, CancellationToken ct, string? expectedLiveRelease = null)
     {
         ArgumentNullException.ThrowIfNull(d);
+        var isRollback = d.Kind == DeploymentKinds.Rollback;
+        if (isRollback && d.RollbackId is null)
+        {
+            throw new ArgumentException("A rollback's deployment names its rollback.", nameof(d));
+        }
         var record = ToItem(d);
         record[PartitionKey] = Attr.S($"ENV#{d.Environment}");
-        record[SortKey] = Attr.S($"DEPLOY#{Attr.FormatTime(d.DeployedAt)}#{d.ReleaseId}");
+        record[SortKey] = Attr.S($"DEPLOY#{Attr.FormatTime(d.DeployedAt)}#{(isRollback ? d.RollbackId : d.ReleaseId)}");
         record[ItemType] = Attr.S("Deployment");
-        // The once-only marker: one deployment record per release and environment, whatever the time of a retry.
+        // The once-only marker: one deployment record per release and environment (or per rollback), whatever the time of a retry.
         var marker = new Dictionary<string, AttributeValue>
         {
-            [PartitionKey] = Attr.S($"RELEASE#{d.ReleaseId}"),
-            [SortKey] = Attr.S($"DEPLOYED#{d.Environment}"),
+            [PartitionKey] = Attr.S(isRollback ? $"ROLLBACK#{d.RollbackId}" : $"RELEASE#{d.ReleaseId}"),
+            [SortKey] = Attr.S(isRollback ? "DEPLOYED" : $"DEPLOYED#{d.Environment}"),
             [ItemType] = Attr.S("DeploymentMarker"),
         };
         var live = ToItem(d);
         live[PartitionKey] = Attr.S($"ENV#{d.Environment}");
         live[SortKey] = Attr.S($"LIVE#{d.Model}");
         live[ItemType] = Attr.S("LiveDeployment");
+        var putLive = new Put { TableName = tableName, Item = live };
+        if (expectedLiveRelease is not null)
+        {
+            putLive.ConditionExpression = "releaseId = :expected";
+            putLive.ExpressionAttributeValues = new() { [":expected"] = Attr.S(expectedLiveRelease) };
+        }
         try
         {
             await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
@@ -103,7 +114,7 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
                 [
                     new TransactWriteItem { Put = new Put { TableName = tableName, Item = marker, ConditionExpression = "attribute_not_exists(PK)" } },
                     new TransactWriteItem { Put = new Put { TableName = tableName, Item = record } },
-                    new TransactWriteItem { Put = new Put { TableName = tableName, Item = live } },
+                    new TransactWriteItem { Put = putLive },
                 ],
             }, ct).ConfigureAwait(false);
             return true;
@@ -112,35 +123,83 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         {
             return false;
         }
+        catch (TransactionCanceledException ex) when (ex.CancellationReasons is { Count: 3 } reasons && reasons[2].Code == "ConditionalCheckFailed")
+        {
+            var now = await GetLiveAsync(d.Environment, d.Model, ct).ConfigureAwait(false);
+            throw new LiveChangedException($"{d.Model} in {d.Environment} is now release {now?.ReleaseId ?? "(none)"}, not {expectedLiveRelease}.");
+        }
     }
 
-    public async Task<IReadOnlyList<LiveDeployment>> ListDeploymentsAsync(string environment, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<LiveDeployment>> ListDeploymentsAsync(string environment, int limit, CancellationToken ct, DateTimeOffset? atOrBefore = null,
+        string? model = null)
+    {
+        var request = new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = atOrBefore is null ? "PK = :pk AND begins_with(SK, :prefix)" : "PK = :pk AND SK BETWEEN :prefix AND :until",
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S($"ENV#{environment}"), [":prefix"] = Attr.S("DEPLOY#") },
+            ScanIndexForward = false,
+        };
+        if (atOrBefore is { } at)
+        {
+            // Keys are DEPLOY#{time}#{id}; '~' sorts after every id character, so this includes everything at that exact time.
+            request.ExpressionAttributeValues[":until"] = Attr.S($"DEPLOY#{Attr.FormatTime(at)}#~");
+        }
+        if (model is not null)
+        {
+            request.FilterExpression = "model = :model";
+            request.ExpressionAttributeValues[":model"] = Attr.S(model);
+        }
+        var found = new List<LiveDeployment>();
+        do
+        {
+            request.Limit = Math.Max(limit - found.Count, 1) + (model is null ? 0 : 25);
+            var page = await dynamo.QueryAsync(request, ct).ConfigureAwait(false);
+            found.AddRange((page.Items ?? []).Select(DeploymentFrom));
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (found.Count < limit && request.ExclusiveStartKey is not null);
+        return found.Take(limit).ToArray();
+    }
+
+    public async Task<IReadOnlyList<LiveDeployment>> ListLiveAsync(string environment, CancellationToken ct)
     {
         var response = await dynamo.QueryAsync(new QueryRequest
         {
             TableName = tableName,
             KeyConditionExpression = "PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues = new() { [":pk"] = Attr.S($"ENV#{environment}"), [":prefix"] = Attr.S("DEPLOY#") },
-            ScanIndexForward = false,
-            Limit = limit,
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S($"ENV#{environment}"), [":prefix"] = Attr.S("LIVE#") },
+            ConsistentRead = true,
         }, ct).ConfigureAwait(false);
         return (response.Items ?? []).Select(DeploymentFrom).ToArray();
     }
 
-    private static Dictionary<string, AttributeValue> ToItem(LiveDeployment d) => new()
+    private static Dictionary<string, AttributeValue> ToItem(LiveDeployment d)
     {
-        ["environment"] = Attr.S(d.Environment),
-        ["model"] = Attr.S(d.Model),
-        ["releaseId"] = Attr.S(d.ReleaseId),
-        ["version"] = Attr.N(d.Version),
-        ["endpointName"] = Attr.S(d.EndpointName),
-        ["endpointConfigName"] = Attr.S(d.EndpointConfigName),
-        ["deployedAt"] = Attr.Time(d.DeployedAt),
-    };
+        var item = new Dictionary<string, AttributeValue>
+        {
+            ["environment"] = Attr.S(d.Environment),
+            ["model"] = Attr.S(d.Model),
+            ["releaseId"] = Attr.S(d.ReleaseId),
+            ["version"] = Attr.N(d.Version),
+            ["endpointName"] = Attr.S(d.EndpointName),
+            ["endpointConfigName"] = Attr.S(d.EndpointConfigName),
+            ["deployedAt"] = Attr.Time(d.DeployedAt),
+            ["kind"] = Attr.S(d.Kind),
+        };
+        item.PutIfNotNull("rollbackId", d.RollbackId);
+        item.PutIfNotNull("replacedRelease", d.ReplacedRelease);
+        return item;
+    }
 
     private static LiveDeployment DeploymentFrom(Dictionary<string, AttributeValue> i) => new(
         i.GetS("environment"), i.GetS("model"), i.GetS("releaseId"), (int)i.GetLong("version"), i.GetS("endpointName"), i.GetS("endpointConfigName"),
-        i.GetTime("deployedAt"));
+        i.GetTime("deployedAt"))
+    {
+        Kind = i.GetSOrNull("kind") ?? DeploymentKinds.Release,
+        RollbackId = i.GetSOrNull("rollbackId"),
+        ReplacedRelease = i.GetSOrNull("replacedRelease"),
+    };
 
     public async Task<bool> AppendTimelineAsync(TimelineEntry entry, CancellationToken ct)
     {

@@ -8,4 +8,5 @@ namespace ReleaseCenter.Aws.Store;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ReleaseStage[]))]
 [JsonSerializable(typeof(Bundle))]
+[JsonSerializable(typeof(ReleaseCenter.Domain.Rollbacks.Rollback))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext;

@@ -2,8 +2,30 @@ using ReleaseCenter.Domain.Releases;
 
 namespace ReleaseCenter.Domain.Ports;
 
-/// <summary>What is live for a model in an environment.</summary>
-public sealed record LiveDeployment(string Environment, string Model, string ReleaseId, int Version, string EndpointName, string EndpointConfigName, DateTimeOffset DeployedAt);
+/// <summary>
+/// What is live for a model in an environment, and each change of it: the deployment history is
+/// a list of these, newest first. A release's deployment and a rollback each make one.
+/// </summary>
+public sealed record LiveDeployment(string Environment, string Model, string ReleaseId, int Version, string EndpointName, string EndpointConfigName, DateTimeOffset DeployedAt)
+{
+    /// <summary><see cref="DeploymentKinds.Release"/> (a release reached the environment) or <see cref="DeploymentKinds.Rollback"/> (a rollback restored <see cref="ReleaseId"/>).</summary>
+    public string Kind { get; init; } = DeploymentKinds.Release;
+
+    /// <summary>The rollback that made this live (rollbacks only).</summary>
+    public string? RollbackId { get; init; }
+
+    /// <summary>The release that was live before this one, if any; for a rollback, the release rolled back.</summary>
+    public string? ReplacedRelease { get; init; }
+}
+
+public static class DeploymentKinds
+{
+    public const string Release = "release";
+    public const string Rollback = "rollback";
+}
+
+/// <summary>A rollback found that what is live is no longer what it was asked to roll back from.</summary>
+public sealed class LiveChangedException(string message) : Exception(message);
 
 /// <summary>An environment's lock: at most one release deploys to an environment at a time.</summary>
 public sealed record EnvironmentLock(string Environment, string? LockedBy, DateTimeOffset? LockedAt);
@@ -24,11 +46,23 @@ public interface IWorkflowStore
 
     Task<LiveDeployment?> GetLiveAsync(string environment, string model, CancellationToken ct);
 
-    /// <summary>Records a completed deployment and makes it live, once: a second call for the same release and environment changes nothing.</summary>
-    Task<bool> RecordDeploymentAsync(LiveDeployment deployment, CancellationToken ct);
+    /// <summary>
+    /// Records a completed deployment and makes it live, once: a second call for the same release
+    /// and environment (or the same rollback) changes nothing and returns false. With
+    /// <paramref name="expectedLiveRelease"/>, the live pointer moves only if that release is still
+    /// live, in the same transaction.
+    /// </summary>
+    /// <exception cref="LiveChangedException">something other than <paramref name="expectedLiveRelease"/> is live now.</exception>
+    Task<bool> RecordDeploymentAsync(LiveDeployment deployment, CancellationToken ct, string? expectedLiveRelease = null);
 
-    /// <summary>Deployments to an environment, newest first.</summary>
-    Task<IReadOnlyList<LiveDeployment>> ListDeploymentsAsync(string environment, int limit, CancellationToken ct);
+    /// <summary>
+    /// Deployments to an environment, newest first: at most <paramref name="limit"/>, only those of
+    /// <paramref name="model"/> if given, only those made at or before <paramref name="atOrBefore"/> if given.
+    /// </summary>
+    Task<IReadOnlyList<LiveDeployment>> ListDeploymentsAsync(string environment, int limit, CancellationToken ct, DateTimeOffset? atOrBefore = null, string? model = null);
+
+    /// <summary>What is live now in an environment, one entry per model.</summary>
+    Task<IReadOnlyList<LiveDeployment>> ListLiveAsync(string environment, CancellationToken ct);
 
     /// <summary>Appends a step to the release's timeline unless that (environment, step) is already there; returns whether it was new.</summary>
     Task<bool> AppendTimelineAsync(TimelineEntry entry, CancellationToken ct);

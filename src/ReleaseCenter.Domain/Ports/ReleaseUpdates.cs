@@ -1,4 +1,5 @@
 using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Rollbacks;
 
 namespace ReleaseCenter.Domain.Ports;
 
@@ -10,14 +11,34 @@ public static class ReleaseUpdates
     /// every caller idempotent. Returns the release as stored afterwards.
     /// </summary>
     /// <exception cref="NotFoundException">the release does not exist.</exception>
-    public static async Task<Release> UpdateReleaseAsync(this IRegistryStore store, string releaseId, Func<Release, Release?> change, CancellationToken ct)
+    public static Task<Release> UpdateReleaseAsync(this IRegistryStore store, string releaseId, Func<Release, Release?> change, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(store);
+        return Revisions.UpdateAsync(() => store.GetReleaseAsync(releaseId, ct), r => r.Revision, (r, revision) => store.UpdateReleaseAsync(r, revision, ct),
+            change, $"Release '{releaseId}' does not exist.", ct);
+    }
+
+    /// <summary>The same read, change, conditional write loop for a rollback.</summary>
+    /// <exception cref="NotFoundException">the rollback does not exist.</exception>
+    public static Task<Rollback> UpdateAsync(this IRollbackStore store, string id, Func<Rollback, Rollback?> change, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return Revisions.UpdateAsync(() => store.GetAsync(id, ct), r => r.Revision, (r, revision) => store.UpdateAsync(r, revision, ct),
+            change, $"Rollback '{id}' does not exist.", ct);
+    }
+}
+
+/// <summary>Optimistic concurrency for items stored under a revision number.</summary>
+internal static class Revisions
+{
+    public static async Task<T> UpdateAsync<T>(Func<Task<T?>> read, Func<T, long> revisionOf, Func<T, long, Task<T>> write, Func<T, T?> change,
+        string notFound, CancellationToken ct)
+        where T : class
+    {
         ArgumentNullException.ThrowIfNull(change);
         for (var attempt = 1; ; attempt++)
         {
-            var current = await store.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
-                ?? throw new NotFoundException($"Release '{releaseId}' does not exist.");
+            var current = await read().ConfigureAwait(false) ?? throw new NotFoundException(notFound);
             var next = change(current);
             if (next is null)
             {
@@ -25,7 +46,7 @@ public static class ReleaseUpdates
             }
             try
             {
-                return await store.UpdateReleaseAsync(next, current.Revision, ct).ConfigureAwait(false);
+                return await write(next, revisionOf(current)).ConfigureAwait(false);
             }
             catch (ConcurrencyConflictException) when (attempt < 20)
             {

@@ -20,6 +20,14 @@ public sealed record ApprovalPolicy(int Required, IReadOnlyList<string> Groups, 
 public sealed record EnvironmentPolicy(string Name, ApprovalPolicy Approval, int BakeSeconds, string InstanceType, GatePolicy Gate)
 {
     public bool RequiresApproval => Approval.Required > 0;
+
+    /// <summary>Who must approve a rollback in this environment ("rollback": {"approval": ...}); by default nobody.</summary>
+    public ApprovalPolicy RollbackApproval { get; init; } = NoApproval;
+
+    public static readonly ApprovalPolicy NoApproval = new(0, [], 86400);
+
+    /// <summary>How a deployment shifts traffic to the new model ("deployment": {...}); by default all at once.</summary>
+    public DeploymentStrategy Deployment { get; init; } = DeploymentStrategy.AllAtOnce;
 }
 
 /// <summary>The environments in promotion order, read from configuration rather than code.</summary>
@@ -47,7 +55,6 @@ public sealed class EnvironmentPolicies
         foreach (var env in doc.RootElement.GetProperty("environments").EnumerateArray())
         {
             var name = env.GetProperty("name").GetString() ?? throw new FormatException("An environment has no name.");
-            var approval = env.GetProperty("approval");
             var rules = env.TryGetProperty("gate", out var gate)
                 ? gate.EnumerateArray().Select(r => new MetricRule(
                     r.GetProperty("metric").GetString()!,
@@ -55,28 +62,47 @@ public sealed class EnvironmentPolicies
                     r.TryGetProperty("threshold", out var t) ? t.GetDouble() : null,
                     r.TryGetProperty("maxRegression", out var m) ? m.GetDouble() : null)).ToArray()
                 : [];
+            var bakeSeconds = env.TryGetProperty("bakeSeconds", out var bake) ? bake.GetInt32() : 0;
             list.Add(new EnvironmentPolicy(
                 name,
-                new ApprovalPolicy(
-                    approval.GetProperty("required").GetInt32(),
-                    approval.GetProperty("groups").EnumerateArray().Select(g => g.GetString()!).ToArray(),
-                    approval.GetProperty("timeoutSeconds").GetInt32())
-                {
-                    ReminderSeconds = approval.TryGetProperty("reminderSeconds", out var reminder) ? reminder.GetInt32() : null,
-                    OnRejection = approval.TryGetProperty("onRejection", out var onRejection)
-                        ? onRejection.GetString() is ApprovalPolicy.RejectStage or ApprovalPolicy.RecordOnly
-                            ? onRejection.GetString()!
-                            : throw new FormatException($"{name}: approval.onRejection must be '{ApprovalPolicy.RejectStage}' or '{ApprovalPolicy.RecordOnly}'.")
-                        : ApprovalPolicy.RejectStage,
-                },
-                env.TryGetProperty("bakeSeconds", out var bake) ? bake.GetInt32() : 0,
+                ParseApproval(env.GetProperty("approval"), name),
+                bakeSeconds,
                 env.GetProperty("instanceType").GetString()!,
-                new GatePolicy(rules)));
+                new GatePolicy(rules))
+            {
+                RollbackApproval = env.TryGetProperty("rollback", out var rollback) && rollback.TryGetProperty("approval", out var rollbackApproval)
+                    ? ParseApproval(rollbackApproval, $"{name}.rollback")
+                    : EnvironmentPolicy.NoApproval,
+                Deployment = env.TryGetProperty("deployment", out var deployment)
+                    ? DeploymentStrategy.Parse(deployment, name, bakeSeconds)
+                    : DeploymentStrategy.AllAtOnce,
+            });
         }
         if (list.Count == 0 || list.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count() != list.Count)
         {
             throw new FormatException("The environment configuration must list at least one environment, each name once.");
         }
         return new EnvironmentPolicies(list);
+    }
+
+    private static ApprovalPolicy ParseApproval(JsonElement approval, string where)
+    {
+        var policy = new ApprovalPolicy(
+            approval.GetProperty("required").GetInt32(),
+            approval.GetProperty("groups").EnumerateArray().Select(g => g.GetString()!).ToArray(),
+            approval.GetProperty("timeoutSeconds").GetInt32())
+        {
+            ReminderSeconds = approval.TryGetProperty("reminderSeconds", out var reminder) ? reminder.GetInt32() : null,
+            OnRejection = approval.TryGetProperty("onRejection", out var onRejection)
+                ? onRejection.GetString() is ApprovalPolicy.RejectStage or ApprovalPolicy.RecordOnly
+                    ? onRejection.GetString()!
+                    : throw new FormatException($"{where}: approval.onRejection must be '{ApprovalPolicy.RejectStage}' or '{ApprovalPolicy.RecordOnly}'.")
+                : ApprovalPolicy.RejectStage,
+        };
+        if (policy.Required < 0 || (policy.Required > 0 && policy.Groups.Count == 0) || policy.TimeoutSeconds < 1)
+        {
+            throw new FormatException($"{where}: approval needs required >= 0, at least one group when required > 0, and timeoutSeconds >= 1.");
+        }
+        return policy;
     }
 }

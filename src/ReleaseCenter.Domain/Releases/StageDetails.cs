@@ -8,7 +8,10 @@ public sealed record ApprovalRecord(string By, string Decision, string? Comment,
     public string EvaluationDigest { get; init; } = "";
 }
 
-/// <summary>What was deployed where, and what was live before (the rollback target).</summary>
+/// <summary>
+/// What was deployed where, and what was live before (the rollback target). CompletedAt: when the
+/// deployment ended, live (Released) or undone by the automatic rollback (RolledBack).
+/// </summary>
 public sealed record DeploymentRecord(
     string EndpointName,
     string EndpointConfigName,

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ReleaseCenter.Domain.Audit;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Rollbacks;
 
 namespace ReleaseCenter.Functions.Releases;
 
@@ -34,6 +35,35 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, IRe
         await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(release.Model, ct).ConfigureAwait(false), actor, action, $"release/{release.Id}",
             auditDetails, IdempotencyKey: $"release/{release.Id}/{environment ?? "-"}/{step}"), ct).ConfigureAwait(false);
         return isNew;
+    }
+
+    /// <summary>
+    /// A step of a rollback, audited once (keyed by rollback and step) in the model's project, and
+    /// written on the timelines of the two releases it concerns so that each release's story says
+    /// when it was rolled back or restored.
+    /// </summary>
+    public async Task RecordRollbackAsync(Rollback rollback, string step, string action, string message, string actor, DateTimeOffset at, CancellationToken ct,
+        bool onReleaseTimelines = false)
+    {
+        ArgumentNullException.ThrowIfNull(rollback);
+        if (onReleaseTimelines)
+        {
+            foreach (var release in new[] { rollback.From.Release, rollback.To.Release })
+            {
+                await workflow.AppendTimelineAsync(new TimelineEntry(release, rollback.Environment, $"{step}-{rollback.Id}", message, actor, at), ct)
+                    .ConfigureAwait(false);
+            }
+        }
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["environment"] = rollback.Environment,
+            ["model"] = rollback.Model,
+            ["fromRelease"] = rollback.From.Release,
+            ["toRelease"] = rollback.To.Release,
+            ["message"] = message,
+        };
+        await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(rollback.Model, ct).ConfigureAwait(false), actor, action, $"rollback/{rollback.Id}",
+            details, IdempotencyKey: $"rollback/{rollback.Id}/{step}"), ct).ConfigureAwait(false);
     }
 
     /// <summary>A registry change (model or version registered), audited in the model's project.</summary>

@@ -222,9 +222,13 @@ public sealed partial class ReleaseSteps(
         {
             await sageMaker.CreateEndpointAsync(new CreateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName), ct).ConfigureAwait(false);
         }
-        else if (endpoint.EndpointConfigName != deployment.EndpointConfigName)
+        else if (endpoint.EndpointConfigName != deployment.EndpointConfigName && endpoint.PendingDeploymentSummary?.EndpointConfigName != deployment.EndpointConfigName)
         {
-            await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName), ct).ConfigureAwait(false);
+            // Blue/green with the environment's traffic shifting (canary, linear or all at once) and auto-rollback alarms.
+            await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName)
+            {
+                DeploymentConfig = DeploymentConfigs.For(policies.Get(environment).Deployment),
+            }, ct).ConfigureAwait(false);
         }
         else
         {
@@ -232,7 +236,8 @@ public sealed partial class ReleaseSteps(
         }
         await TimelineAsync(release, environment, "deployment-started",
             $"Deploying {deployment.EndpointConfigName} to endpoint {deployment.EndpointName}" +
-            (deployment.PreviousEndpointConfigName is { } previous ? $" (replacing {previous})." : " (new endpoint)."), ct).ConfigureAwait(false);
+            (deployment.PreviousEndpointConfigName is { } previous ? $" (replacing {previous}, {Describe(policies.Get(environment).Deployment)})." : " (new endpoint)."),
+            ct).ConfigureAwait(false);
         return new DeployResult(deployment.EndpointName, deployment.EndpointConfigName);
     }
 
@@ -305,7 +310,8 @@ public sealed partial class ReleaseSteps(
         var now = clock.GetUtcNow();
         release = await SaveAsync(releaseId, r => r.Stage(environment).Status == ReleaseStatus.RolledBack
             ? null
-            : r.MoveStage(environment, ReleaseStatus.RolledBack, now), ct).ConfigureAwait(false);
+            : r.MoveStage(environment, ReleaseStatus.RolledBack, now)
+                .WithStage(environment, s => s with { Deployment = s.Deployment! with { CompletedAt = now } }, now), ct).ConfigureAwait(false);
         await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
         if (await TimelineAsync(release, environment, "rolled-back", message, ct).ConfigureAwait(false))
         {
@@ -330,7 +336,7 @@ public sealed partial class ReleaseSteps(
         var deployment = release.Stage(environment).Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
         var now = clock.GetUtcNow();
         await workflow.RecordDeploymentAsync(new LiveDeployment(environment, release.Model, release.Id, release.Version,
-            deployment.EndpointName, deployment.EndpointConfigName, now), ct).ConfigureAwait(false);
+            deployment.EndpointName, deployment.EndpointConfigName, now) { ReplacedRelease = deployment.PreviousRelease }, ct).ConfigureAwait(false);
         release = await SaveAsync(releaseId, r => r.Stage(environment).Status == ReleaseStatus.Released
             ? null
             : r.MoveStage(environment, ReleaseStatus.Released, now)
@@ -452,6 +458,13 @@ public sealed partial class ReleaseSteps(
             // Created by an earlier attempt of this same step.
         }
     }
+
+    private static string Describe(DeploymentStrategy s) => s.Kind switch
+    {
+        DeploymentStrategyKind.Canary => $"canary: {s.CanaryPercent}% of traffic for {s.WaitIntervalSeconds} s, then the rest",
+        DeploymentStrategyKind.Linear => $"linear: {s.LinearStepPercent}% more traffic every {s.WaitIntervalSeconds} s",
+        _ => "all traffic at once",
+    } + (s.RollbackAlarms.Count > 0 ? $", rolled back by SageMaker if {string.Join(" or ", s.RollbackAlarms)} goes off" : "");
 
     /// <summary>SageMaker names: letters, digits and '-', at most 63 characters.</summary>
     private static string SageMakerName(string name) => name.Length <= 63 ? name : name[..63].TrimEnd('-');

@@ -12,4 +12,6 @@ namespace ReleaseCenter.Functions.Workflow;
 [JsonSerializable(typeof(FinishResult))]
 [JsonSerializable(typeof(StopResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackInput))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackStopResult))]
 internal sealed partial class WorkflowJsonContext : JsonSerializerContext;

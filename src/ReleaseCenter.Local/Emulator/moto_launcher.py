@@ -8,7 +8,9 @@ Contract (the C# side depends on it):
   * patches are monkeypatched in memory (no file on disk changes);
   * Step Functions executes ASL (survives /moto-api/reset, which leaves the config alone);
   * prints exactly "moto-launcher ready http://<host>:<port>" on stdout once listening;
-  * exits on stdin EOF (so also when the parent process dies: the pipe closes), SIGTERM, SIGINT.
+  * exits on stdin EOF (so also when the parent process dies: the pipe closes), SIGTERM, SIGINT;
+  * SageMaker blue/green deployments run RELEASE_CENTER_SAGEMAKER_SPEEDUP (default 300) times
+    faster than the wall clock (patch 6); exit code 2 if that is not a positive number.
 State-machine service integrations call http://localhost:$MOTO_PORT; when MOTO_PORT is
 set (the C# Lambda proxy) it is kept, otherwise it defaults to --port like moto_server.
 """
@@ -17,6 +19,7 @@ import copy
 import datetime
 import importlib
 import json
+import math
 import os
 import re
 import signal
@@ -228,18 +231,149 @@ def patch_5_send_task_failure_cause():
     StepFunctionResponse.send_task_failure = send_task_failure
 
 
+SAGEMAKER_SPEEDUP_VARIABLE = "RELEASE_CENTER_SAGEMAKER_SPEEDUP"
+DEFAULT_SAGEMAKER_SPEEDUP = 300.0
+
+
+def _sagemaker_speedup():
+    raw = os.environ.get(SAGEMAKER_SPEEDUP_VARIABLE, "")
+    try:
+        value = float(raw) if raw.strip() else DEFAULT_SAGEMAKER_SPEEDUP
+    except ValueError:
+        value = -1.0
+    if not value > 0:  # exit code 2 (usage), not 3: nothing is missing
+        log(f"{SAGEMAKER_SPEEDUP_VARIABLE} must be a positive number (found {raw!r}).")
+        os._exit(2)
+    return value
+
+
 def patch_6_sagemaker_update_endpoint():
-    """Defect 6: SageMaker UpdateEndpoint is not implemented (HTTP 500). Switch the endpoint
-    to the new config (both must exist, else ValidationException), refresh its variants,
-    keep it InService and remember DeploymentConfig / RetainAllVariantProperties."""
+    """Defect 6: SageMaker UpdateEndpoint is not implemented (HTTP 500). Our stand-in:
+
+    * The endpoint and the new config must exist, else ValidationException. An endpoint still
+      Updating refuses another update, as SageMaker does ("Cannot update in-progress endpoint").
+    * No DeploymentConfig (and no RetainDeploymentConfig to reuse the last one), or a
+      deployment that takes no time: switch at once to the new config and its variants, stay
+      InService, remember DeploymentConfig and RetainAllVariantProperties.
+    * A BlueGreenUpdatePolicy whose traffic shift takes time (CANARY, LINEAR, or ALL_AT_ONCE with
+      a WaitIntervalInSeconds or TerminationWaitInSeconds): the endpoint is Updating and keeps
+      the old EndpointConfigName and variants (blue) until the deployment ends. The new config
+      (green) takes traffic in steps, each held for WaitIntervalInSeconds (the baking period,
+      the last step too, as in SageMaker): ALL_AT_ONCE 100%; CANARY CanarySize, then 100%;
+      LINEAR LinearStepSize, 2x, ... then 100%. CAPACITY_PERCENT sizes are percentages,
+      INSTANCE_COUNT ones a share of the green fleet's instances. After the last baking period
+      and TerminationWaitInSeconds, the endpoint is InService on the new config,
+      LastDeploymentConfig is the given one and PendingDeploymentSummary is gone.
+      While Updating, DescribeEndpoint shows blue's share of traffic as the CurrentWeight of
+      its ProductionVariants (DesiredWeight 0) and green's in PendingDeploymentSummary
+      (EndpointConfigName = new config, StartTime, ProductionVariants with CurrentWeight = green's
+      share and DesiredWeight = the variant's share of the new config: 1.0 for one variant).
+      Several variants split a fleet's share in proportion to their configured weights.
+    * Documented bounds are checked as SageMaker does (ValidationException): WaitIntervalInSeconds
+      and TerminationWaitInSeconds 0..3600, MaximumExecutionTimeoutInSeconds 600..28800, canary
+      at most 50% and linear steps 10..50% of the fleet. Alarms never trip (moto evaluates none)
+      and the execution timeout is not enforced.
+
+    Clock: the state is computed lazily from the wall clock whenever the endpoint is described
+    or listed (no threads). SageMaker seconds run RELEASE_CENTER_SAGEMAKER_SPEEDUP (default 300)
+    times faster than real ones, so deployments with realistic waits (up to 3600 s a step) finish
+    in seconds locally; tests observe each step but assert no exact timings."""
     from moto.core.responses import ActionResult
     from moto.core.utils import utcnow
     from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, SageMakerModelBackend
     from moto.sagemaker.responses import SageMakerResponse
 
+    speedup = _sagemaker_speedup()
+    lock = threading.RLock()  # the server is threaded; a deployment ends exactly once
+    rollout_attribute = "_release_center_rollout"  # kept on the endpoint, so deleting it ends the rollout too
+
+    def bounded(value, name, low, high):
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValidationError(message=f"{name} must be an integer from {low} to {high} (found {value!r}).")
+        return value
+
+    def percent_of_fleet(size, name, instances):
+        if not isinstance(size, dict) or not isinstance(size.get("Value"), int) or size["Value"] < 1:
+            raise ValidationError(message=f"{name} with a Value of at least 1 is required.")
+        if size.get("Type") == "CAPACITY_PERCENT":
+            return float(size["Value"])
+        if size.get("Type") == "INSTANCE_COUNT":
+            return 100.0 * size["Value"] / max(instances, 1)
+        raise ValidationError(message=f"{name}.Type must be CAPACITY_PERCENT or INSTANCE_COUNT (found {size.get('Type')!r}).")
+
+    def traffic_steps(policy, instances):
+        """Green's share of traffic (percent) at each step; each step lasts WaitIntervalInSeconds."""
+        routing = policy.get("TrafficRoutingConfiguration")
+        if not isinstance(routing, dict):
+            raise ValidationError(message="BlueGreenUpdatePolicy.TrafficRoutingConfiguration is required.")
+        kind = routing.get("Type")
+        if kind == "ALL_AT_ONCE":
+            return [100.0]
+        if kind == "CANARY":
+            canary = percent_of_fleet(routing.get("CanarySize"), "CanarySize", instances)
+            if canary > 50:
+                raise ValidationError(message="CanarySize must be at most 50% of the fleet.")
+            return [canary, 100.0]
+        if kind == "LINEAR":
+            step = percent_of_fleet(routing.get("LinearStepSize"), "LinearStepSize", instances)
+            if not 10 <= step <= 50:
+                raise ValidationError(message="LinearStepSize must be 10 to 50% of the fleet.")
+            count = math.ceil(100 / step - 1e-9)  # the last step tops up to 100% (1e-9: a third is 3 steps)
+            return [step * k for k in range(1, count)] + [100.0]
+        raise ValidationError(message=f"TrafficRoutingConfiguration.Type must be ALL_AT_ONCE, CANARY or LINEAR (found {kind!r}).")
+
+    def plan(deployment_config, variants):
+        """The rollout schedule, or None when the switch takes no time."""
+        policy = (deployment_config or {}).get("BlueGreenUpdatePolicy")
+        if not isinstance(policy, dict):
+            return None
+        routing = policy.get("TrafficRoutingConfiguration") or {}
+        wait = bounded(routing.get("WaitIntervalInSeconds"), "WaitIntervalInSeconds", 0, 3600) or 0
+        termination = bounded(policy.get("TerminationWaitInSeconds"), "TerminationWaitInSeconds", 0, 3600) or 0
+        bounded(policy.get("MaximumExecutionTimeoutInSeconds"), "MaximumExecutionTimeoutInSeconds", 600, 28800)
+        instances = sum(v.get("CurrentInstanceCount") or 0 for v in variants)
+        steps = traffic_steps(policy, instances)
+        if wait * len(steps) + termination == 0:
+            return None
+        return {"steps": steps, "wait": wait, "termination": termination}
+
+    def shares(variants):
+        """Each variant's fraction of its fleet's traffic, from the configured weights."""
+        weights = [float(v.get("CurrentWeight") or 0) for v in variants]
+        total = sum(weights)
+        return [w / total if total else 1.0 / len(variants) for w in weights]
+
+    def switch(endpoint, config_name, variants, data_capture, deployment_config):
+        endpoint.endpoint_config_name = config_name
+        endpoint.production_variants = variants
+        endpoint.data_capture_config = data_capture
+        if deployment_config:
+            endpoint.last_deployment_config = deployment_config  # DescribeEndpoint: LastDeploymentConfig
+        endpoint.endpoint_status = "InService"
+        endpoint.last_modified_time = utcnow()
+
+    def advance(endpoint):
+        """Ends a finished deployment; returns the one in progress (with green's share now) or None."""
+        with lock:
+            rollout = endpoint.__dict__.get(rollout_attribute)
+            if rollout is None:
+                return None
+            elapsed = (time.monotonic() - rollout["started"]) * speedup
+            steps, wait = rollout["steps"], rollout["wait"]
+            if elapsed >= wait * len(steps) + rollout["termination"]:
+                del endpoint.__dict__[rollout_attribute]
+                switch(endpoint, rollout["config_name"], rollout["variants"], rollout["data_capture"],
+                       rollout["deployment_config"])
+                return None
+            step = len(steps) - 1 if wait == 0 else min(int(elapsed // wait), len(steps) - 1)
+            return {**rollout, "green_percent": steps[step]}
+
     def update_endpoint(self, endpoint_name, endpoint_config_name,
-                        retain_all_variant_properties=None, deployment_config=None):
+                        retain_all_variant_properties=None, deployment_config=None,
+                        retain_deployment_config=None):
         endpoint = self.endpoints.get(endpoint_name)
         if endpoint is None:
             arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
@@ -247,31 +381,77 @@ def patch_6_sagemaker_update_endpoint():
         if endpoint_config_name not in self.endpoint_configs:
             arn = FakeEndpointConfig.arn_formatter(endpoint_config_name, self.account_id, self.region_name)
             raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
-        config = self.endpoint_configs[endpoint_config_name].response_object
-        old = {v["VariantName"]: v for v in endpoint.production_variants}
-        variants = endpoint._process_production_variants(config["ProductionVariants"])
-        if retain_all_variant_properties:  # keep current weights/counts of surviving variants
-            variants = [{**v, **old.get(v["VariantName"], {})} for v in variants]
-        endpoint.endpoint_config_name = endpoint_config_name
-        endpoint.production_variants = variants
-        endpoint.data_capture_config = config.get("DataCaptureConfig")
-        if deployment_config:
-            endpoint.last_deployment_config = deployment_config  # DescribeEndpoint: LastDeploymentConfig
-        endpoint.retain_all_variant_properties = bool(retain_all_variant_properties)
-        endpoint.endpoint_status = "InService"
-        endpoint.last_modified_time = utcnow()
-        return endpoint
+        with lock:
+            if advance(endpoint) is not None:
+                raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
+            if not deployment_config and retain_deployment_config:
+                deployment_config = getattr(endpoint, "last_deployment_config", None)
+            config = self.endpoint_configs[endpoint_config_name].response_object
+            old = {v["VariantName"]: v for v in endpoint.production_variants}
+            variants = endpoint._process_production_variants(config["ProductionVariants"])
+            if retain_all_variant_properties:  # keep current weights/counts of surviving variants
+                variants = [{**v, **old.get(v["VariantName"], {})} for v in variants]
+            endpoint.retain_all_variant_properties = bool(retain_all_variant_properties)
+            schedule = plan(deployment_config, variants)
+            if schedule is None:
+                switch(endpoint, endpoint_config_name, variants, config.get("DataCaptureConfig"), deployment_config)
+                return endpoint
+            endpoint.__dict__[rollout_attribute] = {
+                **schedule, "started": time.monotonic(), "start_time": utcnow(),
+                "config_name": endpoint_config_name, "variants": variants,
+                "data_capture": config.get("DataCaptureConfig"), "deployment_config": deployment_config}
+            endpoint.endpoint_status = "Updating"
+            endpoint.last_modified_time = utcnow()
+            return endpoint
 
     def update_endpoint_response(self):
         endpoint = self.sagemaker_backend.update_endpoint(
             endpoint_name=self._get_param("EndpointName"),
             endpoint_config_name=self._get_param("EndpointConfigName"),
             retain_all_variant_properties=self._get_param("RetainAllVariantProperties"),
-            deployment_config=self._get_param("DeploymentConfig"))
+            deployment_config=self._get_param("DeploymentConfig"),
+            retain_deployment_config=self._get_param("RetainDeploymentConfig"))
         return ActionResult({"EndpointArn": endpoint.arn})
+
+    original_response_object = FakeEndpoint.response_object
+    original_summary = FakeEndpoint.summary
+    original_list_endpoints = SageMakerModelBackend.list_endpoints
+
+    def response_object(self):
+        with lock:
+            rollout = advance(self)
+            response = original_response_object.fget(self)
+            response.pop(self.camelCase(rollout_attribute), None)  # moto reports every attribute
+            if rollout is None:
+                return response
+            green = rollout["green_percent"] / 100.0
+            blue = (100.0 - rollout["green_percent"]) / 100.0
+            response["ProductionVariants"] = [
+                {**v, "CurrentWeight": blue * share, "DesiredWeight": 0.0}
+                for v, share in zip(self.production_variants, shares(self.production_variants))]
+            response["PendingDeploymentSummary"] = {
+                "EndpointConfigName": rollout["config_name"],
+                "ProductionVariants": [
+                    {**v, "CurrentWeight": green * share, "DesiredWeight": share}
+                    for v, share in zip(rollout["variants"], shares(rollout["variants"]))],
+                "StartTime": rollout["start_time"],
+            }
+            return response
+
+    def summary(self):
+        advance(self)
+        return original_summary(self)
+
+    def list_endpoints(self, *args, **kwargs):
+        for endpoint in list(self.endpoints.values()):  # StatusEquals filters on the current status
+            advance(endpoint)
+        return original_list_endpoints(self, *args, **kwargs)
 
     SageMakerModelBackend.update_endpoint = update_endpoint
     SageMakerResponse.update_endpoint = update_endpoint_response
+    FakeEndpoint.response_object = property(response_object)
+    FakeEndpoint.summary = summary
+    SageMakerModelBackend.list_endpoints = list_endpoints
 
 
 def patch_7_stop_execution_wakes_task_token_waits():

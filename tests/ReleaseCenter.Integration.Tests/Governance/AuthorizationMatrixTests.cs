@@ -37,6 +37,17 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
         ("GET", "/v1/audit", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("GET", "/v1/audit/verify", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("GET", "/v1/audit/export?format=jsonl", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/environments", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/environments/dev/history", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/environments/dev/consumers", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("POST", "/v1/environments/dev/consumers", ["ml-engineers", "release-admins"]),
+        ("DELETE", "/v1/environments/dev/consumers/x-model/x-name", ["ml-engineers", "release-admins"]),
+        ("POST", "/v1/environments/dev/rollback/preview", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("POST", "/v1/environments/dev/rollback", ["ml-engineers", "release-admins"]),
+        ("GET", "/v1/rollbacks/rb-none", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        // Like release approvals: who may vote depends on the environment's rollback policy.
+        ("POST", "/v1/rollbacks/rb-none/approvals", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/metrics/delivery", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
     ];
 
     [Fact]

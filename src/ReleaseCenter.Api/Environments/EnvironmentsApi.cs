@@ -1,0 +1,262 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReleaseCenter.Api.Auth;
+using ReleaseCenter.Api.Http;
+using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Rollbacks;
+using ReleaseCenter.Domain.Validation;
+using ReleaseCenter.Functions.Releases;
+using ReleaseCenter.Functions.Rollbacks;
+
+namespace ReleaseCenter.Api.Environments;
+
+/// <summary>
+/// The environment routes of api.md: what is live where and since when, the deployment history
+/// (also "what was live at"), consumers per environment, and rollback with its impact preview.
+/// </summary>
+public static class EnvironmentsApi
+{
+    private static EnvironmentsJsonContext Json => EnvironmentsJsonContext.Default;
+
+    public static void MapEnvironmentsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/environments").WithTags("Environments").RequireAuthorization(Roles.CanRead);
+        group.MapGet("/", List).WithSummary("Every environment in promotion order: what is live, the lock holder, the last deployment, the policy");
+        group.MapGet("/{env}/history", History).WithSummary("Deployments to an environment, newest first; with at=<time>, what was live at that moment");
+        group.MapGet("/{env}/consumers", Consumers).WithSummary("Systems registered as consumers of the environment's endpoints");
+        group.MapPost("/{env}/consumers", RegisterConsumer).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Register a consumer of a model's endpoint in the environment").Accepts<RegisterConsumerRequest>("application/json");
+        group.MapDelete("/{env}/consumers/{model}/{name}", RemoveConsumer).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Remove a registered consumer");
+        group.MapPost("/{env}/rollback/preview", Preview)
+            .WithSummary("What a rollback would do: live release, target, metric diff, releases in flight, consumers, blockers")
+            .Accepts<RollbackPreviewRequest>("application/json");
+        group.MapPost("/{env}/rollback", RequestRollback).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Roll a model back in the environment (202 with the rollback; 200 no-op when the target is already live; 409 while a release holds the lock)")
+            .Accepts<RollbackRequest>("application/json");
+
+        var rollbacks = app.MapGroup("/v1/rollbacks").WithTags("Rollbacks").RequireAuthorization(Roles.CanRead);
+        rollbacks.MapGet("/{id}", GetRollback).WithSummary("A rollback: sides, status, approvals, verification, failure");
+        rollbacks.MapPost("/{id}/approvals", DecideRollback).WithSummary("Approve or reject a rollback that waits for approval")
+            .Accepts<RollbackDecisionRequest>("application/json");
+    }
+
+    private static async Task<Results<Ok<EnvironmentListDto>, ValidationProblem>> List(string? model, IWorkflowStore workflow, EnvironmentPolicies policies,
+        CancellationToken ct)
+    {
+        if (model is not null && Rules.ResourceName(model) is { } reason)
+        {
+            return JsonBody.Invalid("model", reason);
+        }
+        var items = new List<EnvironmentDto>();
+        foreach (var (policy, order) in policies.All.Select((p, i) => (p, i)))
+        {
+            var live = (await workflow.ListLiveAsync(policy.Name, ct).ConfigureAwait(false))
+                .Where(l => model is null || l.Model == model)
+                .OrderByDescending(l => l.DeployedAt).ToArray();
+            var last = (await workflow.ListDeploymentsAsync(policy.Name, 1, ct, model: model).ConfigureAwait(false)).FirstOrDefault();
+            var current = live.FirstOrDefault();
+            var lockState = await workflow.GetLockAsync(policy.Name, ct).ConfigureAwait(false);
+            items.Add(new EnvironmentDto(policy.Name, order, current?.EndpointName, current?.ReleaseId, current?.Version, lockState.LockedBy,
+                last is null ? null : DeploymentDto.From(last), live.Select(DeploymentDto.From).ToArray(),
+                new EnvironmentPolicyDto(policy.Approval.Required, policy.Approval.Groups, policy.BakeSeconds, policy.InstanceType,
+                    policy.RollbackApproval.Required, policy.RollbackApproval.Groups)));
+        }
+        return TypedResults.Ok(new EnvironmentListDto(items));
+    }
+
+    private static async Task<Results<Ok<EnvironmentHistoryDto>, ValidationProblem, ProblemHttpResult>> History(string env, string? model, string? at, int? limit,
+        IWorkflowStore workflow, EnvironmentPolicies policies, CancellationToken ct)
+    {
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
+        if (model is not null && Rules.ResourceName(model) is { } reason)
+        {
+            return JsonBody.Invalid("model", reason);
+        }
+        if (!Problems.TryTime(at, out var moment))
+        {
+            return JsonBody.Invalid("at", "must be an ISO-8601 timestamp.");
+        }
+        if (!Problems.TryLimit(limit, out var size, out var bad))
+        {
+            return bad!;
+        }
+        var items = await workflow.ListDeploymentsAsync(env, size, ct, moment, model).ConfigureAwait(false);
+        IReadOnlyList<DeploymentDto>? liveAt = null;
+        if (moment is { } when)
+        {
+            // What was live then: per model, the newest deployment made by then. The page above may
+            // not reach every model, so ask once more per model it does not cover.
+            var known = RollbackTargets.LiveAt(items, when).ToList();
+            if (model is null)
+            {
+                foreach (var other in (await workflow.ListLiveAsync(env, ct).ConfigureAwait(false)).Select(l => l.Model).Where(m => known.All(k => k.Model != m)))
+                {
+                    known.AddRange(await workflow.ListDeploymentsAsync(env, 1, ct, when, other).ConfigureAwait(false));
+                }
+            }
+            liveAt = known.OrderBy(k => k.Model, StringComparer.Ordinal).Select(DeploymentDto.From).ToArray();
+        }
+        return TypedResults.Ok(new EnvironmentHistoryDto(env, model, moment, liveAt, items.Select(DeploymentDto.From).ToArray()));
+    }
+
+    private static async Task<Results<Ok<ConsumerListDto>, ValidationProblem, ProblemHttpResult>> Consumers(string env, string? model, IRollbackStore store,
+        EnvironmentPolicies policies, CancellationToken ct)
+    {
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured.");
+        }
+        if (model is not null && Rules.ResourceName(model) is { } reason)
+        {
+            return JsonBody.Invalid("model", reason);
+        }
+        return TypedResults.Ok(new ConsumerListDto(await store.ListConsumersAsync(env, model, ct).ConfigureAwait(false)));
+    }
+
+    private static async Task<Results<Created<Consumer>, ValidationProblem, ProblemHttpResult>> RegisterConsumer(string env, HttpContext http, IRollbackStore store,
+        IRegistryStore registry, EnvironmentPolicies policies, ReleaseJournal journal, TimeProvider clock, CancellationToken ct)
+    {
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured.");
+        }
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RegisterConsumerRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Created<Consumer>>(problem!);
+        }
+        try
+        {
+            var actor = Roles.UserId(http.User);
+            var consumer = Consumer.Create(env, request.Model, request.Name, request.Contact, request.Description, actor, clock.GetUtcNow());
+            if (await registry.GetModelAsync(consumer.Model, ct).ConfigureAwait(false) is not { } owner)
+            {
+                return JsonBody.Invalid("model", $"'{consumer.Model}' is not a registered model.");
+            }
+            await store.AddConsumerAsync(consumer, ct).ConfigureAwait(false);
+            await journal.RecordRegistryAsync(owner.Project, actor, "consumer.registered", $"environment/{env}/consumer/{consumer.Model}/{consumer.Name}",
+                new Dictionary<string, string> { ["environment"] = env, ["model"] = consumer.Model, ["name"] = consumer.Name, ["contact"] = consumer.Contact ?? "" }, ct)
+                .ConfigureAwait(false);
+            return TypedResults.Created($"/v1/environments/{env}/consumers", consumer);
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ConflictException ex)
+        {
+            return Problems.Conflict(ex.Message);
+        }
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemoveConsumer(string env, string model, string name, HttpContext http,
+        IRollbackStore store, IRegistryStore registry, EnvironmentPolicies policies, ReleaseJournal journal, CancellationToken ct)
+    {
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured.");
+        }
+        if (!await store.RemoveConsumerAsync(env, model, name, ct).ConfigureAwait(false))
+        {
+            return Problems.NotFound($"No consumer '{name}' of {model} is registered in {env}.");
+        }
+        if (await registry.GetModelAsync(model, ct).ConfigureAwait(false) is { } owner)
+        {
+            await journal.RecordRegistryAsync(owner.Project, Roles.UserId(http.User), "consumer.removed", $"environment/{env}/consumer/{model}/{name}",
+                new Dictionary<string, string> { ["environment"] = env, ["model"] = model, ["name"] = name }, ct).ConfigureAwait(false);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<RollbackPreview>, ValidationProblem, ProblemHttpResult>> Preview(string env, HttpContext http, RollbackService rollbacks,
+        CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RollbackPreviewRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<RollbackPreview>>(problem!);
+        }
+        try
+        {
+            return TypedResults.Ok(await rollbacks.PreviewAsync(env, request.Model, request.ToRelease, ct).ConfigureAwait(false));
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Accepted<RollbackAcceptedDto>, Ok<RollbackAcceptedDto>, ValidationProblem, ProblemHttpResult>> RequestRollback(string env,
+        HttpContext http, RollbackService rollbacks, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RollbackRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return problem switch
+            {
+                ValidationProblem v => v,
+                ProblemHttpResult p => p,
+                _ => throw new InvalidOperationException("JsonBody returns only problem results."),
+            };
+        }
+        try
+        {
+            var result = await rollbacks.RequestAsync(env, request.Model, request.ToRelease, request.Reason, Roles.UserId(http.User), ct).ConfigureAwait(false);
+            if (result.Rollback is not { } started)
+            {
+                return TypedResults.Ok(new RollbackAcceptedDto(null, null, "NoOp", true, result.Preview.Message, result.Preview));
+            }
+            return TypedResults.Accepted($"/v1/rollbacks/{started.Id}",
+                new RollbackAcceptedDto(started.Id, started.ExecutionArn, started.Status.ToString(), false, result.Preview.Message, result.Preview));
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<Rollback>, ProblemHttpResult>> GetRollback(string id, IRollbackStore store, CancellationToken ct) =>
+        await store.GetAsync(id, ct).ConfigureAwait(false) is { } rollback
+            ? TypedResults.Ok(rollback)
+            : Problems.NotFound($"Rollback '{id}' does not exist.");
+
+    private static async Task<Results<Ok<Rollback>, ValidationProblem, ProblemHttpResult>> DecideRollback(string id, HttpContext http, RollbackService rollbacks,
+        CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RollbackDecisionRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<Rollback>>(problem!);
+        }
+        if (request.Decision is not (ApprovalGate.Approve or ApprovalGate.Reject))
+        {
+            return JsonBody.Invalid("decision", "must be 'approve' or 'reject'.");
+        }
+        if (Rules.OptionalText(request.Comment, 2000) is { } reason)
+        {
+            return JsonBody.Invalid("comment", reason);
+        }
+        try
+        {
+            return TypedResults.Ok(await rollbacks.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
+                .ConfigureAwait(false));
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+}

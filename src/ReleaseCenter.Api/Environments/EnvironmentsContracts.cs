@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ReleaseCenter.Api.Http;
+using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Rollbacks;
+using ReleaseCenter.Functions.Rollbacks;
+
+namespace ReleaseCenter.Api.Environments;
+
+/// <summary>A deployment: a release (or a rollback to one) that made a model version live on an endpoint.</summary>
+public sealed record DeploymentDto(
+    string Model, string Release, int Version, string EndpointName, string EndpointConfigName, DateTimeOffset DeployedAt, string Kind,
+    string? RollbackId, string? ReplacedRelease)
+{
+    public static DeploymentDto From(LiveDeployment d) => new(d.Model, d.ReleaseId, d.Version, d.EndpointName, d.EndpointConfigName, d.DeployedAt, d.Kind,
+        d.RollbackId, d.ReplacedRelease);
+}
+
+/// <summary>An environment's release and rollback policy, as configured.</summary>
+public sealed record EnvironmentPolicyDto(int RequiredApprovals, IReadOnlyList<string> ApproverGroups, int BakeSeconds, string InstanceType,
+    int RollbackRequiredApprovals, IReadOnlyList<string> RollbackApproverGroups);
+
+/// <summary>
+/// GET /v1/environments item. <see cref="EndpointName"/>, <see cref="LiveRelease"/> and
+/// <see cref="LiveVersion"/> describe the most recent deployment (of the model asked for, if any);
+/// <see cref="Live"/> lists what is live for every model.
+/// </summary>
+public sealed record EnvironmentDto(
+    string Name, int Order, string? EndpointName, string? LiveRelease, int? LiveVersion, string? LockedBy, DeploymentDto? LastDeployment,
+    IReadOnlyList<DeploymentDto> Live, EnvironmentPolicyDto Policy);
+
+public sealed record EnvironmentListDto(IReadOnlyList<EnvironmentDto> Items);
+
+/// <summary>GET /v1/environments/{env}/history: deployments newest first; with <c>at</c>, only those made by then, and what was live then.</summary>
+public sealed record EnvironmentHistoryDto(string Environment, string? Model, DateTimeOffset? At, IReadOnlyList<DeploymentDto>? LiveAt, IReadOnlyList<DeploymentDto> Items);
+
+public sealed record RollbackPreviewRequest(string? Model, string? ToRelease);
+
+public sealed record RollbackRequest(string? Model, string? ToRelease, string? Reason);
+
+/// <summary>POST /v1/environments/{env}/rollback: 202 with the started rollback, or 200 with NoOp and the reason when the target is already live.</summary>
+public sealed record RollbackAcceptedDto(string? RollbackId, string? ExecutionArn, string Status, bool NoOp, string Message, RollbackPreview Preview);
+
+public sealed record RegisterConsumerRequest(string? Model, string? Name, string? Contact, string? Description);
+
+public sealed record ConsumerListDto(IReadOnlyList<Consumer> Items);
+
+public sealed record RollbackDecisionRequest(string? Decision, string? Comment);
+
+/// <summary>The wire types of the environment, rollback and consumer routes, source-generated for Native AOT, with the options of <see cref="ApiJsonContext"/>.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    Converters = [typeof(UtcTimestampConverter)])]
+[JsonSerializable(typeof(EnvironmentListDto))]
+[JsonSerializable(typeof(EnvironmentHistoryDto))]
+[JsonSerializable(typeof(RollbackPreviewRequest))]
+[JsonSerializable(typeof(RollbackRequest))]
+[JsonSerializable(typeof(RollbackPreview))]
+[JsonSerializable(typeof(RollbackAcceptedDto))]
+[JsonSerializable(typeof(RegisterConsumerRequest))]
+[JsonSerializable(typeof(Consumer))]
+[JsonSerializable(typeof(ConsumerListDto))]
+[JsonSerializable(typeof(Rollback))]
+[JsonSerializable(typeof(RollbackDecisionRequest))]
+public sealed partial class EnvironmentsJsonContext : JsonSerializerContext;
