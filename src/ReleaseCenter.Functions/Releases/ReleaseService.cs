@@ -198,27 +198,7 @@ public sealed class ReleaseService(
     {
         var token = await workflow.GetTaskTokenAsync(releaseId, environment, ct).ConfigureAwait(false)
             ?? throw new ReleaseRequestException(409, "No waiting task", $"No approval task is waiting for {environment}.");
-        try
-        {
-            if (decision == "approved")
-            {
-                await stepFunctions.SendTaskSuccessAsync(new SendTaskSuccessRequest(token,
-                    JsonSerializer.Serialize(new Dictionary<string, string> { ["decision"] = decision, ["decidedBy"] = actor }, WorkflowJsonContext.Default.DictionaryStringString)),
-                    ct).ConfigureAwait(false);
-            }
-            else
-            {
-                await stepFunctions.SendTaskFailureAsync(new SendTaskFailureRequest(token)
-                {
-                    Error = WorkflowErrors.Rejected,
-                    Cause = $"{actor} rejected {environment}" + (comment is null ? "." : $": {comment}"),
-                }, ct).ConfigureAwait(false);
-            }
-        }
-        catch (AmazonServiceException ex) when (ex.ErrorCode is "TaskTimedOut" or "TaskDoesNotExist" or "InvalidToken")
-        {
-            throw new ReleaseRequestException(409, "Approval window closed", $"The approval of {environment} can no longer be completed ({ex.ErrorCode}).");
-        }
+        await ApprovalTasks.CompleteAsync(stepFunctions, token, decision, actor, comment, environment, ct).ConfigureAwait(false);
     }
 
     public async Task<Release> CancelAsync(string releaseId, string actor, string reason, CancellationToken ct)

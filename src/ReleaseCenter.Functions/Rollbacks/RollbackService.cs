@@ -228,27 +228,7 @@ public sealed class RollbackService(
     {
         var token = await rollbacks.GetTaskTokenAsync(rollback.Id, ct).ConfigureAwait(false)
             ?? throw new ReleaseRequestException(409, "No waiting task", $"No approval task is waiting for rollback {rollback.Id}.");
-        try
-        {
-            if (decided == RollbackApproval.Approved)
-            {
-                await stepFunctions.SendTaskSuccessAsync(new SendTaskSuccessRequest(token, JsonSerializer.Serialize(
-                    new Dictionary<string, string> { ["decision"] = decided, ["decidedBy"] = actor }, WorkflowJsonContext.Default.DictionaryStringString)), ct)
-                    .ConfigureAwait(false);
-            }
-            else
-            {
-                await stepFunctions.SendTaskFailureAsync(new SendTaskFailureRequest(token)
-                {
-                    Error = WorkflowErrors.Rejected,
-                    Cause = $"{actor} rejected the rollback" + (comment is null ? "." : $": {comment}"),
-                }, ct).ConfigureAwait(false);
-            }
-        }
-        catch (AmazonServiceException ex) when (ex.ErrorCode is "TaskTimedOut" or "TaskDoesNotExist" or "InvalidToken")
-        {
-            throw new ReleaseRequestException(409, "Approval window closed", $"The approval of rollback {rollback.Id} can no longer be completed ({ex.ErrorCode}).");
-        }
+        await ApprovalTasks.CompleteAsync(stepFunctions, token, decided, actor, comment, $"rollback {rollback.Id}", ct).ConfigureAwait(false);
     }
 
     private async Task<string> OnlyLiveModelAsync(string environment, CancellationToken ct)
