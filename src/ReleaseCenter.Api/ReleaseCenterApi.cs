@@ -29,6 +29,7 @@ public static class ReleaseCenterApi
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, DiffJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Environments.EnvironmentsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Metrics.MetricsJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Drift.DriftJsonContext.Default);
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
@@ -82,6 +83,7 @@ public static class ReleaseCenterApi
         app.MapDiffApi();
         Environments.EnvironmentsApi.MapEnvironmentsApi(app);
         Metrics.DeliveryMetricsApi.MapDeliveryMetricsApi(app);
+        Drift.DriftApi.MapDriftApi(app);
         return app;
     }
 }

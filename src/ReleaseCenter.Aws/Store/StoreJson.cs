@@ -9,4 +9,6 @@ namespace ReleaseCenter.Aws.Store;
 [JsonSerializable(typeof(ReleaseStage[]))]
 [JsonSerializable(typeof(Bundle))]
 [JsonSerializable(typeof(ReleaseCenter.Domain.Rollbacks.Rollback))]
+[JsonSerializable(typeof(ReleaseCenter.Domain.Drift.DriftPolicy))]
+[JsonSerializable(typeof(ReleaseCenter.Domain.Drift.DriftReportRecord))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext;

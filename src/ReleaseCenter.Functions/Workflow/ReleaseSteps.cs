@@ -411,10 +411,12 @@ public sealed partial class ReleaseSteps(
         await TimelineAsync(release, null, "finished", final == ReleaseStatus.Released
             ? $"Released {release.Model} v{release.Version} to {string.Join(", ", release.Environments)}."
             : $"Ended {final}" + (error is null ? "." : $": {error}" + (cause is null ? "." : $" ({cause})")), ct).ConfigureAwait(false);
+        var project = (await registry.GetModelAsync(release.Model, ct).ConfigureAwait(false))?.Project ?? "";
         var detail = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["releaseId"] = release.Id,
             ["model"] = release.Model,
+            ["project"] = project,
             ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
             ["outcome"] = final.ToString(),
             ["bundleDigest"] = release.Bundle?.Digest ?? "",

@@ -48,6 +48,11 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
         // Like release approvals: who may vote depends on the environment's rollback policy.
         ("POST", "/v1/rollbacks/rb-none/approvals", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("GET", "/v1/metrics/delivery", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("POST", "/v1/models/x-model/drift-reports", ["ml-engineers", "release-admins"]),
+        ("GET", "/v1/models/x-model/drift-reports", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/models/x-model/drift-reports/drift-none", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/models/x-model/drift-policy", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("PUT", "/v1/models/x-model/drift-policy", ["ml-engineers", "release-admins"]),
     ];
 
     [Fact]
@@ -69,7 +74,7 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
             foreach (var role in Roles)
             {
                 using var request = new HttpRequestMessage(new HttpMethod(method), path);
-                if (method == "POST")
+                if (method is "POST" or "PUT")
                 {
                     request.Content = new StringContent("{}", Encoding.UTF8, "application/json");
                 }

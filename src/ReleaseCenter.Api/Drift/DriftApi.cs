@@ -1,0 +1,164 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using ReleaseCenter.Api.Auth;
+using ReleaseCenter.Api.Http;
+using ReleaseCenter.Domain.Drift;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Validation;
+using ReleaseCenter.Functions.Drift;
+using ReleaseCenter.Functions.Releases;
+
+namespace ReleaseCenter.Api.Drift;
+
+/// <summary>A distribution as sent: histogram bin counts over the same bins on both sides, and/or raw samples.</summary>
+public sealed record DistributionDto(List<double>? Bins, List<double>? Samples);
+
+public sealed record FeatureDto(string? Feature, DistributionDto? Baseline, DistributionDto? Current);
+
+public sealed record DriftReportRequest(string? Environment, List<FeatureDto?>? Features);
+
+public sealed record DriftPolicyRequest(double? PsiWarn, double? PsiAlert, double? KsAlpha);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true,
+    Converters = [typeof(UtcTimestampConverter)])]
+[JsonSerializable(typeof(DriftReportRequest))]
+[JsonSerializable(typeof(DriftPolicyRequest))]
+[JsonSerializable(typeof(DriftReportRecord))]
+[JsonSerializable(typeof(DriftPolicy))]
+[JsonSerializable(typeof(PageDto<DriftReportRecord>))]
+public sealed partial class DriftJsonContext : JsonSerializerContext;
+
+/// <summary>Drift reports and drift thresholds per model (issue 6).</summary>
+public static class DriftApi
+{
+    private static DriftJsonContext Json => DriftJsonContext.Default;
+
+    public static void MapDriftApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/models/{model}").WithTags("Drift").RequireAuthorization(Roles.CanRead);
+        group.MapPost("/drift-reports", Submit).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Report drift in an environment: per feature, baseline and current distributions (bins and/or samples); PSI and KS are computed under the model's thresholds")
+            .Accepts<DriftReportRequest>("application/json");
+        group.MapGet("/drift-reports", List).WithSummary("A model's drift reports, newest first");
+        group.MapGet("/drift-reports/{id}", Get).WithSummary("One drift report with its per-feature statistics and verdicts");
+        group.MapGet("/drift-policy", GetPolicy).WithSummary("The model's drift thresholds (defaults until set)");
+        group.MapPut("/drift-policy", SetPolicy).RequireAuthorization(Roles.CanRegister).WithSummary("Set the model's drift thresholds")
+            .Accepts<DriftPolicyRequest>("application/json");
+    }
+
+    private static async Task<Results<Created<DriftReportRecord>, ValidationProblem, ProblemHttpResult>> Submit(string model, HttpContext http, DriftService drift,
+        CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.DriftReportRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Created<DriftReportRecord>>(problem!);
+        }
+        var errors = new ValidationErrors();
+        var features = new List<FeatureDistributions>();
+        if (request.Features is not { Count: > 0 })
+        {
+            errors.Add("features", "is required: one entry per feature with baseline and current distributions.");
+        }
+        for (var i = 0; i < (request.Features?.Count ?? 0); i++)
+        {
+            var f = request.Features![i];
+            if (f is null)
+            {
+                errors.Add($"features[{i}]", "must be an object with feature, baseline and current.");
+                continue;
+            }
+            if (f.Baseline is null)
+            {
+                errors.Add($"features[{i}].baseline", "is required: bins and/or samples.");
+            }
+            if (f.Current is null)
+            {
+                errors.Add($"features[{i}].current", "is required: bins and/or samples.");
+            }
+            if (f.Baseline is not null && f.Current is not null)
+            {
+                features.Add(new FeatureDistributions(f.Feature ?? "", new ObservedDistribution(f.Baseline.Bins, f.Baseline.Samples),
+                    new ObservedDistribution(f.Current.Bins, f.Current.Samples)));
+            }
+        }
+        try
+        {
+            if (!errors.IsValid)
+            {
+                throw new DomainValidationException(errors);
+            }
+            var report = await drift.SubmitAsync(model, request.Environment, features, "api", Roles.UserId(http.User), ct).ConfigureAwait(false);
+            return TypedResults.Created($"/v1/models/{model}/drift-reports/{report.Id}", report);
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<PageDto<DriftReportRecord>>, ValidationProblem>> List(string model, int? limit, string? cursor, IDriftStore store,
+        CancellationToken ct)
+    {
+        if (!Problems.TryLimit(limit, out var size, out var bad))
+        {
+            return bad!;
+        }
+        try
+        {
+            var page = await store.ListReportsAsync(model, size, cursor, ct).ConfigureAwait(false);
+            return TypedResults.Ok(new PageDto<DriftReportRecord>(page.Items, page.NextCursor));
+        }
+        catch (InvalidCursorException ex)
+        {
+            return JsonBody.Invalid("cursor", ex.Message);
+        }
+    }
+
+    private static async Task<Results<Ok<DriftReportRecord>, ProblemHttpResult>> Get(string model, string id, IDriftStore store, CancellationToken ct) =>
+        await store.GetReportAsync(model, id, ct).ConfigureAwait(false) is { } report
+            ? TypedResults.Ok(report)
+            : Problems.NotFound($"Model '{model}' has no drift report '{id}'.");
+
+    private static async Task<Results<Ok<DriftPolicy>, ProblemHttpResult>> GetPolicy(string model, DriftService drift, CancellationToken ct)
+    {
+        try
+        {
+            return TypedResults.Ok(await drift.PolicyAsync(model, ct).ConfigureAwait(false));
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<DriftPolicy>, ValidationProblem, ProblemHttpResult>> SetPolicy(string model, HttpContext http, DriftService drift,
+        CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.DriftPolicyRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<DriftPolicy>>(problem!);
+        }
+        try
+        {
+            return TypedResults.Ok(await drift.SetPolicyAsync(model, request.PsiWarn, request.PsiAlert, request.KsAlpha, Roles.UserId(http.User), ct).ConfigureAwait(false));
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using ReleaseCenter.Domain.Drift;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Validation;
+using ReleaseCenter.Functions.Releases;
+using ReleaseCenter.Functions.Workflow;
+
+namespace ReleaseCenter.Functions.Drift;
+
+/// <summary>
+/// Drift reports: evaluated under the model's thresholds (PSI per feature, two-sample KS where
+/// samples are given), stored, audited, and announced as drift.detected.v1 when drift is found.
+/// </summary>
+public sealed class DriftService(
+    IRegistryStore registry,
+    IDriftStore store,
+    EnvironmentPolicies policies,
+    Announcer announcer,
+    ReleaseJournal journal,
+    TimeProvider clock)
+{
+    public const string DetectedEvent = "drift.detected.v1";
+
+    public async Task<DriftPolicy> PolicyAsync(string model, CancellationToken ct)
+    {
+        await RequireModelAsync(model, ct).ConfigureAwait(false);
+        return await store.GetPolicyAsync(model, ct).ConfigureAwait(false) ?? DriftPolicy.Default(model);
+    }
+
+    public async Task<DriftPolicy> SetPolicyAsync(string model, double? psiWarn, double? psiAlert, double? ksAlpha, string actor, CancellationToken ct)
+    {
+        var owner = await RequireModelAsync(model, ct).ConfigureAwait(false);
+        var errors = new ValidationErrors();
+        var defaults = DriftThresholds.Default;
+        var warn = psiWarn ?? defaults.PsiWarn;
+        var alert = psiAlert ?? defaults.PsiAlert;
+        var alpha = ksAlpha ?? defaults.KsAlpha;
+        if (!double.IsFinite(warn) || warn <= 0)
+        {
+            errors.Add("psiWarn", "must be a number above 0.");
+        }
+        if (!double.IsFinite(alert) || alert < warn)
+        {
+            errors.Add("psiAlert", $"must be a number at or above psiWarn ({warn.ToString(CultureInfo.InvariantCulture)}).");
+        }
+        if (!double.IsFinite(alpha) || alpha is <= 0 or >= 1)
+        {
+            errors.Add("ksAlpha", "must be a number between 0 and 1 (exclusive).");
+        }
+        if (!errors.IsValid)
+        {
+            throw new DomainValidationException(errors);
+        }
+        var policy = new DriftPolicy(model, new DriftThresholds(warn, alert, alpha), actor, clock.GetUtcNow());
+        await store.PutPolicyAsync(policy, ct).ConfigureAwait(false);
+        await journal.RecordRegistryAsync(owner.Project, actor, "drift.policy-set", $"model/{model}", new Dictionary<string, string>
+        {
+            ["psiWarn"] = warn.ToString(CultureInfo.InvariantCulture),
+            ["psiAlert"] = alert.ToString(CultureInfo.InvariantCulture),
+            ["ksAlpha"] = alpha.ToString(CultureInfo.InvariantCulture),
+        }, ct).ConfigureAwait(false);
+        return policy;
+    }
+
+    /// <summary>Evaluates, stores, audits and (when drifted) announces a report. Bad input changes nothing.</summary>
+    public async Task<DriftReportRecord> SubmitAsync(string model, string? environment, IReadOnlyList<FeatureDistributions> features, string source, string actor,
+        CancellationToken ct)
+    {
+        var owner = await RequireModelAsync(model, ct).ConfigureAwait(false);
+        if (environment is null || policies.Find(environment) is null)
+        {
+            throw DomainValidationException.For("environment", $"is required: one of {string.Join(", ", policies.All.Select(p => p.Name))}.");
+        }
+        var thresholds = (await store.GetPolicyAsync(model, ct).ConfigureAwait(false) ?? DriftPolicy.Default(model)).Thresholds;
+        var evaluation = DriftEvaluation.Evaluate(features, thresholds);
+        var now = clock.GetUtcNow();
+        var report = new DriftReportRecord(NewId(now), model, environment, source, now, actor, evaluation);
+        await store.CreateReportAsync(report, ct).ConfigureAwait(false);
+        await journal.RecordRegistryAsync(owner.Project, actor, "drift.reported", $"drift-report/{report.Id}", new Dictionary<string, string>
+        {
+            ["model"] = model,
+            ["environment"] = environment,
+            ["verdict"] = evaluation.Verdict.ToString(),
+            ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
+        }, ct).ConfigureAwait(false);
+        if (report.Drifted)
+        {
+            await announcer.AnnounceAsync(DetectedEvent, new()
+            {
+                ["driftReportId"] = report.Id,
+                ["model"] = model,
+                ["environment"] = environment,
+                ["verdict"] = evaluation.Verdict.ToString(),
+                ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
+                ["maxPsi"] = evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture),
+                ["source"] = source,
+                ["reportAt"] = $"/v1/models/{model}/drift-reports/{report.Id}",
+            }, ct).ConfigureAwait(false);
+        }
+        return report;
+    }
+
+    private async Task<Domain.Registry.Model> RequireModelAsync(string model, CancellationToken ct) =>
+        await registry.GetModelAsync(model, ct).ConfigureAwait(false) ?? throw new ReleaseRequestException(404, "Not found", $"Model '{model}' does not exist.");
+
+    /// <summary>drift-{UTC time}-{random}: sortable, unique, and a valid Step Functions execution name (the retrain execution is named after it).</summary>
+    private static string NewId(DateTimeOffset now) =>
+        $"drift-{now.UtcDateTime:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+}
