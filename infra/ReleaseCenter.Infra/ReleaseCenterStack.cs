@@ -27,6 +27,8 @@ public sealed class ReleaseCenterStack : Stack
 
     private const string SageMakerService = "sagemaker.amazonaws.com";
 
+    private const string RetrainWorkflowTrigger = "start-retrain";
+
     /// <summary>The one task that gets the SageMaker execution role's ARN and may pass it.</summary>
     private const string DeployHandler = "deploy";
 
@@ -94,6 +96,22 @@ public sealed class ReleaseCenterStack : Stack
         Bus.GrantPutEventsTo(StateMachine);
         RollbackStateMachine = CreateStateMachine(props, "RollbackStateMachine", RollbackWorkflow.Name, RollbackWorkflow.DefinitionFile, RollbackWorkflow.Functions,
             RollbackWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
+        RetrainStateMachine = CreateStateMachine(props, "RetrainStateMachine", RetrainWorkflow.Name, RetrainWorkflow.DefinitionFile, RetrainWorkflow.Functions,
+            RetrainWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
+        // A retrained candidate gets a normal release; drift.detected.v1 starts the retrain machine through its trigger function.
+        StateMachine.GrantStartExecution(TaskFunctions["retrain-open-release"]);
+        TaskFunctions["retrain-open-release"].AddEnvironment(ReleaseCenterSettings.ReleaseStateMachineArnVariable, StateMachine.StateMachineArn);
+        var trigger = TaskFunctions[RetrainWorkflow.TriggerFunction.Handler];
+        RetrainStateMachine.GrantStartExecution(trigger);
+        trigger.AddEnvironment(ReleaseCenterSettings.RetrainStateMachineArnVariable, RetrainStateMachine.StateMachineArn);
+        new Rule(this, "StartRetrainRule", new RuleProps
+        {
+            RuleName = $"{ResourceNames.Service}-start-retrain-{props.Stage}",
+            Description = "Drift found: start the model's governed retraining (statemachines/retrain.asl.json), named after the drift report.",
+            EventBus = Bus,
+            EventPattern = new EventPattern { Source = [Functions.Workflow.Announcer.Source], DetailType = [RetrainWorkflow.DetectedDetailType] },
+            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(trigger, new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
+        });
 
         // Handlers that run on a schedule, not in the state machine (approval reminders).
         var scheduled = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
@@ -136,6 +154,14 @@ public sealed class ReleaseCenterStack : Stack
 
         HttpApi = CreateHttpApi(Names, ApiFunction, props);
 
+        _ = new NotificationsConstruct(this, "Notifications", new NotificationsConstructProps
+        {
+            Bus = Bus,
+            Policy = props.Notifications,
+            ApiUrl = HttpApi.ApiEndpoint,
+            Names = Names,
+        });
+
         ReleaseFailuresAlarm = new Alarm(this, "ReleaseFailuresAlarm", new AlarmProps
         {
             AlarmName = $"{ResourceNames.Service}-{ReleaseWorkflow.Name}-failures-{props.Stage}",
@@ -159,11 +185,36 @@ public sealed class ReleaseCenterStack : Stack
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         });
 
+        // EventBridge invokes the trigger asynchronously: if it fails after Lambda's own retries, no retrain starts and
+        // RetrainFailuresAlarm (executions) cannot see it. This alarm can.
+        StartRetrainErrorsAlarm = new Alarm(this, "StartRetrainErrorsAlarm", new AlarmProps
+        {
+            AlarmName = $"{ResourceNames.Service}-start-retrain-errors-{props.Stage}",
+            AlarmDescription = "The start-retrain trigger failed: a drift.detected.v1 event may not have started its retrain; see the function's log group.",
+            Metric = TaskFunctions[RetrainWorkflow.TriggerFunction.Handler].MetricErrors(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
+            Threshold = 1,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+
+        RetrainFailuresAlarm = new Alarm(this, "RetrainFailuresAlarm", new AlarmProps
+        {
+            AlarmName = $"{ResourceNames.Service}-{RetrainWorkflow.Name}-failures-{props.Stage}",
+            AlarmDescription = "A drift-triggered retrain failed in the last 5 minutes (pipeline failure or time-out, or registration); see GET /v1/models/{model}/drift-reports/{id}/retrain.",
+            Metric = RetrainStateMachine.MetricFailed(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
+            Threshold = 1,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+
         _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = HttpApi.ApiEndpoint, Description = "Base URL of the HTTP API" });
         _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName });
         _ = new CfnOutput(this, "EventBusName", new CfnOutputProps { Value = Bus.EventBusName });
         _ = new CfnOutput(this, "ReleaseStateMachineArn", new CfnOutputProps { Value = StateMachine.StateMachineArn });
         _ = new CfnOutput(this, "RollbackStateMachineArn", new CfnOutputProps { Value = RollbackStateMachine.StateMachineArn });
+        _ = new CfnOutput(this, "RetrainStateMachineArn", new CfnOutputProps { Value = RetrainStateMachine.StateMachineArn });
     }
 
     public ResourceNames Names { get; }
@@ -174,7 +225,7 @@ public sealed class ReleaseCenterStack : Stack
 
     public LambdaFunction ApiFunction { get; }
 
-    /// <summary>Every workflow's task functions (release and rollback) by handler name.</summary>
+    /// <summary>Every workflow's task functions (release, rollback, retrain and the retrain trigger) by handler name.</summary>
     public IReadOnlyDictionary<string, LambdaFunction> TaskFunctions { get; }
 
     public Role SageMakerExecutionRole { get; }
@@ -187,6 +238,13 @@ public sealed class ReleaseCenterStack : Stack
     public StateMachine RollbackStateMachine { get; }
 
     public Alarm RollbackFailuresAlarm { get; }
+
+    /// <summary>statemachines/retrain.asl.json.</summary>
+    public StateMachine RetrainStateMachine { get; }
+
+    public Alarm RetrainFailuresAlarm { get; }
+
+    public Alarm StartRetrainErrorsAlarm { get; }
 
     public HttpApi HttpApi { get; }
 
@@ -301,6 +359,31 @@ public sealed class ReleaseCenterStack : Stack
             case "rollback-check-endpoint":
             case "rollback-verify":
                 function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+                break;
+
+            case "retrain-check-policy":
+            case "retrain-stop":
+            case "retrain-open-release": // plus states:StartExecution on the release state machine, granted once it exists
+                Bus.GrantPutEventsTo(function);
+                break;
+
+            case RetrainWorkflowTrigger:
+                break; // states:StartExecution on the retrain state machine, granted once it exists
+
+            case "retrain-start-pipeline":
+                // Pipelines are named in each model's retraining policy (data, not code), so any pipeline of this account and region.
+                function.AddToRolePolicy(Allow(["sagemaker:StartPipelineExecution"], SageMakerArn("pipeline")));
+                Bus.GrantPutEventsTo(function);
+                break;
+
+            case "retrain-check-pipeline":
+                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution"], SageMakerArn("pipeline")));
+                break;
+
+            case "retrain-register":
+                // The Service Authorization Reference (as cfn-lint ships it) gives both actions the resource type model-package.
+                function.AddToRolePolicy(Allow(["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], SageMakerArn("model-package")));
+                Bus.GrantPutEventsTo(function);
                 break;
 
             case "rollback-stop":

@@ -22,6 +22,9 @@ public sealed partial class ReleaseCenterStackProps : StackProps
     /// <summary>The per-environment release policy every function gets; relative to the repository root.</summary>
     public const string EnvironmentsFile = "config/environments.json";
 
+    /// <summary>Which events of which project go to which destinations (docs/notifications.md).</summary>
+    public const string NotificationsFile = "config/notifications.json";
+
     /// <summary>Lambda's limit for all of a function's environment variables together (keys and values).</summary>
     public const int LambdaEnvironmentLimitBytes = 4096;
 
@@ -108,10 +111,31 @@ public sealed partial class ReleaseCenterStackProps : StackProps
             RepositoryRoot = root,
             ModelArtifactsBucket = bucket,
             EnvironmentsJson = ReadEnvironmentsJson(Path.Combine(root, EnvironmentsFile)),
+            Notifications = ReadNotifications(Path.Combine(root, NotificationsFile)),
             JwtIssuer = issuer,
             JwtAudiences = audiences,
             Description = $"ML Release Center ({stage})",
         };
+    }
+
+    /// <summary><see cref="NotificationsFile"/>, parsed; none when the file is absent.</summary>
+    public Domain.Notifications.NotificationPolicy Notifications { get; init; } = Domain.Notifications.NotificationPolicy.Empty;
+
+    /// <summary>Parses the notification policy; a malformed one stops synth with every problem (never a webhook URL).</summary>
+    public static Domain.Notifications.NotificationPolicy ReadNotifications(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return Domain.Notifications.NotificationPolicy.Empty;
+        }
+        try
+        {
+            return Domain.Notifications.NotificationPolicy.Parse(File.ReadAllText(path));
+        }
+        catch (Domain.Notifications.NotificationPolicyException e)
+        {
+            throw new InvalidOperationException($"The notification policy file '{path}' is not valid: {e.Message}", e);
+        }
     }
 
     /// <summary>Used when context names no bucket: one per stage, named like every other resource.</summary>

@@ -42,6 +42,8 @@ public static class ReleaseCenterServices
         services.AddSingleton<Rollbacks.RollbackService>();
         services.AddSingleton<IDriftStore>(sp => new DynamoDriftStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton<Drift.DriftService>();
+        services.AddSingleton<IRetrainStore>(sp => new DynamoRetrainStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<Drift.RetrainSteps>();
         return services;
     }
 }

@@ -23,6 +23,11 @@ public sealed record ReleaseCenterSettings(
     /// <summary>The rollback state machine the API starts (statemachines/rollback.asl.json); null where no rollback is started.</summary>
     public string? RollbackStateMachineArn { get; init; }
 
+    public const string RetrainStateMachineArnVariable = "RETRAIN_STATE_MACHINE_ARN";
+
+    /// <summary>The retrain state machine the start-retrain trigger starts (statemachines/retrain.asl.json).</summary>
+    public string? RetrainStateMachineArn { get; init; }
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
@@ -37,6 +42,7 @@ public sealed record ReleaseCenterSettings(
             Environment.GetEnvironmentVariable(SageMakerRoleVariable) ?? "")
         {
             RollbackStateMachineArn = Environment.GetEnvironmentVariable(RollbackStateMachineArnVariable),
+            RetrainStateMachineArn = Environment.GetEnvironmentVariable(RetrainStateMachineArnVariable),
         };
     }
 }

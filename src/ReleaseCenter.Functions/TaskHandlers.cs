@@ -8,7 +8,7 @@ namespace ReleaseCenter.Functions;
 /// The Step Functions task handlers of the release workflow, by handler name. Each one parses
 /// its payload, calls one <see cref="ReleaseSteps"/> use case and serializes the result.
 /// </summary>
-public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback) : ITaskHandlers
+public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback, Drift.RetrainSteps retrain) : ITaskHandlers
 {
     private const string Empty = "{}";
 
@@ -73,6 +73,24 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
             return Json(await rollback.StopAsync(Rollback(p), error ?? "Rollback.Unknown", cause, ct).ConfigureAwait(false),
                 WorkflowJsonContext.Default.RollbackStopResult);
         },
+        // statemachines/retrain.asl.json, and its trigger (an EventBridge rule on drift.detected.v1)
+        ["start-retrain"] = async (p, ct) => $$"""{"executionArn":"{{await retrain.TriggerAsync(p, ct).ConfigureAwait(false)}}"}""",
+        ["retrain-check-policy"] = async (p, ct) =>
+            Json(await retrain.CheckPolicyAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.RetrainDecision),
+        ["retrain-start-pipeline"] = async (p, ct) =>
+            Json(await retrain.StartPipelineAsync(Report(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.PipelineStarted),
+        ["retrain-check-pipeline"] = async (p, ct) =>
+            Json(await retrain.CheckPipelineAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.PipelineFinished),
+        ["retrain-register"] = async (p, ct) =>
+            Json(await retrain.RegisterAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.VersionRegistered),
+        ["retrain-open-release"] = async (p, ct) =>
+            Json(await retrain.OpenReleaseAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.ReleaseOpened),
+        ["retrain-stop"] = async (p, ct) =>
+        {
+            var (error, cause) = Failure(p);
+            return Json(await retrain.StopAsync(Report(p), Text(p, "model"), error ?? "Retrain.Unknown", cause, ct).ConfigureAwait(false),
+                WorkflowJsonContext.Default.StopResult);
+        },
         ["finish"] = async (p, ct) =>
         {
             var (error, cause) = Failure(p);
@@ -96,6 +114,8 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
     private static string Id(JsonElement p) => Text(p, "releaseId");
 
     private static string Rollback(JsonElement p) => Text(p, "rollbackId");
+
+    private static string Report(JsonElement p) => Text(p, "driftReportId");
 
     private static string Env(JsonElement p) => Text(p, "environment");
 

@@ -13,6 +13,9 @@ namespace ReleaseCenter.Local;
 /// rejected by the evaluation gate because its auc regressed; v4 passes the gates, but the local
 /// SageMaker stand-in fails its prod verification, so it rolls back automatically and v2 stays
 /// live. A consumer of the prod endpoint is registered, so that a rollback preview names it.
+/// Then drift: a report whose "amount" feature moved starts the governed retraining loop (the
+/// local stand-in pipeline trains v5, which is registered with lineage and released; the release
+/// waits for a staging approver), and a second report inside the cooldown starts nothing.
 /// </summary>
 public sealed class Demo(Uri api, TextWriter output)
 {
@@ -61,6 +64,8 @@ public sealed class Demo(Uri api, TextWriter output)
             .ConfigureAwait(false);
         var fourth = await ReleaseAndDriveAsync(alice, 4, ct).ConfigureAwait(false);
 
+        var retrained = await DriftAsync(alice, ct).ConfigureAwait(false);
+
         Say("");
         Say("Final status");
         foreach (var (id, release) in new[] { first, second, third, fourth })
@@ -73,7 +78,7 @@ public sealed class Demo(Uri api, TextWriter output)
         var prod = environments.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "prod");
         var livePosition = prod.GetProperty("liveRelease").GetString();
         var ok = Status(first) == "Released" && Status(second) == "Released" && Status(third) == "Rejected" && Status(fourth) == "RolledBack"
-            && livePosition == second.Id;
+            && livePosition == second.Id && retrained;
         if (!ok)
         {
             Say("  The demo did not end as expected.");
@@ -87,10 +92,82 @@ public sealed class Demo(Uri api, TextWriter output)
         Say("  roll prod back to v1:                     POST /v1/environments/prod/rollback  {\"reason\":\"...\"}");
         Say("  what was live in prod at a time:          GET  /v1/environments/prod/history?at=<ISO-8601 time>");
         Say("  delivery metrics:                         GET  /v1/metrics/delivery");
+        Say($"  the drift reports and their retraining:   GET  /v1/models/{Model}/drift-reports, .../drift-reports/<id>/retrain");
         return true;
     }
 
     private static string? Status((string Id, JsonElement Release) r) => r.Release.GetProperty("status").GetString();
+
+    /// <summary>Drift closes the loop: a retrain under the model's policy, then a second report that the cooldown stops.</summary>
+    private async Task<bool> DriftAsync(HttpClient alice, CancellationToken ct)
+    {
+        Say("");
+        Say("Drift: fraud-detector's training pipeline (a local stand-in that trains for 2 s) and its retraining policy");
+        await EnsureAsync(await alice.PutAsync($"/v1/local/pipelines/{Model}-training", Json($$"""
+            {"modelPackageGroupName":"{{Model}}","image":"{{Image}}","durationSeconds":2,"metrics":{"auc":0.947,"latency_p95_ms":84} }
+            """), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        await EnsureAsync(await alice.PutAsync($"/v1/models/{Model}/retraining-policy", Json($$"""
+            {"enabled":true,"pipelineName":"{{Model}}-training","cooldownSeconds":21600,"maxPerDay":2,"openRelease":true}
+            """), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        Say("  retraining on: pipeline fraud-detector-training, cooldown 6 h, at most 2 a day, open a release for the candidate");
+
+        var first = await PostDriftAsync(alice, ct).ConfigureAwait(false);
+        var run = await RetrainRunAsync(alice, first, ct).ConfigureAwait(false);
+        if (run.GetProperty("status").GetString() != "ReleaseOpened")
+        {
+            Say($"  retraining ended {run.GetProperty("status").GetString()}: {run}");
+            return false;
+        }
+        Say($"  {Clock()}  retrain execution {first}: pipeline {run.GetProperty("pipelineExecutionArn").GetString()} trained v{run.GetProperty("version").GetInt32()}");
+        var releaseId = run.GetProperty("releaseId").GetString()!;
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        JsonElement release;
+        do
+        {
+            release = await alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{releaseId}", ct).ConfigureAwait(false);
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
+        while (release.GetProperty("status").GetString() is "Pending" or "Evaluating" or "Deploying" or "Verifying" && DateTime.UtcNow < deadline);
+        Say($"  {Clock()}  release {releaseId} of v{release.GetProperty("version").GetInt32()} is {release.GetProperty("status").GetString()} (same gates and approvals as any release)");
+
+        var second = await PostDriftAsync(alice, ct).ConfigureAwait(false);
+        var skipped = await RetrainRunAsync(alice, second, ct).ConfigureAwait(false);
+        Say($"  {Clock()}  second report {second}: {skipped.GetProperty("status").GetString()}. {skipped.GetProperty("reason").GetString()}");
+        return release.GetProperty("status").GetString() == "AwaitingApproval" && skipped.GetProperty("status").GetString() == "Skipped";
+    }
+
+    private async Task<string> PostDriftAsync(HttpClient alice, CancellationToken ct)
+    {
+        var response = await alice.PostAsync($"/v1/models/{Model}/drift-reports", Json("""
+            {"environment":"prod","features":[
+              {"feature":"amount","baseline":{"bins":[250,250,250,250]},"current":{"bins":[100,150,300,450]}},
+              {"feature":"merchant_age","baseline":{"bins":[10,20,30,40]},"current":{"bins":[11,19,31,39]}}]}
+            """), ct).ConfigureAwait(false);
+        await EnsureAsync(response, ct).ConfigureAwait(false);
+        var report = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+        var amount = report.GetProperty("evaluation").GetProperty("features")[0];
+        Say($"  {Clock()}  drift report {report.GetProperty("id").GetString()}: amount PSI {amount.GetProperty("psi").GetDouble():0.###} ({amount.GetProperty("verdict").GetString()})");
+        return report.GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonElement> RetrainRunAsync(HttpClient alice, string reportId, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await alice.GetAsync($"/v1/models/{Model}/drift-reports/{reportId}/retrain", ct).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+            {
+                var run = await response.Content.ReadFromJsonAsync<JsonElement>(ct).ConfigureAwait(false);
+                if (run.GetProperty("status").GetString() is "ReleaseOpened" or "Skipped" or "Failed")
+                {
+                    return run;
+                }
+            }
+            await Task.Delay(250, ct).ConfigureAwait(false);
+        }
+        throw new TimeoutException($"The retraining of drift report {reportId} did not end within 2 minutes.");
+    }
 
     private async Task<(string Id, JsonElement Release)> ReleaseAndDriveAsync(HttpClient alice, int version, CancellationToken ct)
     {

@@ -12,6 +12,9 @@ public static class LocalApi
         group.MapGet("/token", Token).WithSummary("Issue a development token (local stack only)");
         group.MapGet("/info", () => TypedResults.Ok(info))
             .WithSummary("Where the emulated AWS resources behind this stack are, for the aws CLI or boto3");
+        group.MapPut("/pipelines/{name}", PutPipeline).RequireAuthorization()
+            .WithSummary("Create or change a stand-in SageMaker training pipeline: how long it runs, how it ends, the model package and metrics it registers (local stack only)")
+            .Accepts<StandInPipelineRequest>("application/json");
         group.MapPost("/faults/verification", FailVerification).RequireAuthorization()
             .WithSummary("Make the local SageMaker stand-in fail verification of a model version in an environment (local stack only)")
             .Accepts<VerificationFaultRequest>("application/json");
@@ -41,6 +44,55 @@ public static class LocalApi
         return TypedResults.Ok(request);
     }
 
+    /// <summary>
+    /// The emulator's pipelines run what their definition's "ReleaseCenterStandIn" object says
+    /// (moto launcher patch 9): deterministic duration, outcome, and the model package a succeeded
+    /// execution registers.
+    /// </summary>
+    private static async Task<Results<Ok<StandInPipelineRequest>, ValidationProblem, ProblemHttpResult>> PutPipeline(string name, HttpContext http,
+        ReleaseCenter.Aws.Clients.SageMakerClient sageMaker, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, LocalApiJsonContext.Default.StandInPipelineRequest, ct);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<StandInPipelineRequest>>(problem!);
+        }
+        if (!System.Text.RegularExpressions.Regex.IsMatch(name, "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"))
+        {
+            return JsonBody.Invalid("name", "must be a SageMaker pipeline name: letters, digits and '-'.");
+        }
+        if (ReleaseCenter.Domain.Validation.Rules.ResourceName(request.ModelPackageGroupName) is { } groupReason)
+        {
+            return JsonBody.Invalid("modelPackageGroupName", groupReason + " (the model's name)");
+        }
+        if (string.IsNullOrWhiteSpace(request.Image))
+        {
+            return JsonBody.Invalid("image", "is required: the inference image the registered model package names.");
+        }
+        if (request.DurationSeconds is < 0 or > 3600)
+        {
+            return JsonBody.Invalid("durationSeconds", "must be between 0 and 3600.");
+        }
+        if (request.Outcome is not (null or "Succeeded" or "Failed"))
+        {
+            return JsonBody.Invalid("outcome", "must be 'Succeeded' or 'Failed'.");
+        }
+        var definition = System.Text.Json.JsonSerializer.Serialize(new StandInPipelineDefinition("2020-12-01", [], request with
+        {
+            DurationSeconds = request.DurationSeconds ?? 2,
+            Outcome = request.Outcome ?? "Succeeded",
+        }), LocalApiJsonContext.Default.StandInPipelineDefinition);
+        try
+        {
+            await sageMaker.CreatePipelineAsync(new ReleaseCenter.Aws.Clients.CreatePipelineRequest(name, definition, LocalHost.SageMakerRoleArn), ct);
+        }
+        catch (Amazon.Runtime.AmazonServiceException)
+        {
+            await sageMaker.UpdatePipelineAsync(new ReleaseCenter.Aws.Clients.UpdatePipelineRequest(name, definition, LocalHost.SageMakerRoleArn), ct);
+        }
+        return TypedResults.Ok(request);
+    }
+
     private static Results<Ok<TokenDto>, ValidationProblem> Token(DevTokens tokens, string? user, string? groups)
     {
         if (string.IsNullOrEmpty(user) || !DevTokens.UserPattern().IsMatch(user))
@@ -60,7 +112,17 @@ public static class LocalApi
 
 public sealed record VerificationFaultRequest(string? Environment, string? Model, int? Version, string? Reason);
 
+/// <summary>What a stand-in training pipeline does when it runs (moto launcher patch 9).</summary>
+public sealed record StandInPipelineRequest(string? ModelPackageGroupName, string? Image, int? DurationSeconds, string? Outcome, string? FailureReason,
+    Dictionary<string, double>? Metrics, string? ArtifactUriPrefix);
+
+/// <summary>A SageMaker pipeline definition with no steps and the stand-in's script.</summary>
+public sealed record StandInPipelineDefinition(string Version, IReadOnlyList<string> Steps,
+    [property: System.Text.Json.Serialization.JsonPropertyName("ReleaseCenterStandIn")] StandInPipelineRequest StandIn);
+
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web,
     UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(VerificationFaultRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StandInPipelineRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StandInPipelineDefinition))]
 internal sealed partial class LocalApiJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -7,6 +7,7 @@ using ReleaseCenter.Aws.Store;
 using ReleaseCenter.Functions;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Local.Emulator;
+using ReleaseCenter.Local.Notifications;
 
 namespace ReleaseCenter.Local;
 
@@ -41,10 +42,25 @@ public static class LocalHost
             ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler), names.EventBusName)), ct).ConfigureAwait(false);
         var rollbackArn = await EnsureStateMachineAsync(aws, names, RollbackWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("rollback.asl.json"),
             RollbackWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
+        var retrainArn = await EnsureStateMachineAsync(aws, names, RetrainWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("retrain.asl.json"),
+            RetrainWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
+        using (var events = new EventBridgeClient(aws))
+        {
+            // As in the CDK app: drift.detected.v1 invokes the start-retrain function, which names the execution after the report.
+            await events.PutRuleAsync(new PutRuleRequest($"{ResourceNames.Service}-start-retrain-{stage}")
+            {
+                EventBusName = names.EventBusName,
+                EventPattern = $$"""{"source":["{{Announcer.Source}}"],"detail-type":["{{RetrainWorkflow.DetectedDetailType}}"]}""",
+            }, ct).ConfigureAwait(false);
+            await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-start-retrain-{stage}",
+                [new RuleTarget("start-retrain", FunctionArn(names, RetrainWorkflow.TriggerFunction.Handler))]) { EventBusName = names.EventBusName }, ct).ConfigureAwait(false);
+        }
+        var notifications = await LocalNotifications.ProvisionAsync(aws, names, LocalNotifications.ReadPolicy(), ct).ConfigureAwait(false);
         var settings = new ReleaseCenterSettings(stage, names.TableName, names.EventBusName, stateMachineArn, environmentsJson ?? ReadResource("environments.json"),
             SageMakerRoleArn)
         {
             RollbackStateMachineArn = rollbackArn,
+            RetrainStateMachineArn = retrainArn,
         };
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -57,6 +73,7 @@ public static class LocalHost
         builder.Services.AddReleaseCenter(settings, aws);
         builder.Services.AddSingleton<LocalFaults>();
         builder.Services.AddHostedService<ReminderSweeper>();
+        builder.Services.AddLocalNotifications(notifications, aws);
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());
         builder.Services.AddReleaseCenterApi(tokens.AuthOptions);
@@ -65,7 +82,8 @@ public static class LocalHost
         var app = builder.Build();
         app.UseReleaseCenterApi();
         app.MapLocalApi(new LocalInfoDto(awsServiceUrl, LocalAws.Region, names.TableName, names.EventBusName,
-            new Dictionary<string, string> { [ReleaseWorkflow.Name] = stateMachineArn, [RollbackWorkflow.Name] = rollbackArn }));
+            new Dictionary<string, string> { [ReleaseWorkflow.Name] = stateMachineArn, [RollbackWorkflow.Name] = rollbackArn, [RetrainWorkflow.Name] = retrainArn }));
+        app.MapLocalNotifications();
 
         if (functions is not null)
         {

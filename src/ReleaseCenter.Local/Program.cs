@@ -90,7 +90,8 @@ await using (aws)
                -d '{"name":"churn-predictor","project":"retention"}'
 
         Seeding demo data: fraud-detector v1 and v2 released to dev, staging and prod one after the other;
-        v3 rejected by the evaluation gate; v4 rolled back in prod after a failed verification (about a minute).
+        v3 rejected by the evaluation gate; v4 rolled back in prod after a failed verification; then a drift
+        report retrains v5, whose release waits for a staging approver (about a minute and a half).
         Press Ctrl+C to stop.
         """);
 
@@ -100,7 +101,7 @@ await using (aws)
         try
         {
             var seeded = await new Demo(new Uri(url), TextWriter.Null).RunAsync(shutdown.Token);
-            Console.WriteLine(seeded ? "Demo data ready: GET /v1/releases lists four fraud-detector releases; POST /v1/environments/prod/rollback/preview shows what a rollback would do." : "Demo data seeding did not end as expected.");
+            Console.WriteLine(seeded ? "Demo data ready: GET /v1/releases lists five fraud-detector releases; POST /v1/environments/prod/rollback/preview shows what a rollback would do." : "Demo data seeding did not end as expected.");
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException or OperationCanceledException)
         {

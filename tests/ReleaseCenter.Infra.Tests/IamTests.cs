@@ -37,6 +37,15 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["rollback-verify"] = ["sagemaker:DescribeEndpoint"],
         ["rollback-record"] = ["events:PutEvents"],
         ["rollback-stop"] = ["events:PutEvents", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
+        ["retrain-check-policy"] = ["events:PutEvents"],
+        ["retrain-start-pipeline"] = ["events:PutEvents", "sagemaker:StartPipelineExecution"],
+        ["retrain-check-pipeline"] = ["sagemaker:DescribePipelineExecution"],
+        ["retrain-register"] = ["events:PutEvents", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+        // It opens a normal release, which starts the release state machine.
+        ["retrain-open-release"] = ["events:PutEvents", "states:StartExecution"],
+        ["retrain-stop"] = ["events:PutEvents"],
+        // The EventBridge target for drift.detected.v1: starts the retrain state machine, nothing else.
+        ["start-retrain"] = ["states:StartExecution"],
         [ReleaseCenterStack.ApiHandler] =
         [
             "events:PutEvents", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
@@ -117,6 +126,13 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         foreach (var (policy, statement) in stack.AllStatements())
         {
             var actions = TemplateJson.Strings(statement["Action"]).ToList();
+            if (actions.SequenceEqual(["events:InvokeApiDestination"]))
+            {
+                // A notification rule's role may call its webhook's API destination, and nothing else.
+                var destinations = stack.Resources("AWS::Events::ApiDestination").Select(r => r.LogicalId).ToHashSet(StringComparer.Ordinal);
+                Assert.All(TemplateJson.ReferencedIds(statement["Resource"]), id => Assert.Contains(id, destinations));
+                continue;
+            }
             if (actions.Any(a => a.StartsWith("events:", StringComparison.Ordinal)))
             {
                 Assert.Equal(["events:PutEvents"], actions);
@@ -132,15 +148,48 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         }
     }
 
-    [Fact]
-    public void SageMakerActions_AreOnModelsEndpointsAndConfigsOfThisAccountAndRegionOnly()
+    /// <summary>
+    /// Where each function's SageMaker actions may apply: releases and rollbacks work on models, endpoint configs and
+    /// endpoints; the retrain tasks on pipelines (start, check) and model packages (register) only. Everything in
+    /// this account and region.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> SageMakerResources = new(StringComparer.Ordinal)
     {
-        var allowed = new[] { "model/*", "endpoint-config/*", "endpoint/*" }.Select(r => SageMakerArn + r).ToHashSet(StringComparer.Ordinal);
+        ["retrain-start-pipeline"] = ["pipeline/*"],
+        ["retrain-check-pipeline"] = ["pipeline/*"],
+        ["retrain-register"] = ["model-package/*"],
+    };
 
+    private static readonly string[] HostingResources = ["model/*", "endpoint-config/*", "endpoint/*"];
+
+    [Fact]
+    public void SageMakerActions_AreOnModelsEndpointsAndConfigsOfThisAccountAndRegionOnly_PipelinesAndModelPackagesForRetrainOnly()
+    {
         var sageMaker = stack.AllStatements().SelectMany(s => TemplateJson.Grants(s.Statement)).Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)).ToList();
+        var byHandler = ExtraActions.Keys
+            .ToDictionary(h => h, h => GrantsOf(h).Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)).ToList(), StringComparer.Ordinal);
 
         Assert.NotEmpty(sageMaker);
-        Assert.All(sageMaker, g => Assert.Contains(g.Resource, allowed));
+        // Every SageMaker grant in the template is a function's: no state machine role or the execution role has any.
+        Assert.Equal(sageMaker.Order(), byHandler.Values.SelectMany(g => g).Order());
+
+        var retrainHandlers = RetrainWorkflow.Functions.Select(f => f.Handler).Append(RetrainWorkflow.TriggerFunction.Handler).ToHashSet(StringComparer.Ordinal);
+        foreach (var (handler, grants) in byHandler)
+        {
+            var allowed = (SageMakerResources.TryGetValue(handler, out var own) ? own : retrainHandlers.Contains(handler) ? [] : HostingResources)
+                .Select(r => SageMakerArn + r)
+                .ToHashSet(StringComparer.Ordinal);
+            Assert.All(grants, g =>
+                Assert.True(allowed.Contains(g.Resource), $"{handler} may {g.Action} on {g.Resource}; allowed: {string.Join(", ", allowed)}"));
+        }
+
+        // Pipelines and model packages are the retrain tasks' only; retrain tasks touch no model, config or endpoint.
+        Assert.All(sageMaker.Where(g => g.Resource.StartsWith(SageMakerArn + "pipeline", StringComparison.Ordinal)),
+            g => Assert.Contains(g.Action, new[] { "sagemaker:DescribePipelineExecution", "sagemaker:StartPipelineExecution" }));
+        Assert.All(sageMaker.Where(g => g.Resource.StartsWith(SageMakerArn + "model-package", StringComparison.Ordinal)),
+            g => Assert.Contains(g.Action, new[] { "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages" }));
+        Assert.All(retrainHandlers, h => Assert.DoesNotContain(byHandler[h], g => HostingResources.Any(r => g.Resource == SageMakerArn + r)));
+
         // Models are only created; endpoints are only described and updated where they live.
         Assert.All(sageMaker.Where(g => g.Action == "sagemaker:CreateModel"), g => Assert.Equal(SageMakerArn + "model/*", g.Resource));
         Assert.All(sageMaker.Where(g => g.Resource == SageMakerArn + "model/*"), g => Assert.Contains(g.Action, new[] { "sagemaker:AddTags", "sagemaker:CreateModel" }));
@@ -166,6 +215,15 @@ public sealed class IamTests(SynthesizedStackFixture stack)
                 "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
             ],
             onStar);
+    }
+
+    [Fact]
+    public void ResourceStar_IsNeverUsedForSageMaker()
+    {
+        // retrain-register lists and describes model packages on model-package/*: the resource type the Service
+        // Authorization Reference gives both actions (cfn-lint's Policies.json).
+        Assert.DoesNotContain(stack.AllStatements().SelectMany(s => TemplateJson.Grants(s.Statement)),
+            g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal) && g.Resource == "*");
     }
 
     [Fact]
@@ -337,19 +395,123 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         }
     }
 
+    /// <summary>
+    /// Who may act on which state machine: the API starts and answers releases and rollbacks; retrain-open-release opens a
+    /// release (a normal one: gates and approvals apply), so it may start the release state machine and nothing else;
+    /// start-retrain may start the retrain state machine and nothing else. No other function has any states: action.
+    /// </summary>
     [Fact]
-    public void OnlyTheApiFunction_MayStartOrAnswerExecutions()
+    public void OnlyTheApiRetrainOpenReleaseAndStartRetrain_MayStartExecutions_EachOnlyItsStateMachines()
     {
-        var (_, api) = stack.Function(stack.Names.ApiFunctionName);
-        var apiRole = stack.RoleOf(api);
+        var release = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
+        var retrain = $"${{{stack.StateMachine(RetrainWorkflow.Name).LogicalId}}}";
+        var apiRole = stack.RoleOf(stack.Function(stack.Names.ApiFunctionName).Properties);
+        var openRelease = stack.RoleOf(stack.TaskFunction("retrain-open-release").Properties);
+        var trigger = stack.RoleOf(stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).Properties);
 
-        foreach (var (_, function) in stack.Resources("AWS::Lambda::Function").Where(f => f.Resource["Properties"]!["FunctionName"]!.ToString() != stack.Names.ApiFunctionName))
+        var functionRoles = stack.Resources("AWS::Lambda::Function").Select(f => stack.RoleOf(f.Resource["Properties"]!.AsObject())).ToList();
+        Assert.Equal(functionRoles.Count, functionRoles.Distinct(StringComparer.Ordinal).Count());
+        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != trigger))
         {
-            var roleId = stack.RoleOf(function["Properties"]!.AsObject());
-            Assert.NotEqual(apiRole, roleId);
             Assert.DoesNotContain(stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants), g => g.Action.StartsWith("states:", StringComparison.Ordinal));
         }
+
+        Assert.Equal([("states:StartExecution", release)], StatesGrantsOf(openRelease));
+        Assert.Equal([("states:StartExecution", retrain)], StatesGrantsOf(trigger));
     }
+
+    [Fact]
+    public void OnlyTheApiFunctionAndRetrainOpenRelease_MayStartTheReleaseStateMachine()
+    {
+        var release = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
+
+        Assert.Equal(
+            new[] { stack.Names.ApiFunctionName, stack.Names.FunctionName("retrain-open-release") }.Order(StringComparer.Ordinal),
+            FunctionsAllowedTo("states:StartExecution", release));
+    }
+
+    [Fact]
+    public void OnlyStartRetrain_MayStartTheRetrainStateMachine_AndNoFunctionMayAnswerStopOrReadItsExecutions()
+    {
+        var (retrainId, _) = stack.StateMachine(RetrainWorkflow.Name);
+        var retrainName = stack.Names.StateMachineName(RetrainWorkflow.Name);
+
+        Assert.Equal([stack.Names.FunctionName(RetrainWorkflow.TriggerFunction.Handler)], FunctionsAllowedTo("states:StartExecution", $"${{{retrainId}}}"));
+
+        // Its executions are named after drift reports and run unattended: no task token to answer, nothing to stop or describe.
+        var grants = stack.Resources("AWS::Lambda::Function")
+            .SelectMany(f => stack.StatementsOfRole(stack.RoleOf(f.Resource["Properties"]!.AsObject())).SelectMany(TemplateJson.Grants))
+            .Where(g => g.Action.StartsWith("states:", StringComparison.Ordinal))
+            .ToList();
+        Assert.Single(grants, g => g.Resource.Contains(retrainId, StringComparison.Ordinal) || g.Resource.Contains(retrainName, StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Resource == "*" || g.Resource.EndsWith(":execution:*", StringComparison.Ordinal) || g.Resource.Contains("stateMachine:*", StringComparison.Ordinal));
+    }
+
+    /// <summary>Every handler of the retrain workflow, and its trigger.</summary>
+    public static TheoryData<string> RetrainHandlers => [.. RetrainWorkflow.Functions.Select(f => f.Handler), RetrainWorkflow.TriggerFunction.Handler];
+
+    /// <summary>
+    /// The retrain handlers' grants beyond table data, their own log group and X-Ray: exactly these, on exactly these
+    /// resources. A retrain handler added without a row here fails.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RetrainHandlers))]
+    public void RetrainFunction_MayDoExactlyWhatItsJobNeedsOnExactlyTheseResources(string handler)
+    {
+        var bus = $"${{{stack.Single("AWS::Events::EventBus").LogicalId}.Arn}}";
+        var releaseStateMachine = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
+        var retrainStateMachine = $"${{{stack.StateMachine(RetrainWorkflow.Name).LogicalId}}}";
+        var expected = handler switch
+        {
+            "retrain-check-policy" => new[] { ("events:PutEvents", bus) },
+            "retrain-start-pipeline" => [("events:PutEvents", bus), ("sagemaker:StartPipelineExecution", SageMakerArn + "pipeline/*")],
+            "retrain-check-pipeline" => [("sagemaker:DescribePipelineExecution", SageMakerArn + "pipeline/*")],
+            "retrain-register" =>
+            [
+                ("events:PutEvents", bus),
+                ("sagemaker:DescribeModelPackage", SageMakerArn + "model-package/*"),
+                ("sagemaker:ListModelPackages", SageMakerArn + "model-package/*"),
+            ],
+            "retrain-open-release" => [("events:PutEvents", bus), ("states:StartExecution", releaseStateMachine)],
+            "retrain-stop" => [("events:PutEvents", bus)],
+            "start-retrain" => [("states:StartExecution", retrainStateMachine)],
+            _ => throw new ArgumentOutOfRangeException(nameof(handler), handler, "A retrain handler without expected grants: decide them here."),
+        };
+
+        Assert.Equal(
+            expected.Order(),
+            GrantsOf(handler).Where(g => !g.Action.StartsWith("dynamodb:", StringComparison.Ordinal) && !g.Action.StartsWith("logs:", StringComparison.Ordinal)
+                && !g.Action.StartsWith("xray:", StringComparison.Ordinal)).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(RetrainHandlers))]
+    public void RetrainFunction_MayNotPassARoleNorCreateUpdateOrDeleteSageMakerModelsEndpointsOrPipelines(string handler)
+    {
+        var sageMakerRole = $"${{{SageMakerRoleId()}.Arn}}";
+        var grants = GrantsOf(handler);
+
+        // Starting a pipeline runs it under the role it was created with: nothing here hands a role to SageMaker.
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("iam:", StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Resource.Contains(sageMakerRole, StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Action is "sagemaker:CreateEndpoint" or "sagemaker:DeleteEndpoint" or "sagemaker:UpdateEndpoint"
+            or "sagemaker:CreateEndpointConfig" or "sagemaker:DeleteEndpointConfig" or "sagemaker:CreateModel" or "sagemaker:DeleteModel");
+        // Nor any other SageMaker write beyond starting the policy's pipeline (no creating, changing or approving anything).
+        Assert.DoesNotContain(grants, g => System.Text.RegularExpressions.Regex.IsMatch(g.Action, "^sagemaker:(Create|Delete|Update|Put|Stop|AddTags|[^:]*\\*)"));
+        Assert.False(stack.TaskFunction(handler).Properties["Environment"]!["Variables"]!.AsObject().ContainsKey(Functions.ReleaseCenterSettings.SageMakerRoleVariable),
+            $"{handler} gets the SageMaker execution role's ARN.");
+    }
+
+    private List<(string Action, string Resource)> StatesGrantsOf(string roleId) =>
+        stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants).Where(g => g.Action.StartsWith("states:", StringComparison.Ordinal)).ToList();
+
+    /// <summary>Names of the functions whose role allows this action on exactly this resource.</summary>
+    private IOrderedEnumerable<string> FunctionsAllowedTo(string action, string resource) =>
+        stack.Resources("AWS::Lambda::Function")
+            .Select(f => f.Resource["Properties"]!.AsObject())
+            .Where(f => stack.StatementsOfRole(stack.RoleOf(f)).SelectMany(TemplateJson.Grants).Contains((action, resource)))
+            .Select(f => (string)f["FunctionName"]!)
+            .Order(StringComparer.Ordinal);
 
     private List<(string Action, string Resource)> GrantsOf(string handler)
     {

@@ -13,17 +13,19 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     private const string LoggingAndTracing =
         "^(logs:[A-Za-z]+(LogDelivery|LogDeliveries|ResourcePolicy|ResourcePolicies|LogGroups)|xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets))$";
 
+    /// <summary>Every workflow the stack runs a state machine for.</summary>
+    public static TheoryData<string> WorkflowNames => [ReleaseWorkflow.Name, RollbackWorkflow.Name, RetrainWorkflow.Name];
+
     [Fact]
     public void Stack_HasOneStateMachinePerWorkflow()
     {
         Assert.Equal(
-            new[] { ReleaseWorkflow.Name, RollbackWorkflow.Name }.Select(stack.Names.StateMachineName).Order(StringComparer.Ordinal),
+            new[] { ReleaseWorkflow.Name, RollbackWorkflow.Name, RetrainWorkflow.Name }.Select(stack.Names.StateMachineName).Order(StringComparer.Ordinal),
             stack.Resources(StateMachineType).Select(r => (string)r.Resource["Properties"]!["StateMachineName"]!).Order(StringComparer.Ordinal));
     }
 
     [Theory]
-    [InlineData(ReleaseWorkflow.Name)]
-    [InlineData(RollbackWorkflow.Name)]
+    [MemberData(nameof(WorkflowNames))]
     public void StateMachine_IsStandardAndNamedFromResourceNames(string workflow)
     {
         var (_, stateMachine) = stack.StateMachine(workflow);
@@ -33,17 +35,20 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
         Assert.True((bool)stateMachine["TracingConfiguration"]!["Enabled"]!);
     }
 
-    [Fact]
-    public void RollbackStateMachine_IsNamedReleaseCenterRollbackAndTheStage()
+    [Theory]
+    [InlineData(RollbackWorkflow.Name, $"release-center-rollback-{SynthesizedStackFixture.Stage}")]
+    [InlineData(RetrainWorkflow.Name, $"release-center-retrain-{SynthesizedStackFixture.Stage}")]
+    public void StateMachine_IsNamedReleaseCenterTheWorkflowAndTheStage(string workflow, string name)
     {
-        var (_, stateMachine) = stack.StateMachine(RollbackWorkflow.Name);
+        var (_, stateMachine) = stack.StateMachine(workflow);
 
-        Assert.Equal($"release-center-rollback-{SynthesizedStackFixture.Stage}", (string)stateMachine["StateMachineName"]!);
+        Assert.Equal(name, (string)stateMachine["StateMachineName"]!);
     }
 
     [Theory]
     [InlineData(ReleaseWorkflow.Name, ReleaseWorkflow.DefinitionFile)]
     [InlineData(RollbackWorkflow.Name, RollbackWorkflow.DefinitionFile)]
+    [InlineData(RetrainWorkflow.Name, RetrainWorkflow.DefinitionFile)]
     public void Definition_IsTheAslFileOfTheRepositoryUnchanged(string workflow, string definitionFile)
     {
         var (_, stateMachine) = stack.StateMachine(workflow);
@@ -56,15 +61,15 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     [Fact]
     public void Definitions_AreDifferentFiles()
     {
-        var (_, release) = stack.StateMachine(ReleaseWorkflow.Name);
-        var (_, rollback) = stack.StateMachine(RollbackWorkflow.Name);
+        var definitions = new[] { ReleaseWorkflow.Name, RollbackWorkflow.Name, RetrainWorkflow.Name }
+            .Select(w => DeployedDefinition(stack.StateMachine(w).Properties))
+            .ToList();
 
-        Assert.NotEqual(DeployedDefinition(release), DeployedDefinition(rollback));
+        Assert.Equal(3, definitions.Distinct(StringComparer.Ordinal).Count());
     }
 
     [Theory]
-    [InlineData(ReleaseWorkflow.Name)]
-    [InlineData(RollbackWorkflow.Name)]
+    [MemberData(nameof(WorkflowNames))]
     public void Definition_EveryPlaceholderIsSubstitutedAndNoneRemains(string workflow)
     {
         var (_, stateMachine) = stack.StateMachine(workflow);
@@ -167,9 +172,73 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
         Assert.All(grants.Where(g => !g.Action.StartsWith("lambda:", StringComparison.Ordinal)), g => Assert.Matches(LoggingAndTracing, g.Action));
     }
 
+    [Fact]
+    public void RetrainDefinition_ReferencesEveryRetrainTaskFunctionByItsHandlerAndNothingElse()
+    {
+        var (_, stateMachine) = stack.StateMachine(RetrainWorkflow.Name);
+        var substitutions = stateMachine["DefinitionSubstitutions"]!.AsObject();
+
+        foreach (var task in RetrainWorkflow.Functions)
+        {
+            var (functionId, _) = stack.TaskFunction(task.Handler);
+            Assert.Equal($"{{\"Fn::GetAtt\":[\"{functionId}\",\"Arn\"]}}", substitutions[task.SubstitutionKey]!.ToJsonString());
+        }
+
+        // No bus (its handlers announce), and not the trigger: EventBridge invokes start-retrain, the state machine never does.
+        Assert.False(substitutions.ContainsKey(ReleaseWorkflow.EventBusSubstitution));
+        Assert.Equal(RetrainWorkflow.Functions.Count, substitutions.Count);
+        var retrainFunctionIds = RetrainWorkflow.Functions.Select(f => stack.TaskFunction(f.Handler).LogicalId).Order(StringComparer.Ordinal);
+        Assert.Equal(retrainFunctionIds, substitutions.SelectMany(s => TemplateJson.ReferencedIds(s.Value)).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).LogicalId, retrainFunctionIds);
+    }
+
+    [Fact]
+    public void RetrainStateMachineRole_InvokesExactlyTheRetrainTaskFunctionsNotTheTriggerAndPutsNoEvents()
+    {
+        var (_, stateMachine) = stack.StateMachine(RetrainWorkflow.Name);
+        var roleId = Assert.Single(TemplateJson.ReferencedIds(stateMachine["RoleArn"]));
+        var otherRoles = new[] { ReleaseWorkflow.Name, RollbackWorkflow.Name }
+            .Select(w => Assert.Single(TemplateJson.ReferencedIds(stack.StateMachine(w).Properties["RoleArn"])));
+        Assert.DoesNotContain(roleId, otherRoles);
+
+        var grants = stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants).ToList();
+        var lambda = grants.Where(g => g.Action.StartsWith("lambda:", StringComparison.Ordinal)).ToList();
+
+        var retrainFunctionArns = RetrainWorkflow.Functions.Select(f => $"${{{stack.TaskFunction(f.Handler).LogicalId}.Arn}}").Order(StringComparer.Ordinal);
+        Assert.Equal(retrainFunctionArns, lambda.Select(g => g.Resource).Order(StringComparer.Ordinal));
+        Assert.All(lambda, g => Assert.Equal("lambda:InvokeFunction", g.Action));
+
+        // Not the trigger (that would let an execution start executions), nor a release or rollback task function, nor the API.
+        var others = ReleaseWorkflow.Functions.Concat(RollbackWorkflow.Functions).Append(RetrainWorkflow.TriggerFunction)
+            .Select(f => stack.TaskFunction(f.Handler).LogicalId)
+            .Append(stack.Function(stack.Names.ApiFunctionName).LogicalId);
+        foreach (var other in others)
+        {
+            Assert.DoesNotContain(lambda, g => g.Resource.Contains(other, StringComparison.Ordinal));
+        }
+
+        // Its handlers announce and open the release; the state machine itself neither puts events nor starts executions.
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("events:", StringComparison.Ordinal));
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("states:", StringComparison.Ordinal));
+        Assert.All(grants.Where(g => !g.Action.StartsWith("lambda:", StringComparison.Ordinal)), g => Assert.Matches(LoggingAndTracing, g.Action));
+    }
+
+    [Fact]
+    public void NoStateMachine_InvokesTheRetrainTrigger()
+    {
+        var (triggerId, _) = stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler);
+
+        foreach (var (_, stateMachine) in stack.Resources(StateMachineType))
+        {
+            var properties = stateMachine["Properties"]!;
+            Assert.DoesNotContain(triggerId, TemplateJson.ReferencedIds(properties["DefinitionSubstitutions"]));
+            var roleId = Assert.Single(TemplateJson.ReferencedIds(properties["RoleArn"]));
+            Assert.DoesNotContain(stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants), g => g.Resource.Contains(triggerId, StringComparison.Ordinal));
+        }
+    }
+
     [Theory]
-    [InlineData(ReleaseWorkflow.Name)]
-    [InlineData(RollbackWorkflow.Name)]
+    [MemberData(nameof(WorkflowNames))]
     public void Logging_GoesToAVendedLogGroupWithoutExecutionData(string workflow)
     {
         var (_, stateMachine) = stack.StateMachine(workflow);
@@ -195,12 +264,14 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
         string LogGroupOf(string workflow) =>
             Assert.Single(TemplateJson.ReferencedIds(stack.StateMachine(workflow).Properties["LoggingConfiguration"]!["Destinations"]));
 
-        Assert.NotEqual(LogGroupOf(ReleaseWorkflow.Name), LogGroupOf(RollbackWorkflow.Name));
+        string[] logGroups = [LogGroupOf(ReleaseWorkflow.Name), LogGroupOf(RollbackWorkflow.Name), LogGroupOf(RetrainWorkflow.Name)];
+        Assert.Equal(logGroups.Length, logGroups.Distinct(StringComparer.Ordinal).Count());
     }
 
     [Theory]
     [InlineData(ReleaseWorkflow.Name, $"release-center-release-failures-{SynthesizedStackFixture.Stage}")]
     [InlineData(RollbackWorkflow.Name, $"release-center-rollback-failures-{SynthesizedStackFixture.Stage}")]
+    [InlineData(RetrainWorkflow.Name, $"release-center-retrain-failures-{SynthesizedStackFixture.Stage}")]
     public void FailureAlarm_FiresOnAnyFailedExecutionWithin5Minutes(string workflow, string alarmName)
     {
         var (stateMachineId, _) = stack.StateMachine(workflow);
@@ -224,18 +295,21 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void Alarms_AreExactlyOneFailureAlarmPerStateMachine()
+    public void Alarms_AreExactlyOneFailureAlarmPerStateMachine_AndOneOnTheRetrainTriggersErrors()
     {
         var watched = stack.Resources("AWS::CloudWatch::Alarm")
             .SelectMany(a => TemplateJson.ReferencedIds(a.Resource["Properties"]!["Dimensions"]))
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(stack.Resources(StateMachineType).Select(r => r.LogicalId).Order(StringComparer.Ordinal), watched);
+        // EventBridge invokes start-retrain asynchronously; a failure there starts no execution for the failure alarms to see.
+        var trigger = stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).LogicalId;
+        Assert.Equal(stack.Resources(StateMachineType).Select(r => r.LogicalId).Append(trigger).Order(StringComparer.Ordinal), watched);
     }
 
     [Theory]
     [InlineData(ReleaseWorkflow.Name, "ReleaseStateMachineArn")]
     [InlineData(RollbackWorkflow.Name, "RollbackStateMachineArn")]
+    [InlineData(RetrainWorkflow.Name, "RetrainStateMachineArn")]
     public void Outputs_ExposeTheStateMachineArn(string workflow, string output)
     {
         var (stateMachineId, _) = stack.StateMachine(workflow);

@@ -82,7 +82,7 @@ public sealed class SynthesizedStackFixture : IDisposable
     }
 
     /// <summary>
-    /// The state machine of a workflow (<see cref="ReleaseWorkflow.Name"/>, <see cref="RollbackWorkflow.Name"/>), picked by
+    /// The state machine of a workflow (<see cref="ReleaseWorkflow.Name"/>, <see cref="RollbackWorkflow.Name"/>, <see cref="RetrainWorkflow.Name"/>), picked by
     /// its logical id: the stack's construct id plus CDK's 8-character hash. Not by its name, so tests can assert the name.
     /// </summary>
     public (string LogicalId, JsonObject Properties) StateMachine(string workflow)
@@ -91,6 +91,7 @@ public sealed class SynthesizedStackFixture : IDisposable
         {
             ReleaseWorkflow.Name => "ReleaseStateMachine",
             RollbackWorkflow.Name => "RollbackStateMachine",
+            RetrainWorkflow.Name => "RetrainStateMachine",
             _ => throw new ArgumentOutOfRangeException(nameof(workflow), workflow, "No state machine is known for this workflow."),
         };
         var matches = Resources("AWS::StepFunctions::StateMachine")

@@ -10,7 +10,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
     [
         "AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::Lambda::Function", "AWS::Logs::LogGroup",
         "AWS::IAM::Role", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::StepFunctions::StateMachine",
-        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Alarm", "AWS::SNS::Topic",
     ];
 
     /// <summary>Types CloudFormation cannot tag; listed so a new resource type forces a decision here.</summary>
@@ -18,7 +18,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
     [
         "AWS::Events::Archive", "AWS::Events::Rule", "AWS::IAM::Policy", "AWS::Lambda::Permission",
         "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
-        "AWS::CDK::Metadata",
+        "AWS::CDK::Metadata", "AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy",
     ];
 
     [Fact]

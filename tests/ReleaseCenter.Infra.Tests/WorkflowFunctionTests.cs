@@ -9,6 +9,17 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
 {
     public static TheoryData<string> Handlers => [.. Workflows.TaskFunctions.Select(f => f.Handler)];
 
+    /// <summary>
+    /// Beyond the shared settings: the one ARN a task's job needs. deploy passes the SageMaker role; start-retrain
+    /// starts the retrain state machine; retrain-open-release opens a normal release, so it starts the release state machine.
+    /// </summary>
+    private static readonly Dictionary<string, string> ExtraVariables = new(StringComparer.Ordinal)
+    {
+        ["deploy"] = ReleaseCenterSettings.SageMakerRoleVariable,
+        [RetrainWorkflow.TriggerFunction.Handler] = ReleaseCenterSettings.RetrainStateMachineArnVariable,
+        ["retrain-open-release"] = ReleaseCenterSettings.ReleaseStateMachineArnVariable,
+    };
+
     [Theory]
     [MemberData(nameof(Handlers))]
     public void TaskFunction_RunsItsHandlerWithTheSharedSettings(string handler)
@@ -23,8 +34,12 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         Assert.Equal(512, (int)function["MemorySize"]!);
         Assert.Equal(30, (int)function["Timeout"]!);
         Assert.Equal("Active", (string)function["TracingConfig"]!["Mode"]!);
-        // Step Functions invokes synchronously: a dead-letter queue would stay empty.
-        Assert.Null(function["DeadLetterConfig"]);
+        if (handler != RetrainWorkflow.TriggerFunction.Handler)
+        {
+            // Step Functions invokes synchronously: a dead-letter queue would stay empty. Not so for the trigger,
+            // which EventBridge invokes asynchronously: whether its failed events get a dead-letter queue is the stack's call.
+            Assert.Null(function["DeadLetterConfig"]);
+        }
 
         var logGroupId = Assert.Single(TemplateJson.ReferencedIds(function["LoggingConfig"]!["LogGroup"]));
         var logGroup = stack.Resources("AWS::Logs::LogGroup").Single(r => r.LogicalId == logGroupId).Resource["Properties"]!;
@@ -34,7 +49,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
 
     [Theory]
     [MemberData(nameof(Handlers))]
-    public void TaskFunction_GetsTheSharedEnvironment(string handler)
+    public void TaskFunction_GetsTheSharedEnvironmentAndOnlyTheArnItsJobNeeds(string handler)
     {
         var (tableId, _) = stack.Single("AWS::DynamoDB::Table");
         var (busId, _) = stack.Single("AWS::Events::EventBus");
@@ -45,7 +60,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
             ReleaseCenterSettings.EventBusNameVariable, ReleaseCenterSettings.EnvironmentsVariable,
             ReleaseCenterSettings.StageVariable, ReleaseCenterSettings.TableNameVariable,
         ];
-        var expected = handler == "deploy" ? [.. shared, ReleaseCenterSettings.SageMakerRoleVariable] : shared;
+        var expected = ExtraVariables.TryGetValue(handler, out var extra) ? [.. shared, extra] : shared;
         Assert.Equal(expected.Order(StringComparer.Ordinal), variables.Select(v => v.Key).Order(StringComparer.Ordinal));
         Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.TableNameVariable]));
         Assert.Equal([busId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.EventBusNameVariable]));
@@ -80,24 +95,44 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         Assert.Single(stack.Resources("AWS::Lambda::Function").Select(f => (string)f.Resource["Properties"]!["Architectures"]![0]!).Distinct(), "x86_64");
     }
 
-    [Theory]
-    [InlineData(ReleaseCenterSettings.ReleaseStateMachineArnVariable)]
-    [InlineData(ReleaseCenterSettings.RollbackStateMachineArnVariable)]
-    public void OnlyTheApiFunction_GetsTheStateMachineArn(string variable)
+    [Fact]
+    public void ExtraVariables_AreForTaskHandlersThatExist()
     {
-        var withArn = stack.Resources("AWS::Lambda::Function")
-            .Where(f => f.Resource["Properties"]!["Environment"]!["Variables"]![variable] is not null)
-            .Select(f => (string)f.Resource["Properties"]!["FunctionName"]!);
+        Assert.All(ExtraVariables.Keys, handler => Assert.Contains(Workflows.TaskFunctions, f => f.Handler == handler));
+    }
 
-        Assert.Equal([stack.Names.ApiFunctionName], withArn);
+    /// <summary>
+    /// The API starts releases and rollbacks; retrain-open-release opens a release too; start-retrain alone starts
+    /// retrains. Each variable names its own workflow's state machine.
+    /// </summary>
+    [Theory]
+    [InlineData(ReleaseCenterSettings.ReleaseStateMachineArnVariable, ReleaseWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler, "retrain-open-release" })]
+    [InlineData(ReleaseCenterSettings.RollbackStateMachineArnVariable, RollbackWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler })]
+    [InlineData(ReleaseCenterSettings.RetrainStateMachineArnVariable, RetrainWorkflow.Name, new[] { "start-retrain" })]
+    public void OnlyTheFunctionsThatStartAWorkflow_GetItsStateMachineArn(string variable, string workflow, string[] handlers)
+    {
+        var (stateMachineId, _) = stack.StateMachine(workflow);
+        var withArn = stack.Resources("AWS::Lambda::Function")
+            .Select(f => f.Resource["Properties"]!)
+            .Where(f => f["Environment"]!["Variables"]![variable] is not null)
+            .ToList();
+
+        Assert.Equal(
+            handlers.Select(h => h == ReleaseCenterStack.ApiHandler ? stack.Names.ApiFunctionName : stack.Names.FunctionName(h)).Order(StringComparer.Ordinal),
+            withArn.Select(f => (string)f["FunctionName"]!).Order(StringComparer.Ordinal));
+        Assert.All(withArn, f => Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(f["Environment"]!["Variables"]![variable])));
     }
 
     [Fact]
     public void EveryTaskHandlerOfEveryWorkflow_HasItsOwnFunction()
     {
-        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count, Workflows.TaskFunctions.Count);
+        // Every state machine's task functions, plus the retrain trigger that an EventBridge rule invokes.
+        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count + RetrainWorkflow.Functions.Count + 1, Workflows.TaskFunctions.Count);
+        Assert.Contains(RetrainWorkflow.TriggerFunction, Workflows.TaskFunctions);
+        Assert.DoesNotContain(RetrainWorkflow.TriggerFunction, RetrainWorkflow.Functions);
         var ids = Workflows.TaskFunctions.Select(f => stack.TaskFunction(f.Handler).LogicalId).ToList();
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
-        Assert.All(RollbackWorkflow.Functions, f => Assert.Equal(f.Handler, (string)stack.TaskFunction(f.Handler).Properties["Handler"]!));
+        Assert.All(RollbackWorkflow.Functions.Concat(RetrainWorkflow.Functions).Append(RetrainWorkflow.TriggerFunction),
+            f => Assert.Equal(f.Handler, (string)stack.TaskFunction(f.Handler).Properties["Handler"]!));
     }
 }

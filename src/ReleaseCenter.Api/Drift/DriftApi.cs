@@ -20,6 +20,9 @@ public sealed record DriftReportRequest(string? Environment, List<FeatureDto?>? 
 
 public sealed record DriftPolicyRequest(double? PsiWarn, double? PsiAlert, double? KsAlpha);
 
+public sealed record RetrainingPolicyRequest(bool? Enabled, string? PipelineName, int? CooldownSeconds, int? MaxPerDay, int? PipelineTimeoutSeconds,
+    bool? OpenRelease, List<string>? ReleaseEnvironments);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -30,6 +33,9 @@ public sealed record DriftPolicyRequest(double? PsiWarn, double? PsiAlert, doubl
 [JsonSerializable(typeof(DriftReportRecord))]
 [JsonSerializable(typeof(DriftPolicy))]
 [JsonSerializable(typeof(PageDto<DriftReportRecord>))]
+[JsonSerializable(typeof(RetrainingPolicyRequest))]
+[JsonSerializable(typeof(RetrainingPolicy))]
+[JsonSerializable(typeof(RetrainRun))]
 public sealed partial class DriftJsonContext : JsonSerializerContext;
 
 /// <summary>Drift reports and drift thresholds per model (issue 6).</summary>
@@ -48,6 +54,11 @@ public static class DriftApi
         group.MapGet("/drift-policy", GetPolicy).WithSummary("The model's drift thresholds (defaults until set)");
         group.MapPut("/drift-policy", SetPolicy).RequireAuthorization(Roles.CanRegister).WithSummary("Set the model's drift thresholds")
             .Accepts<DriftPolicyRequest>("application/json");
+        group.MapGet("/retraining-policy", GetRetrainingPolicy).WithSummary("The model's retraining policy (off until set)");
+        group.MapPut("/retraining-policy", SetRetrainingPolicy).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Set the model's retraining policy: on/off, pipeline, cooldown, daily cap, time bound, whether to open a release")
+            .Accepts<RetrainingPolicyRequest>("application/json");
+        group.MapGet("/drift-reports/{id}/retrain", GetRetrain).WithSummary("What a drift report's retraining did: decision and reason, pipeline execution, version, release");
     }
 
     private static async Task<Results<Created<DriftReportRecord>, ValidationProblem, ProblemHttpResult>> Submit(string model, HttpContext http, DriftService drift,
@@ -161,4 +172,44 @@ public static class DriftApi
             return Problems.From(ex);
         }
     }
+
+    private static async Task<Results<Ok<RetrainingPolicy>, ProblemHttpResult>> GetRetrainingPolicy(string model, DriftService drift, CancellationToken ct)
+    {
+        try
+        {
+            return TypedResults.Ok(await drift.RetrainingPolicyAsync(model, ct).ConfigureAwait(false));
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<RetrainingPolicy>, ValidationProblem, ProblemHttpResult>> SetRetrainingPolicy(string model, HttpContext http,
+        DriftService drift, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RetrainingPolicyRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<RetrainingPolicy>>(problem!);
+        }
+        try
+        {
+            return TypedResults.Ok(await drift.SetRetrainingPolicyAsync(model, request.Enabled, request.PipelineName, request.CooldownSeconds, request.MaxPerDay,
+                request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), ct).ConfigureAwait(false));
+        }
+        catch (DomainValidationException ex)
+        {
+            return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<RetrainRun>, ProblemHttpResult>> GetRetrain(string model, string id, IRetrainStore store, CancellationToken ct) =>
+        await store.GetRunAsync(id, ct).ConfigureAwait(false) is { } run && run.Model == model
+            ? TypedResults.Ok(run)
+            : Problems.NotFound($"Drift report '{id}' of '{model}' has started no retraining (yet).");
 }

@@ -34,12 +34,12 @@ public sealed record ModelDto(
 public sealed record ModelVersionDto(
     string Model, int Version, string ArtifactUri, string ArtifactDigest, string? Framework, string? Image, string? TrainingRun,
     IReadOnlyList<DatasetDto> Datasets, IReadOnlyDictionary<string, JsonElement> Hyperparameters, IReadOnlyDictionary<string, double> Metrics,
-    InferenceConfigDto? InferenceConfig, DateTimeOffset CreatedAt, string CreatedBy)
+    InferenceConfigDto? InferenceConfig, DateTimeOffset CreatedAt, string CreatedBy, IReadOnlyDictionary<string, string>? Lineage)
 {
     public static ModelVersionDto From(ModelVersion v) => new(
         v.Model, v.Version, v.ArtifactUri, v.ArtifactDigest, v.Framework, v.Image, v.TrainingRun,
         v.Datasets.Select(d => new DatasetDto(d.Name, d.Uri, d.Digest)).ToArray(), v.Hyperparameters, v.Metrics,
-        v.InferenceConfig is { } ic ? new InferenceConfigDto(ic.InstanceType, ic.InstanceCount) : null, v.CreatedAt, v.CreatedBy);
+        v.InferenceConfig is { } ic ? new InferenceConfigDto(ic.InstanceType, ic.InstanceCount) : null, v.CreatedAt, v.CreatedBy, v.Lineage);
 }
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, string? NextCursor);

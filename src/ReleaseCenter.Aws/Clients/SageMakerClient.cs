@@ -35,4 +35,29 @@ public sealed class SageMakerClient(AwsClientOptions? options = null)
     public Task DeleteEndpointAsync(string endpointName, CancellationToken cancellationToken = default) =>
         InvokeJsonAsync("DeleteEndpoint", new EndpointNameRequest(endpointName),
             Json.EndpointNameRequest, Json.EmptyResponse, cancellationToken);
+
+    // ---- pipelines and model packages (the retraining loop)
+
+    public Task<CreatePipelineResponse> CreatePipelineAsync(CreatePipelineRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("CreatePipeline", request, Json.CreatePipelineRequest, Json.CreatePipelineResponse, cancellationToken);
+
+    public Task<CreatePipelineResponse> UpdatePipelineAsync(UpdatePipelineRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("UpdatePipeline", request, Json.UpdatePipelineRequest, Json.CreatePipelineResponse, cancellationToken);
+
+    /// <summary>Starts a pipeline execution; the same ClientRequestToken gives the same execution.</summary>
+    public Task<StartPipelineExecutionResponse> StartPipelineExecutionAsync(StartPipelineExecutionRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("StartPipelineExecution", request, Json.StartPipelineExecutionRequest, Json.StartPipelineExecutionResponse, cancellationToken);
+
+    public Task<DescribePipelineExecutionResponse> DescribePipelineExecutionAsync(string pipelineExecutionArn, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DescribePipelineExecution", new PipelineExecutionArnRequest(pipelineExecutionArn), Json.PipelineExecutionArnRequest,
+            Json.DescribePipelineExecutionResponse, cancellationToken);
+
+    /// <summary>A group's model packages, newest first.</summary>
+    public Task<ListModelPackagesResponse> ListModelPackagesAsync(string modelPackageGroupName, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("ListModelPackages", new ListModelPackagesRequest(modelPackageGroupName, "CreationTime", "Descending", 100), Json.ListModelPackagesRequest,
+            Json.ListModelPackagesResponse, cancellationToken);
+
+    public Task<DescribeModelPackageResponse> DescribeModelPackageAsync(string modelPackageArn, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DescribeModelPackage", new ModelPackageNameRequest(modelPackageArn), Json.ModelPackageNameRequest,
+            Json.DescribeModelPackageResponse, cancellationToken);
 }

@@ -141,6 +141,74 @@ public sealed record PendingProductionVariantSummary(
 public sealed record DescribeEndpointConfigResponse(
     string EndpointConfigName, string EndpointConfigArn, IReadOnlyList<ProductionVariant> ProductionVariants, DateTimeOffset CreationTime);
 
+public static class PipelineExecutionStatus
+{
+    public const string Executing = "Executing";
+    public const string Stopping = "Stopping";
+    public const string Stopped = "Stopped";
+    public const string Failed = "Failed";
+    public const string Succeeded = "Succeeded";
+}
+
+public sealed record CreatePipelineRequest(string PipelineName, string PipelineDefinition, string RoleArn)
+{
+    public string? PipelineDescription { get; init; }
+}
+
+public sealed record UpdatePipelineRequest(string PipelineName, string PipelineDefinition, string RoleArn);
+
+public sealed record CreatePipelineResponse(string PipelineArn);
+
+public sealed record PipelineParameter(string Name, string Value);
+
+public sealed record StartPipelineExecutionRequest(string PipelineName, string ClientRequestToken)
+{
+    public IReadOnlyList<PipelineParameter>? PipelineParameters { get; init; }
+    public string? PipelineExecutionDisplayName { get; init; }
+}
+
+public sealed record StartPipelineExecutionResponse(string PipelineExecutionArn);
+
+public sealed record DescribePipelineExecutionResponse(string PipelineExecutionArn, string PipelineExecutionStatus)
+{
+    public string? FailureReason { get; init; }
+    public DateTimeOffset? CreationTime { get; init; }
+}
+
+public sealed record ModelPackageSummary(string ModelPackageArn)
+{
+    public DateTimeOffset? CreationTime { get; init; }
+}
+
+public sealed record ListModelPackagesResponse(IReadOnlyList<ModelPackageSummary> ModelPackageSummaryList);
+
+public sealed record ModelPackageContainer(string Image)
+{
+    public string? ModelDataUrl { get; init; }
+}
+
+public sealed record InferenceSpecification(IReadOnlyList<ModelPackageContainer> Containers);
+
+public sealed record MetadataProperties
+{
+    /// <summary>Set by SageMaker Pipelines to the execution that registered the package.</summary>
+    public string? GeneratedBy { get; init; }
+}
+
+public sealed record DescribeModelPackageResponse(string ModelPackageArn)
+{
+    public string? ModelPackageGroupName { get; init; }
+    public InferenceSpecification? InferenceSpecification { get; init; }
+    public MetadataProperties? MetadataProperties { get; init; }
+    public IReadOnlyDictionary<string, string>? CustomerMetadataProperties { get; init; }
+}
+
+internal sealed record PipelineExecutionArnRequest(string PipelineExecutionArn);
+
+internal sealed record ListModelPackagesRequest(string ModelPackageGroupName, string SortBy, string SortOrder, int MaxResults);
+
+internal sealed record ModelPackageNameRequest(string ModelPackageName);
+
 internal sealed record EndpointNameRequest(string EndpointName);
 
 internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
@@ -161,4 +229,15 @@ internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
 [JsonSerializable(typeof(EndpointConfigNameRequest))]
 [JsonSerializable(typeof(DescribeEndpointConfigResponse))]
 [JsonSerializable(typeof(EmptyResponse))]
+[JsonSerializable(typeof(CreatePipelineRequest))]
+[JsonSerializable(typeof(UpdatePipelineRequest))]
+[JsonSerializable(typeof(CreatePipelineResponse))]
+[JsonSerializable(typeof(StartPipelineExecutionRequest))]
+[JsonSerializable(typeof(StartPipelineExecutionResponse))]
+[JsonSerializable(typeof(PipelineExecutionArnRequest))]
+[JsonSerializable(typeof(DescribePipelineExecutionResponse))]
+[JsonSerializable(typeof(ListModelPackagesRequest))]
+[JsonSerializable(typeof(ListModelPackagesResponse))]
+[JsonSerializable(typeof(ModelPackageNameRequest))]
+[JsonSerializable(typeof(DescribeModelPackageResponse))]
 internal sealed partial class SageMakerJsonContext : JsonSerializerContext;

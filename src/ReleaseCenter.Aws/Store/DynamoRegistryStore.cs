@@ -114,11 +114,20 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
     /// loses the race re-reads and tries the next number, so concurrent registrations get distinct,
     /// gapless numbers and none is lost.
     /// </summary>
-    public async Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct)
+    public Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct) => AddAsync(version, null, ct);
+
+    public Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct) => AddAsync(version, idempotencyKey, ct);
+
+    private async Task<ModelVersion> AddAsync(ModelVersion version, string? idempotencyKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(version);
         for (var attempt = 1; ; attempt++)
         {
+            if (idempotencyKey is not null && await GetAsync($"VERSIONKEY#{idempotencyKey}", "VERSIONKEY", ct).ConfigureAwait(false) is { } done)
+            {
+                return await GetVersionAsync(done.GetS("model"), (int)done.GetLong("version"), ct).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"Registration '{idempotencyKey}' names a version that does not exist.");
+            }
             var model = await GetModelAsync(version.Model, ct).ConfigureAwait(false)
                 ?? throw new NotFoundException($"Model '{version.Model}' does not exist.");
             var numbered = version with { Version = model.LatestVersion + 1 };
@@ -153,6 +162,27 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
                                 ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
                             },
                         },
+                        .. (idempotencyKey is null ? Array.Empty<TransactWriteItem>() :
+                        [
+                            // The once-only marker: a retried registration finds it and returns the version it made.
+                            new TransactWriteItem
+                            {
+                                Put = new Put
+                                {
+                                    TableName = tableName,
+                                    Item = new()
+                                    {
+                                        [PartitionKey] = Attr.S($"VERSIONKEY#{idempotencyKey}"),
+                                        [SortKey] = Attr.S("VERSIONKEY"),
+                                        [ItemType] = Attr.S("VersionRegistrationKey"),
+                                        ["model"] = Attr.S(numbered.Model),
+                                        ["version"] = Attr.N(numbered.Version),
+                                    },
+                                    ConditionExpression = "attribute_not_exists(#pk)",
+                                    ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+                                },
+                            },
+                        ]),
                     ],
                 }, ct).ConfigureAwait(false);
                 return numbered;
@@ -212,6 +242,10 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         item.PutIfNotNull("framework", v.Framework);
         item.PutIfNotNull("image", v.Image);
         item.PutIfNotNull("trainingRun", v.TrainingRun);
+        if (v.Lineage is { Count: > 0 } lineage)
+        {
+            item["lineage"] = new AttributeValue { M = lineage.ToDictionary(l => l.Key, l => Attr.S(l.Value)) };
+        }
         if (v.InferenceConfig is { } ic)
         {
             item["inferenceConfig"] = new AttributeValue
@@ -245,7 +279,12 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
                 StringComparer.Ordinal),
             ic,
             item.GetTime("createdAt"),
-            item.GetS("createdBy"));
+            item.GetS("createdBy"))
+        {
+            Lineage = item.TryGetValue("lineage", out var lineage) && lineage.M is { Count: > 0 } map
+                ? new SortedDictionary<string, string>(map.ToDictionary(e => e.Key, e => e.Value.S), StringComparer.Ordinal)
+                : null,
+        };
     }
 
     private static string JsonText(IReadOnlyDictionary<string, JsonElement> values)

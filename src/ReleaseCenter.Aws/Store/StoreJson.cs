@@ -11,4 +11,6 @@ namespace ReleaseCenter.Aws.Store;
 [JsonSerializable(typeof(ReleaseCenter.Domain.Rollbacks.Rollback))]
 [JsonSerializable(typeof(ReleaseCenter.Domain.Drift.DriftPolicy))]
 [JsonSerializable(typeof(ReleaseCenter.Domain.Drift.DriftReportRecord))]
+[JsonSerializable(typeof(ReleaseCenter.Domain.Drift.RetrainingPolicy))]
+[JsonSerializable(typeof(ReleaseCenter.Domain.Drift.RetrainRun))]
 internal sealed partial class StoreJsonContext : JsonSerializerContext;

@@ -24,6 +24,12 @@ public interface IRegistryStore
     /// <exception cref="NotFoundException">the model does not exist.</exception>
     Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct);
 
+    /// <summary>
+    /// Like <see cref="AddVersionAsync"/>, once per <paramref name="idempotencyKey"/>: a second call
+    /// with the same key returns the version the first one registered and adds nothing.
+    /// </summary>
+    Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct);
+
     Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct);
 
     Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct);

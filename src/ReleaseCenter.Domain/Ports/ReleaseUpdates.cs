@@ -28,6 +28,19 @@ public static class ReleaseUpdates
     }
 }
 
+public static class RetrainUpdates
+{
+    /// <summary>The same read, change, conditional write loop for a retrain run.</summary>
+    /// <exception cref="NotFoundException">the run does not exist.</exception>
+    public static Task<Drift.RetrainRun> UpdateRunAsync(this IRetrainStore store, string driftReportId, Func<Drift.RetrainRun, Drift.RetrainRun?> change,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return Revisions.UpdateAsync(() => store.GetRunAsync(driftReportId, ct), r => r.Revision, (r, revision) => store.UpdateRunAsync(r, revision, ct),
+            change, $"No retrain run for drift report '{driftReportId}'.", ct);
+    }
+}
+
 /// <summary>Optimistic concurrency for items stored under a revision number.</summary>
 internal static class Revisions
 {

@@ -22,6 +22,9 @@ public sealed record ModelVersion(
     DateTimeOffset CreatedAt,
     string CreatedBy)
 {
+    /// <summary>Where the version came from beyond its training run, e.g. {driftReport, pipelineExecution, modelPackage} for a retrained candidate.</summary>
+    public IReadOnlyDictionary<string, string>? Lineage { get; init; }
+
     public const int MaxDatasets = 100;
     public const int MaxMetrics = 200;
     public const int MaxHyperparameters = 200;

@@ -16,6 +16,7 @@ namespace ReleaseCenter.Functions.Drift;
 public sealed class DriftService(
     IRegistryStore registry,
     IDriftStore store,
+    IRetrainStore retrain,
     EnvironmentPolicies policies,
     Announcer announcer,
     ReleaseJournal journal,
@@ -60,6 +61,30 @@ public sealed class DriftService(
             ["psiWarn"] = warn.ToString(CultureInfo.InvariantCulture),
             ["psiAlert"] = alert.ToString(CultureInfo.InvariantCulture),
             ["ksAlpha"] = alpha.ToString(CultureInfo.InvariantCulture),
+        }, ct).ConfigureAwait(false);
+        return policy;
+    }
+
+    public async Task<RetrainingPolicy> RetrainingPolicyAsync(string model, CancellationToken ct)
+    {
+        await RequireModelAsync(model, ct).ConfigureAwait(false);
+        return await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
+    }
+
+    public async Task<RetrainingPolicy> SetRetrainingPolicyAsync(string model, bool? enabled, string? pipelineName, int? cooldownSeconds, int? maxPerDay,
+        int? pipelineTimeoutSeconds, bool? openRelease, IReadOnlyList<string>? releaseEnvironments, string actor, CancellationToken ct)
+    {
+        var owner = await RequireModelAsync(model, ct).ConfigureAwait(false);
+        var policy = RetrainingPolicy.Create(model, enabled, pipelineName, cooldownSeconds, maxPerDay, pipelineTimeoutSeconds, openRelease, releaseEnvironments,
+            policies.All.Select(p => p.Name).ToArray(), actor, clock.GetUtcNow());
+        await retrain.PutRetrainingPolicyAsync(policy, ct).ConfigureAwait(false);
+        await journal.RecordRegistryAsync(owner.Project, actor, "retrain.policy-set", $"model/{model}", new Dictionary<string, string>
+        {
+            ["enabled"] = policy.Enabled ? "true" : "false",
+            ["pipelineName"] = policy.PipelineName ?? "",
+            ["cooldownSeconds"] = policy.CooldownSeconds.ToString(CultureInfo.InvariantCulture),
+            ["maxPerDay"] = policy.MaxPerDay.ToString(CultureInfo.InvariantCulture),
+            ["openRelease"] = policy.OpenRelease ? "true" : "false",
         }, ct).ConfigureAwait(false);
         return policy;
     }

@@ -66,6 +66,12 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, IRe
             details, IdempotencyKey: $"rollback/{rollback.Id}/{step}"), ct).ConfigureAwait(false);
     }
 
+    /// <summary>A workflow step about a model (retraining), audited once per <paramref name="idempotencyKey"/> in the model's project.</summary>
+    public async Task RecordModelStepAsync(string model, string actor, string action, string subject, IReadOnlyDictionary<string, string> details,
+        string idempotencyKey, CancellationToken ct) =>
+        await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(model, ct).ConfigureAwait(false), actor, action, subject, details,
+            IdempotencyKey: idempotencyKey), ct).ConfigureAwait(false);
+
     /// <summary>A registry change (model or version registered), audited in the model's project.</summary>
     public Task RecordRegistryAsync(string project, string actor, string action, string subject, IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
         audit.AppendAsync(new AuditRecord(project, actor, action, subject, details), ct);

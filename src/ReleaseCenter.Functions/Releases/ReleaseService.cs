@@ -40,7 +40,9 @@ public sealed class ReleaseService(
     ReleaseCenterSettings settings,
     TimeProvider clock)
 {
-    public async Task<Release> CreateAsync(string? model, int? version, IReadOnlyList<string>? environments, string? notes, string actor, CancellationToken ct)
+    /// <param name="releaseId">A caller-chosen id that makes the request idempotent (automation retries): when a release with it exists, that release is returned and nothing starts again.</param>
+    public async Task<Release> CreateAsync(string? model, int? version, IReadOnlyList<string>? environments, string? notes, string actor, CancellationToken ct,
+        string? releaseId = null)
     {
         var errors = new ValidationErrors();
         errors.Check("model", Rules.ResourceName(model));
@@ -73,11 +75,19 @@ public sealed class ReleaseService(
         }
 
         var now = clock.GetUtcNow();
-        var release = Release.Create(NewId(now), model!, version.Value, envs, notes, actor, now) with
+        var release = Release.Create(releaseId ?? NewId(now), model!, version.Value, envs, notes, actor, now) with
         {
             Bundle = Bundle.Freeze(modelVersion, policies.Get(envs[0]).InstanceType),
         };
-        await registry.CreateReleaseAsync(release, ct).ConfigureAwait(false);
+        try
+        {
+            await registry.CreateReleaseAsync(release, ct).ConfigureAwait(false);
+        }
+        catch (ConflictException) when (releaseId is not null)
+        {
+            return await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Release {releaseId} collided on creation but cannot be read.");
+        }
         await journal.RecordAsync(release, null, "requested", "release.requested",
             $"{actor} requested {model} v{version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now, ct,
             new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) }).ConfigureAwait(false);

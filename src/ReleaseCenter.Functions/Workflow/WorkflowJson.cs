@@ -14,4 +14,9 @@ namespace ReleaseCenter.Functions.Workflow;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackInput))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackStopResult))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.RetrainDecision))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.PipelineStarted))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.PipelineFinished))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.VersionRegistered))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.ReleaseOpened))]
 internal sealed partial class WorkflowJsonContext : JsonSerializerContext;

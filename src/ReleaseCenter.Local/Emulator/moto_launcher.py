@@ -507,6 +507,99 @@ def patch_8_serialize_dynamodb():
     DynamoHandler.call_action = call_action
 
 
+def patch_9_sagemaker_pipeline_stand_in():
+    """Stand-in 9: moto's pipeline executions are Succeeded at once, produce nothing, and
+    StartPipelineExecution ignores ClientRequestToken. For a pipeline whose definition has a
+    "ReleaseCenterStandIn" object ({"durationSeconds", "outcome": "Succeeded"|"Failed",
+    "failureReason", "modelPackageGroupName", "image", "artifactUriPrefix", "metrics"}), an
+    execution is Executing for durationSeconds (wall clock), then ends with the outcome. A
+    succeeded one registers a model package in the group, as a RegisterModel step would:
+    InferenceSpecification (image, ModelDataUrl = <artifactUriPrefix>/<execution id>/model.tar.gz),
+    MetadataProperties.GeneratedBy = the execution ARN, CustomerMetadataProperties artifactDigest
+    (sha256 of the URL: deterministic) and metric:<name> per metric. The same ClientRequestToken
+    returns the same execution. Pipelines without the object keep moto's behaviour."""
+    import hashlib
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original_start = SageMakerModelBackend.start_pipeline_execution
+    original_describe = SageMakerModelBackend.describe_pipeline_execution
+
+    def find_execution(backend, arn):
+        for pipeline in backend.pipelines.values():
+            if arn in pipeline.pipeline_executions:
+                return pipeline.pipeline_executions[arn]
+        return None
+
+    def stand_in_of(definition):
+        try:
+            return (json.loads(definition or "{}") or {}).get("ReleaseCenterStandIn")
+        except (ValueError, AttributeError):
+            return None
+
+    def start(self, pipeline_name, pipeline_execution_display_name, pipeline_parameters,
+              pipeline_execution_description, parallelism_configuration, client_request_token):
+        pipeline = self.pipelines.get(pipeline_name)
+        if pipeline is not None and client_request_token:
+            for execution in pipeline.pipeline_executions.values():
+                if execution.client_request_token == client_request_token:
+                    return {"PipelineExecutionArn": execution.arn}
+        result = original_start(self, pipeline_name, pipeline_execution_display_name, pipeline_parameters,
+                                pipeline_execution_description, parallelism_configuration, client_request_token)
+        execution = find_execution(self, result["PipelineExecutionArn"])
+        stand_in = stand_in_of(execution.pipeline_definition_for_execution) if execution else None
+        if stand_in is not None:
+            execution.pipeline_execution_status = "Executing"
+            execution.release_center_stand_in = stand_in
+            execution.release_center_started = time.monotonic()
+        return result
+
+    def advance(backend, execution):
+        stand_in = getattr(execution, "release_center_stand_in", None)
+        if stand_in is None or execution.pipeline_execution_status != "Executing":
+            return
+        if time.monotonic() - execution.release_center_started < float(stand_in.get("durationSeconds") or 0):
+            return
+        outcome = stand_in.get("outcome") or "Succeeded"
+        execution.pipeline_execution_status = outcome
+        execution.last_modified_time = datetime.datetime.now(datetime.timezone.utc)
+        if outcome != "Succeeded":
+            execution.release_center_failure = stand_in.get("failureReason") or "The training step failed."
+            return
+        group = stand_in["modelPackageGroupName"]
+        if group not in backend.model_package_groups:
+            backend.create_model_package_group(model_package_group_name=group,
+                                               model_package_group_description="release-center stand-in", tags=None)
+        execution_id = execution.arn.rsplit("/", 1)[-1]
+        prefix = stand_in.get("artifactUriPrefix") or f"s3://release-center-models-local/{group}"
+        url = f"{prefix.rstrip('/')}/{execution_id}/model.tar.gz"
+        properties = {"artifactDigest": "sha256:" + hashlib.sha256(url.encode()).hexdigest()}
+        for name, value in (stand_in.get("metrics") or {}).items():
+            properties[f"metric:{name}"] = str(value)
+        backend.create_model_package(
+            model_package_name=None, model_package_group_name=group,
+            model_package_description=f"Trained by {execution.arn}",
+            inference_specification={"Containers": [{"Image": stand_in["image"], "ModelDataUrl": url}],
+                                     "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+            validation_specification=None, source_algorithm_specification=None, certify_for_marketplace=False,
+            tags=None, model_approval_status="PendingManualApproval",
+            metadata_properties={"GeneratedBy": execution.arn}, model_metrics=None, client_token=None,
+            customer_metadata_properties=properties, drift_check_baselines=None, domain=None, task=None,
+            sample_payload_url=None, additional_inference_specifications=None)
+
+    def describe(self, pipeline_execution_arn):
+        execution = find_execution(self, pipeline_execution_arn)
+        if execution is not None:
+            advance(self, execution)
+        response = original_describe(self, pipeline_execution_arn)
+        if execution is not None and getattr(execution, "release_center_failure", None):
+            response["FailureReason"] = execution.release_center_failure
+        return response
+
+    SageMakerModelBackend.start_pipeline_execution = start
+    SageMakerModelBackend.describe_pipeline_execution = describe
+
+
+
 def enable_step_functions_execution():
     # Same dict that POST /moto-api/config {"stepfunctions": ...} writes; reset leaves it alone.
     from moto.core.config import default_user_config
@@ -541,6 +634,7 @@ def main(argv=None):
     patch_6_sagemaker_update_endpoint()
     patch_7_stop_execution_wakes_task_token_waits()
     patch_8_serialize_dynamodb()
+    patch_9_sagemaker_pipeline_stand_in()
     enable_step_functions_execution()
 
     from werkzeug.serving import make_server
