@@ -162,52 +162,20 @@ public sealed class ReleaseCenterStack : Stack
             Names = Names,
         });
 
-        ReleaseFailuresAlarm = new Alarm(this, "ReleaseFailuresAlarm", new AlarmProps
-        {
-            AlarmName = $"{ResourceNames.Service}-{ReleaseWorkflow.Name}-failures-{props.Stage}",
-            AlarmDescription = "A release workflow execution failed in the last 5 minutes; see the release history and the state machine's log group.",
-            Metric = StateMachine.MetricFailed(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
-            Threshold = 1,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            // No executions means nothing failed.
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
-
-        RollbackFailuresAlarm = new Alarm(this, "RollbackFailuresAlarm", new AlarmProps
-        {
-            AlarmName = $"{ResourceNames.Service}-{RollbackWorkflow.Name}-failures-{props.Stage}",
-            AlarmDescription = "A rollback failed in the last 5 minutes: the endpoint may not serve what was intended; see GET /v1/rollbacks/{id} and the state machine's log group.",
-            Metric = RollbackStateMachine.MetricFailed(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
-            Threshold = 1,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
-
+        ReleaseFailuresAlarm = AnyInFiveMinutes("ReleaseFailuresAlarm", $"{ResourceNames.Service}-{ReleaseWorkflow.Name}-failures-{props.Stage}",
+            "A release workflow execution failed in the last 5 minutes; see the release history and the state machine's log group.",
+            StateMachine.MetricFailed(FiveMinuteSum));
+        RollbackFailuresAlarm = AnyInFiveMinutes("RollbackFailuresAlarm", $"{ResourceNames.Service}-{RollbackWorkflow.Name}-failures-{props.Stage}",
+            "A rollback failed in the last 5 minutes: the endpoint may not serve what was intended; see GET /v1/rollbacks/{id} and the state machine's log group.",
+            RollbackStateMachine.MetricFailed(FiveMinuteSum));
         // EventBridge invokes the trigger asynchronously: if it fails after Lambda's own retries, no retrain starts and
         // RetrainFailuresAlarm (executions) cannot see it. This alarm can.
-        StartRetrainErrorsAlarm = new Alarm(this, "StartRetrainErrorsAlarm", new AlarmProps
-        {
-            AlarmName = $"{ResourceNames.Service}-start-retrain-errors-{props.Stage}",
-            AlarmDescription = "The start-retrain trigger failed: a drift.detected.v1 event may not have started its retrain; see the function's log group.",
-            Metric = TaskFunctions[RetrainWorkflow.TriggerFunction.Handler].MetricErrors(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
-            Threshold = 1,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
-
-        RetrainFailuresAlarm = new Alarm(this, "RetrainFailuresAlarm", new AlarmProps
-        {
-            AlarmName = $"{ResourceNames.Service}-{RetrainWorkflow.Name}-failures-{props.Stage}",
-            AlarmDescription = "A drift-triggered retrain failed in the last 5 minutes (pipeline failure or time-out, or registration); see GET /v1/models/{model}/drift-reports/{id}/retrain.",
-            Metric = RetrainStateMachine.MetricFailed(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.SUM }),
-            Threshold = 1,
-            EvaluationPeriods = 1,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
+        StartRetrainErrorsAlarm = AnyInFiveMinutes("StartRetrainErrorsAlarm", $"{ResourceNames.Service}-start-retrain-errors-{props.Stage}",
+            "The start-retrain trigger failed: a drift.detected.v1 event may not have started its retrain; see the function's log group.",
+            TaskFunctions[RetrainWorkflow.TriggerFunction.Handler].MetricErrors(FiveMinuteSum));
+        RetrainFailuresAlarm = AnyInFiveMinutes("RetrainFailuresAlarm", $"{ResourceNames.Service}-{RetrainWorkflow.Name}-failures-{props.Stage}",
+            "A drift-triggered retrain failed in the last 5 minutes (pipeline failure or time-out, or registration); see GET /v1/models/{model}/drift-reports/{id}/retrain.",
+            RetrainStateMachine.MetricFailed(FiveMinuteSum));
 
         _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = HttpApi.ApiEndpoint, Description = "Base URL of the HTTP API" });
         _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName });
@@ -247,6 +215,20 @@ public sealed class ReleaseCenterStack : Stack
     public Alarm StartRetrainErrorsAlarm { get; }
 
     public HttpApi HttpApi { get; }
+
+    private static readonly MetricOptions FiveMinuteSum = new() { Period = Duration.Minutes(5), Statistic = Stats.SUM };
+
+    /// <summary>An alarm that fires when <paramref name="metric"/> counts one or more in 5 minutes; no data (nothing ran) is not a breach.</summary>
+    private Alarm AnyInFiveMinutes(string id, string name, string description, IMetric metric) => new(this, id, new AlarmProps
+    {
+        AlarmName = name,
+        AlarmDescription = description,
+        Metric = metric,
+        Threshold = 1,
+        EvaluationPeriods = 1,
+        ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        TreatMissingData = TreatMissingData.NOT_BREACHING,
+    });
 
     /// <summary>"roll-back-endpoint" becomes "RollBackEndpointFunction".</summary>
     private static string ConstructId(string handler) =>

@@ -409,22 +409,8 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
     {
         ArgumentNullException.ThrowIfNull(release);
         var next = release with { Revision = expectedRevision + 1 };
-        try
-        {
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = tableName,
-                Item = ToItem(next),
-                ConditionExpression = "#rev = :expected",
-                ExpressionAttributeNames = new() { ["#rev"] = VersionAttribute },
-                ExpressionAttributeValues = new() { [":expected"] = Attr.N(expectedRevision) },
-            }, ct).ConfigureAwait(false);
-            return next;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            throw new ConcurrencyConflictException($"Release '{release.Id}' was changed by someone else (expected revision {expectedRevision}).");
-        }
+        await RevisionedPut.PutAsync(dynamo, tableName, ToItem(next), expectedRevision, $"Release '{release.Id}'", ct).ConfigureAwait(false);
+        return next;
     }
 
     private static Dictionary<string, AttributeValue> ToItem(Release r)

@@ -121,22 +121,8 @@ public sealed class DynamoRetrainStore(IAmazonDynamoDB dynamo, string tableName)
     {
         ArgumentNullException.ThrowIfNull(run);
         var next = run with { Revision = expectedRevision + 1 };
-        try
-        {
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = tableName,
-                Item = ToItem(next),
-                ConditionExpression = "#rev = :expected",
-                ExpressionAttributeNames = new() { ["#rev"] = VersionAttribute },
-                ExpressionAttributeValues = new() { [":expected"] = Attr.N(expectedRevision) },
-            }, ct).ConfigureAwait(false);
-            return next;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            throw new ConcurrencyConflictException($"The retrain run of '{run.DriftReportId}' was changed by someone else (expected revision {expectedRevision}).");
-        }
+        await RevisionedPut.PutAsync(dynamo, tableName, ToItem(next), expectedRevision, $"The retrain run of '{run.DriftReportId}'", ct).ConfigureAwait(false);
+        return next;
     }
 
     private static Dictionary<string, AttributeValue> ToItem(RetrainRun r) => new()

@@ -47,22 +47,8 @@ public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName
     {
         ArgumentNullException.ThrowIfNull(rollback);
         var next = rollback with { Revision = expectedRevision + 1 };
-        try
-        {
-            await dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = tableName,
-                Item = ToItem(next),
-                ConditionExpression = "#rev = :expected",
-                ExpressionAttributeNames = new() { ["#rev"] = VersionAttribute },
-                ExpressionAttributeValues = new() { [":expected"] = Attr.N(expectedRevision) },
-            }, ct).ConfigureAwait(false);
-            return next;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            throw new ConcurrencyConflictException($"Rollback '{rollback.Id}' was changed by someone else (expected revision {expectedRevision}).");
-        }
+        await RevisionedPut.PutAsync(dynamo, tableName, ToItem(next), expectedRevision, $"Rollback '{rollback.Id}'", ct).ConfigureAwait(false);
+        return next;
     }
 
     private static Dictionary<string, AttributeValue> ToItem(Rollback r) => new()
