@@ -112,6 +112,19 @@ public sealed class ReleaseCenterStack : Stack
             EventPattern = new EventPattern { Source = [Functions.Workflow.Announcer.Source], DetailType = [RetrainWorkflow.DetectedDetailType] },
             Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(trigger, new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
         });
+        // AWS's own drift signals (alarms, Model Monitor jobs with violations) arrive on the account's default bus.
+        new Rule(this, "DriftSignalsRule", new RuleProps
+        {
+            RuleName = $"{ResourceNames.Service}-drift-signals-{props.Stage}",
+            Description = "CloudWatch alarms and Model Monitor violations about our endpoints become drift reports.",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.cloudwatch", "aws.sagemaker"],
+                DetailType = [Domain.Drift.AwsDriftSignals.AlarmDetailType, Domain.Drift.AwsDriftSignals.ProcessingJobDetailType],
+            },
+            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(TaskFunctions[RetrainWorkflow.SignalFunction.Handler],
+                new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
+        });
 
         // Handlers that run on a schedule, not in the state machine (approval reminders).
         var scheduled = new Dictionary<string, LambdaFunction>(StringComparer.Ordinal);
@@ -345,6 +358,7 @@ public sealed class ReleaseCenterStack : Stack
 
             case "retrain-check-policy":
             case "retrain-stop":
+            case "normalize-drift-signal": // stores a drift report, announces drift.detected.v1
             case "retrain-open-release": // plus states:StartExecution on the release state machine, granted once it exists
                 Bus.GrantPutEventsTo(function);
                 break;

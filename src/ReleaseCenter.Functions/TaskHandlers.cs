@@ -8,7 +8,8 @@ namespace ReleaseCenter.Functions;
 /// The Step Functions task handlers of the release workflow, by handler name. Each one parses
 /// its payload, calls one <see cref="ReleaseSteps"/> use case and serializes the result.
 /// </summary>
-public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback, Drift.RetrainSteps retrain) : ITaskHandlers
+public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback, Drift.RetrainSteps retrain, Drift.DriftService drift,
+    Domain.Releases.EnvironmentPolicies policies) : ITaskHandlers
 {
     private const string Empty = "{}";
 
@@ -75,6 +76,16 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         },
         // statemachines/retrain.asl.json, and its trigger (an EventBridge rule on drift.detected.v1)
         ["start-retrain"] = async (p, ct) => $$"""{"executionArn":"{{await retrain.TriggerAsync(p, ct).ConfigureAwait(false)}}"}""",
+        ["normalize-drift-signal"] = async (p, ct) =>
+        {
+            var signal = Domain.Drift.AwsDriftSignals.Normalize(p, policies.All.Select(e => e.Name).ToArray(), out var why);
+            var report = signal is null ? null : await drift.SubmitSignalAsync(signal, ct).ConfigureAwait(false);
+            return JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["driftReportId"] = report?.Id ?? "",
+                ["ignored"] = report is not null ? "" : signal is null ? why : $"Model {signal.Model} is not registered here.",
+            }, WorkflowJsonContext.Default.DictionaryStringString);
+        },
         ["retrain-check-policy"] = async (p, ct) =>
             Json(await retrain.CheckPolicyAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.RetrainDecision),
         ["retrain-start-pipeline"] = async (p, ct) =>

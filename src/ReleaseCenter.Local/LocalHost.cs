@@ -54,6 +54,13 @@ public static class LocalHost
             }, ct).ConfigureAwait(false);
             await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-start-retrain-{stage}",
                 [new RuleTarget("start-retrain", FunctionArn(names, RetrainWorkflow.TriggerFunction.Handler))]) { EventBusName = names.EventBusName }, ct).ConfigureAwait(false);
+            // As in the CDK app: AWS's own drift signals arrive on the default bus.
+            await events.PutRuleAsync(new PutRuleRequest($"{ResourceNames.Service}-drift-signals-{stage}")
+            {
+                EventPattern = DriftSignalPattern,
+            }, ct).ConfigureAwait(false);
+            await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-drift-signals-{stage}",
+                [new RuleTarget("normalize", FunctionArn(names, RetrainWorkflow.SignalFunction.Handler))]), ct).ConfigureAwait(false);
         }
         var notifications = await LocalNotifications.ProvisionAsync(aws, names, LocalNotifications.ReadPolicy(), ct).ConfigureAwait(false);
         var settings = new ReleaseCenterSettings(stage, names.TableName, names.EventBusName, stateMachineArn, environmentsJson ?? ReadResource("environments.json"),
@@ -95,6 +102,10 @@ public static class LocalHost
         }
         return app;
     }
+
+    /// <summary>CloudWatch alarm state changes and SageMaker processing job state changes (Model Monitor), as in the CDK app.</summary>
+    public const string DriftSignalPattern =
+        """{"source":["aws.cloudwatch","aws.sagemaker"],"detail-type":["CloudWatch Alarm State Change","SageMaker Processing Job State Change"]}""";
 
     /// <summary>The function ARN the state machine invokes for a handler, as the CDK app's substitutions give it in AWS.</summary>
     public static string FunctionArn(ResourceNames names, string handler) =>

@@ -46,6 +46,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["retrain-stop"] = ["events:PutEvents"],
         // The EventBridge target for drift.detected.v1: starts the retrain state machine, nothing else.
         ["start-retrain"] = ["states:StartExecution"],
+        ["normalize-drift-signal"] = ["events:PutEvents"],
         [ReleaseCenterStack.ApiHandler] =
         [
             "events:PutEvents", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
@@ -173,7 +174,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         // Every SageMaker grant in the template is a function's: no state machine role or the execution role has any.
         Assert.Equal(sageMaker.Order(), byHandler.Values.SelectMany(g => g).Order());
 
-        var retrainHandlers = RetrainWorkflow.Functions.Select(f => f.Handler).Append(RetrainWorkflow.TriggerFunction.Handler).ToHashSet(StringComparer.Ordinal);
+        var retrainHandlers = RetrainWorkflow.Functions.Select(f => f.Handler).Append(RetrainWorkflow.TriggerFunction.Handler).Append(RetrainWorkflow.SignalFunction.Handler)
+            .ToHashSet(StringComparer.Ordinal);
         foreach (var (handler, grants) in byHandler)
         {
             var allowed = (SageMakerResources.TryGetValue(handler, out var own) ? own : retrainHandlers.Contains(handler) ? [] : HostingResources)

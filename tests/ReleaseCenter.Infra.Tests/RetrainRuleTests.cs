@@ -91,6 +91,38 @@ public sealed class RetrainRuleTests(SynthesizedStackFixture stack)
             TemplateJson.ReferencedIds(stack.Resources(RuleType).Single(r => r.LogicalId == ruleId).Resource["Properties"]!["Targets"]));
     }
 
+    [Fact]
+    public void DriftSignalsRule_IsOnTheDefaultBus_MatchesAlarmsAndProcessingJobs_AndInvokesOnlyTheNormalizer()
+    {
+        var (normalizerId, normalizer) = stack.TaskFunction(RetrainWorkflow.SignalFunction.Handler);
+        var rules = stack.Resources(RuleType)
+            .Where(r => TemplateJson.ReferencedIds(r.Resource["Properties"]!["Targets"]).Contains(normalizerId))
+            .ToList();
+
+        var (ruleId, resource) = Assert.Single(rules);
+        var rule = resource["Properties"]!.AsObject();
+        // AWS services put their events on the default bus, so the rule names none.
+        Assert.Null(rule["EventBusName"]);
+        Assert.Equal($"release-center-drift-signals-{SynthesizedStackFixture.Stage}", (string)rule["Name"]!);
+        Assert.True(
+            JsonNode.DeepEquals(
+                new JsonObject
+                {
+                    ["source"] = new JsonArray("aws.cloudwatch", "aws.sagemaker"),
+                    ["detail-type"] = new JsonArray("CloudWatch Alarm State Change", "SageMaker Processing Job State Change"),
+                },
+                rule["EventPattern"]),
+            $"Unexpected pattern {rule["EventPattern"]?.ToJsonString()}");
+        var target = Assert.Single(rule["Targets"]!.AsArray())!.AsObject();
+        Assert.Equal($"${{{normalizerId}.Arn}}", TemplateJson.Text(target["Arn"]));
+        Assert.Equal(8, (int)target["RetryPolicy"]!["MaximumRetryAttempts"]!);
+        Assert.Equal("normalize-drift-signal", (string)normalizer["Handler"]!);
+        var permission = Assert.Single(
+            stack.Resources("AWS::Lambda::Permission").Select(p => p.Resource["Properties"]!.AsObject()),
+            p => TemplateJson.ReferencedIds(p["FunctionName"]).Contains(normalizerId));
+        Assert.Equal($"${{{ruleId}.Arn}}", TemplateJson.Text(permission["SourceArn"]));
+    }
+
     /// <summary>The one rule with an event pattern that invokes the trigger; picked by its target, so the tests can assert its name and pattern.</summary>
     private (string LogicalId, JsonObject Properties) StartRetrainRule()
     {

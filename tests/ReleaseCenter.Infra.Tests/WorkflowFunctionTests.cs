@@ -126,13 +126,15 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
     [Fact]
     public void EveryTaskHandlerOfEveryWorkflow_HasItsOwnFunction()
     {
-        // Every state machine's task functions, plus the retrain trigger that an EventBridge rule invokes.
-        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count + RetrainWorkflow.Functions.Count + 1, Workflows.TaskFunctions.Count);
+        // Every state machine's task functions, plus the retrain trigger and the drift-signal normalizer that EventBridge rules invoke.
+        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count + RetrainWorkflow.Functions.Count + 2, Workflows.TaskFunctions.Count);
         Assert.Contains(RetrainWorkflow.TriggerFunction, Workflows.TaskFunctions);
+        Assert.Contains(RetrainWorkflow.SignalFunction, Workflows.TaskFunctions);
+        Assert.DoesNotContain(RetrainWorkflow.SignalFunction, RetrainWorkflow.Functions);
         Assert.DoesNotContain(RetrainWorkflow.TriggerFunction, RetrainWorkflow.Functions);
         var ids = Workflows.TaskFunctions.Select(f => stack.TaskFunction(f.Handler).LogicalId).ToList();
         Assert.Equal(ids.Count, ids.Distinct(StringComparer.Ordinal).Count());
-        Assert.All(RollbackWorkflow.Functions.Concat(RetrainWorkflow.Functions).Append(RetrainWorkflow.TriggerFunction),
+        Assert.All(RollbackWorkflow.Functions.Concat(RetrainWorkflow.Functions).Append(RetrainWorkflow.TriggerFunction).Append(RetrainWorkflow.SignalFunction),
             f => Assert.Equal(f.Handler, (string)stack.TaskFunction(f.Handler).Properties["Handler"]!));
     }
 }

@@ -18,6 +18,10 @@ public static class RetrainWorkflow
     public static readonly TaskFunction TriggerFunction =
         new("start-retrain", "", "Start the retrain state machine for a drift.detected.v1 event, named after its drift report");
 
+    /// <summary>Invoked by a rule on the account's default bus, where AWS services put their events.</summary>
+    public static readonly TaskFunction SignalFunction =
+        new("normalize-drift-signal", "", "Turn a CloudWatch alarm or Model Monitor violation about one of our endpoints into a drift report (and drift.detected.v1)");
+
     public static readonly IReadOnlyList<TaskFunction> Functions =
     [
         new("retrain-check-policy", "RetrainCheckPolicyFunctionArn", "Decide under the model's retraining policy (cooldown, daily cap, off) and record why"),

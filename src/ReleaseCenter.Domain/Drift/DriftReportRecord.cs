@@ -16,8 +16,13 @@ public sealed record DriftReportRecord(
 {
     public bool Drifted => Evaluation.Drifted;
 
+    /// <summary>For a report made from a drift signal AWS raised (Source is not "api"): what raised it and why.</summary>
+    public AwsDriftSignal? Signal { get; init; }
+
     /// <summary>The drifted features, for events and messages.</summary>
-    public IReadOnlyList<string> DriftedFeatures => Evaluation.Features.Where(f => f.Verdict == DriftVerdict.Drifted).Select(f => f.Feature).ToArray();
+    public IReadOnlyList<string> DriftedFeatures => Signal is { Feature: { } feature }
+        ? [feature]
+        : Evaluation.Features.Where(f => f.Verdict == DriftVerdict.Drifted).Select(f => f.Feature).ToArray();
 }
 
 /// <summary>A model's drift thresholds, as set through the API (the defaults until someone sets them).</summary>

@@ -103,10 +103,47 @@ public sealed class DriftService(
         var now = clock.GetUtcNow();
         var report = new DriftReportRecord(NewId(now), model, environment, source, now, actor, evaluation);
         await store.CreateReportAsync(report, ct).ConfigureAwait(false);
-        await journal.RecordRegistryAsync(owner.Project, actor, "drift.reported", $"drift-report/{report.Id}", new Dictionary<string, string>
+        await RecordAndAnnounceAsync(owner.Project, report, ct).ConfigureAwait(false);
+        return report;
+    }
+
+    /// <summary>
+    /// A drift signal AWS raised (an alarm, a Model Monitor job with violations) becomes a drifted report of the
+    /// model, audited and announced like any other, so it enters the same retraining loop. Its id derives from the
+    /// event's, so a redelivered event records nothing twice. Null when the endpoint's model is not registered here.
+    /// </summary>
+    public async Task<DriftReportRecord?> SubmitSignalAsync(AwsDriftSignal signal, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(signal);
+        if (await registry.GetModelAsync(signal.Model, ct).ConfigureAwait(false) is not { } owner)
         {
-            ["model"] = model,
-            ["environment"] = environment,
+            return null;
+        }
+        var thresholds = (await store.GetPolicyAsync(signal.Model, ct).ConfigureAwait(false) ?? DriftPolicy.Default(signal.Model)).Thresholds;
+        var at = signal.At == DateTimeOffset.UnixEpoch ? clock.GetUtcNow() : signal.At;
+        var id = $"drift-{at.UtcDateTime:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(signal.EventId)))[..8]}";
+        var report = new DriftReportRecord(id, signal.Model, signal.Environment, signal.Source, clock.GetUtcNow(), signal.Reference,
+            new DriftReport(true, DriftVerdict.Drifted, [], thresholds)) { Signal = signal };
+        try
+        {
+            await store.CreateReportAsync(report, ct).ConfigureAwait(false);
+        }
+        catch (ConflictException)
+        {
+            return await store.GetReportAsync(signal.Model, id, ct).ConfigureAwait(false); // the same event, delivered again
+        }
+        await RecordAndAnnounceAsync(owner.Project, report, ct).ConfigureAwait(false);
+        return report;
+    }
+
+    private async Task RecordAndAnnounceAsync(string project, DriftReportRecord report, CancellationToken ct)
+    {
+        var evaluation = report.Evaluation;
+        await journal.RecordRegistryAsync(project, report.SubmittedBy, "drift.reported", $"drift-report/{report.Id}", new Dictionary<string, string>
+        {
+            ["model"] = report.Model,
+            ["environment"] = report.Environment,
+            ["source"] = report.Source,
             ["verdict"] = evaluation.Verdict.ToString(),
             ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
         }, ct).ConfigureAwait(false);
@@ -115,16 +152,15 @@ public sealed class DriftService(
             await announcer.AnnounceAsync(DetectedEvent, new()
             {
                 ["driftReportId"] = report.Id,
-                ["model"] = model,
-                ["environment"] = environment,
+                ["model"] = report.Model,
+                ["environment"] = report.Environment,
                 ["verdict"] = evaluation.Verdict.ToString(),
                 ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
-                ["maxPsi"] = evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture),
-                ["source"] = source,
-                ["reportAt"] = $"/v1/models/{model}/drift-reports/{report.Id}",
+                ["maxPsi"] = evaluation.Features.Count == 0 ? "" : evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture),
+                ["source"] = report.Source,
+                ["reportAt"] = $"/v1/models/{report.Model}/drift-reports/{report.Id}",
             }, ct).ConfigureAwait(false);
         }
-        return report;
     }
 
     private async Task<Domain.Registry.Model> RequireModelAsync(string model, CancellationToken ct) =>
