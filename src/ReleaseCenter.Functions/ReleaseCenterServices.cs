@@ -31,6 +31,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp =>
             new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(EnvironmentPolicies.Parse(settings.EnvironmentsJson));
+        services.AddSingleton<ModelProjects>();
         services.AddSingleton<Announcer>();
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
         services.AddSingleton<Releases.ReleaseJournal>();

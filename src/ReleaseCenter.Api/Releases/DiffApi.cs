@@ -100,10 +100,7 @@ public static class DiffApi
 
         var fromMetrics = await MetricsAsync(store, from.Bundle, ct).ConfigureAwait(false);
         var toMetrics = await MetricsAsync(store, to.Bundle, ct).ConfigureAwait(false);
-        // Directions: the chosen environment's gate first, then any other environment's rules.
-        var gates = (policy is null ? [] : new[] { policy.Gate }).Concat(policies.All.Select(p => p.Gate));
-        var diff = ReleaseDiff.Compare(from.Bundle, fromMetrics, to.Bundle, toMetrics, MetricDirections.FromGates(gates),
-            ReleaseDiff.DefaultRelativeTolerance, policy?.Gate);
+        var diff = policies.Compare(from.Bundle, fromMetrics, to.Bundle, toMetrics, policy);
         return TypedResults.Ok(ReleaseDiffDto.Create(Side(from), Side(to), against, policy?.Name, diff));
     }
 

@@ -121,28 +121,30 @@ public static class DriftEvaluation
         return new FeatureDrift(feature.Feature, psi, ks?.Statistic, ks?.PValue, verdict, reasons);
     }
 
-    private static void ValidateThresholds(ValidationErrors errors, DriftThresholds? thresholds)
+    /// <summary>Adds an error per bad threshold, named <paramref name="prefix"/> + field ("thresholds.psiAlert" in a report, "psiAlert" in a policy).</summary>
+    public static void ValidateThresholds(ValidationErrors errors, DriftThresholds? thresholds, string prefix = "thresholds.")
     {
+        ArgumentNullException.ThrowIfNull(errors);
         if (thresholds is null)
         {
-            errors.Add("thresholds", "is required.");
+            errors.Add(prefix.TrimEnd('.'), "is required.");
             return;
         }
         if (!(double.IsFinite(thresholds.PsiWarn) && thresholds.PsiWarn > 0))
         {
-            errors.Add("thresholds.psiWarn", "must be a positive finite number.");
+            errors.Add(prefix + "psiWarn", "must be a positive finite number.");
         }
         if (!(double.IsFinite(thresholds.PsiAlert) && thresholds.PsiAlert > 0))
         {
-            errors.Add("thresholds.psiAlert", "must be a positive finite number.");
+            errors.Add(prefix + "psiAlert", "must be a positive finite number.");
         }
         else if (thresholds.PsiAlert < thresholds.PsiWarn)
         {
-            errors.Add("thresholds.psiAlert", "must not be below psiWarn.");
+            errors.Add(prefix + "psiAlert", "must not be below psiWarn.");
         }
         if (!(thresholds.KsAlpha is > 0 and < 1))
         {
-            errors.Add("thresholds.ksAlpha", "must be between 0 and 1, exclusive.");
+            errors.Add(prefix + "ksAlpha", "must be between 0 and 1, exclusive.");
         }
     }
 

@@ -33,34 +33,21 @@ public sealed class DriftService(
     public async Task<DriftPolicy> SetPolicyAsync(string model, double? psiWarn, double? psiAlert, double? ksAlpha, string actor, CancellationToken ct)
     {
         var owner = await RequireModelAsync(model, ct).ConfigureAwait(false);
-        var errors = new ValidationErrors();
         var defaults = DriftThresholds.Default;
-        var warn = psiWarn ?? defaults.PsiWarn;
-        var alert = psiAlert ?? defaults.PsiAlert;
-        var alpha = ksAlpha ?? defaults.KsAlpha;
-        if (!double.IsFinite(warn) || warn <= 0)
-        {
-            errors.Add("psiWarn", "must be a number above 0.");
-        }
-        if (!double.IsFinite(alert) || alert < warn)
-        {
-            errors.Add("psiAlert", $"must be a number at or above psiWarn ({warn.ToString(CultureInfo.InvariantCulture)}).");
-        }
-        if (!double.IsFinite(alpha) || alpha is <= 0 or >= 1)
-        {
-            errors.Add("ksAlpha", "must be a number between 0 and 1 (exclusive).");
-        }
+        var thresholds = new DriftThresholds(psiWarn ?? defaults.PsiWarn, psiAlert ?? defaults.PsiAlert, ksAlpha ?? defaults.KsAlpha);
+        var errors = new ValidationErrors();
+        DriftEvaluation.ValidateThresholds(errors, thresholds, prefix: "");
         if (!errors.IsValid)
         {
             throw new DomainValidationException(errors);
         }
-        var policy = new DriftPolicy(model, new DriftThresholds(warn, alert, alpha), actor, clock.GetUtcNow());
+        var policy = new DriftPolicy(model, thresholds, actor, clock.GetUtcNow());
         await store.PutPolicyAsync(policy, ct).ConfigureAwait(false);
         await journal.RecordRegistryAsync(owner.Project, actor, "drift.policy-set", $"model/{model}", new Dictionary<string, string>
         {
-            ["psiWarn"] = warn.ToString(CultureInfo.InvariantCulture),
-            ["psiAlert"] = alert.ToString(CultureInfo.InvariantCulture),
-            ["ksAlpha"] = alpha.ToString(CultureInfo.InvariantCulture),
+            ["psiWarn"] = thresholds.PsiWarn.ToString(CultureInfo.InvariantCulture),
+            ["psiAlert"] = thresholds.PsiAlert.ToString(CultureInfo.InvariantCulture),
+            ["ksAlpha"] = thresholds.KsAlpha.ToString(CultureInfo.InvariantCulture),
         }, ct).ConfigureAwait(false);
         return policy;
     }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ReleaseCenter.Domain.Audit;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
@@ -12,10 +11,8 @@ namespace ReleaseCenter.Functions.Releases;
 /// writes are once-only, keyed by release, environment and step, so a Step Functions retry or
 /// a repeated request records nothing twice; a retry after a partial failure completes what is missing.
 /// </summary>
-public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, IRegistryStore registry)
+public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, ModelProjects projects)
 {
-    private readonly ConcurrentDictionary<string, string> _projects = new(StringComparer.Ordinal);
-
     /// <returns>Whether the timeline entry is new (the first time this step is recorded).</returns>
     public async Task<bool> RecordAsync(Release release, string? environment, string step, string action, string message, string actor,
         DateTimeOffset at, CancellationToken ct, IReadOnlyDictionary<string, string>? details = null)
@@ -32,7 +29,7 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, IRe
         {
             auditDetails["environment"] = environment;
         }
-        await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(release.Model, ct).ConfigureAwait(false), actor, action, $"release/{release.Id}",
+        await audit.AppendAsync(new AuditRecord(await projects.GetAsync(release.Model, ct).ConfigureAwait(false), actor, action, $"release/{release.Id}",
             auditDetails, IdempotencyKey: $"release/{release.Id}/{environment ?? "-"}/{step}"), ct).ConfigureAwait(false);
         return isNew;
     }
@@ -62,29 +59,17 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, IRe
             ["toRelease"] = rollback.To.Release,
             ["message"] = message,
         };
-        await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(rollback.Model, ct).ConfigureAwait(false), actor, action, $"rollback/{rollback.Id}",
+        await audit.AppendAsync(new AuditRecord(await projects.GetAsync(rollback.Model, ct).ConfigureAwait(false), actor, action, $"rollback/{rollback.Id}",
             details, IdempotencyKey: $"rollback/{rollback.Id}/{step}"), ct).ConfigureAwait(false);
     }
 
     /// <summary>A workflow step about a model (retraining), audited once per <paramref name="idempotencyKey"/> in the model's project.</summary>
     public async Task RecordModelStepAsync(string model, string actor, string action, string subject, IReadOnlyDictionary<string, string> details,
         string idempotencyKey, CancellationToken ct) =>
-        await audit.AppendAsync(new AuditRecord(await ProjectOfAsync(model, ct).ConfigureAwait(false), actor, action, subject, details,
+        await audit.AppendAsync(new AuditRecord(await projects.GetAsync(model, ct).ConfigureAwait(false), actor, action, subject, details,
             IdempotencyKey: idempotencyKey), ct).ConfigureAwait(false);
 
     /// <summary>A registry change (model or version registered), audited in the model's project.</summary>
     public Task RecordRegistryAsync(string project, string actor, string action, string subject, IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
         audit.AppendAsync(new AuditRecord(project, actor, action, subject, details), ct);
-
-    /// <summary>Projects never change for a model, so one lookup per model serves the process.</summary>
-    private async Task<string> ProjectOfAsync(string model, CancellationToken ct)
-    {
-        if (_projects.TryGetValue(model, out var project))
-        {
-            return project;
-        }
-        var found = await registry.GetModelAsync(model, ct).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Model '{model}' does not exist.");
-        return _projects[model] = found.Project;
-    }
 }

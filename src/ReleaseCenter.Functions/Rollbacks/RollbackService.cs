@@ -80,7 +80,7 @@ public sealed class RollbackService(
             }
         }
 
-        var liveSide = await SideAsync(live, ct).ConfigureAwait(false);
+        var (liveSide, liveBundle) = await SideAsync(live, ct).ConfigureAwait(false);
         var lockState = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
         var inFlight = await InFlightAsync(environment, ct).ConfigureAwait(false);
         var consumers = await rollbacks.ListConsumersAsync(environment, model, ct).ConfigureAwait(false);
@@ -100,7 +100,7 @@ public sealed class RollbackService(
                 null, inFlight, consumers, lockState.LockedBy, approval.Required > 0, approval.Required, approval.Groups,
                 [.. blockers, "No earlier release to roll back to."]);
         }
-        var targetSide = await SideAsync(target, ct).ConfigureAwait(false);
+        var (targetSide, targetBundle) = await SideAsync(target, ct).ConfigureAwait(false);
         if (target.ReleaseId == live.ReleaseId)
         {
             return new RollbackPreview(environment, model, live.EndpointName, liveSide, targetSide, true,
@@ -108,7 +108,9 @@ public sealed class RollbackService(
                 null, inFlight, consumers, lockState.LockedBy, approval.Required > 0, approval.Required, approval.Groups, blockers);
         }
 
-        var diff = await DiffAsync(live.ReleaseId, liveSide, target.ReleaseId, targetSide, policy, ct).ConfigureAwait(false);
+        var diff = liveBundle is null || targetBundle is null
+            ? null
+            : policies.Compare(liveBundle, liveSide.Metrics, targetBundle, targetSide.Metrics, policy);
         var changes = diff is null ? "" : string.Join(", ", diff.Metrics.Where(m => m.From is not null && m.To is not null)
             .Select(m => $"{m.Metric} {m.From!.Value.ToString("0.####", CultureInfo.InvariantCulture)} -> {m.To!.Value.ToString("0.####", CultureInfo.InvariantCulture)} ({m.Verdict})"));
         var message = $"Rolling back {environment} takes {model} from v{live.Version} (release {live.ReleaseId}) back to v{target.Version} (release {target.ReleaseId})" +
@@ -242,26 +244,13 @@ public sealed class RollbackService(
         };
     }
 
-    private async Task<RollbackSideView> SideAsync(LiveDeployment d, CancellationToken ct)
+    /// <summary>A side of the preview, with the release's bundle for the diff (null if the release is gone).</summary>
+    private async Task<(RollbackSideView View, Bundle? Bundle)> SideAsync(LiveDeployment d, CancellationToken ct)
     {
         var release = await registry.GetReleaseAsync(d.ReleaseId, ct).ConfigureAwait(false);
         var version = await registry.GetVersionAsync(d.Model, d.Version, ct).ConfigureAwait(false);
-        return new RollbackSideView(d.ReleaseId, d.Version, release?.Bundle?.Digest ?? "", d.EndpointConfigName, d.DeployedAt, d.Kind,
-            version?.Metrics ?? new Dictionary<string, double>());
-    }
-
-    private async Task<ReleaseDiff?> DiffAsync(string liveId, RollbackSideView live, string targetId, RollbackSideView target, EnvironmentPolicy policy,
-        CancellationToken ct)
-    {
-        var from = await registry.GetReleaseAsync(liveId, ct).ConfigureAwait(false);
-        var to = await registry.GetReleaseAsync(targetId, ct).ConfigureAwait(false);
-        if (from?.Bundle is null || to?.Bundle is null)
-        {
-            return null;
-        }
-        var gates = new[] { policy.Gate }.Concat(policies.All.Select(p => p.Gate));
-        return ReleaseDiff.Compare(from.Bundle, live.Metrics, to.Bundle, target.Metrics, MetricDirections.FromGates(gates), ReleaseDiff.DefaultRelativeTolerance,
-            policy.Gate);
+        return (new RollbackSideView(d.ReleaseId, d.Version, release?.Bundle?.Digest ?? "", d.EndpointConfigName, d.DeployedAt, d.Kind,
+            version?.Metrics ?? new Dictionary<string, double>()), release?.Bundle);
     }
 
     private async Task<IReadOnlyList<InFlightRelease>> InFlightAsync(string environment, CancellationToken ct)

@@ -23,6 +23,7 @@ public sealed partial class ReleaseSteps(
     IEndpointVerifier verifier,
     Announcer announcer,
     Releases.ReleaseJournal journal,
+    ModelProjects projects,
     ReleaseCenterSettings settings,
     TimeProvider clock,
     ILogger<ReleaseSteps> log)
@@ -411,7 +412,7 @@ public sealed partial class ReleaseSteps(
         await TimelineAsync(release, null, "finished", final == ReleaseStatus.Released
             ? $"Released {release.Model} v{release.Version} to {string.Join(", ", release.Environments)}."
             : $"Ended {final}" + (error is null ? "." : $": {error}" + (cause is null ? "." : $" ({cause})")), ct).ConfigureAwait(false);
-        var project = (await registry.GetModelAsync(release.Model, ct).ConfigureAwait(false))?.Project ?? "";
+        var project = await projects.FindAsync(release.Model, ct).ConfigureAwait(false) ?? "";
         var detail = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["releaseId"] = release.Id,

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseCenter.Functions;
 using ReleaseCenter.Integration.Tests.Api;
+using ReleaseCenter.Integration.Tests.Clients;
 
 namespace ReleaseCenter.Integration.Tests.Audit;
 
@@ -32,6 +33,11 @@ public sealed class AuditTrailTests(EmulatorFixture emulator)
         await WaitAsync(alice, id, r => r.GetProperty("stages")[1].GetProperty("status").GetString() == "AwaitingApproval");
         await sam.PostAsync($"/v1/releases/{id}/approvals", Json("""{"decision":"approve"}"""));
         await WaitAsync(alice, id, r => r.GetProperty("status").GetString() == "Released");
+        // The status turns Released inside the last task, just before that task audits "finished": wait for the execution to end.
+        using var sfn = new ReleaseCenter.Aws.Clients.StepFunctionsClient(emulator.ClientOptions());
+        var arn = (await alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}")).GetProperty("executionArn").GetString()!;
+        await Poll.UntilAsync(() => sfn.DescribeExecutionAsync(arn),
+            e => e.Status != ReleaseCenter.Aws.Clients.ExecutionStatus.Running, attempts: 300, delayMilliseconds: 100);
 
         var actions = await ActionsAsync(alice, $"subject=release/{id}");
         foreach (var expected in new[]
