@@ -12,6 +12,9 @@ public sealed class SageMakerClient(AwsClientOptions? options = null)
     public Task<CreateModelResponse> CreateModelAsync(CreateModelRequest request, CancellationToken cancellationToken = default) =>
         InvokeJsonAsync("CreateModel", request, Json.CreateModelRequest, Json.CreateModelResponse, cancellationToken);
 
+    public Task<DescribeModelResponse> DescribeModelAsync(string modelName, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DescribeModel", new ModelNameRequest(modelName), Json.ModelNameRequest, Json.DescribeModelResponse, cancellationToken);
+
     public Task<CreateEndpointConfigResponse> CreateEndpointConfigAsync(
         CreateEndpointConfigRequest request, CancellationToken cancellationToken = default) =>
         InvokeJsonAsync("CreateEndpointConfig", request, Json.CreateEndpointConfigRequest, Json.CreateEndpointConfigResponse, cancellationToken);

@@ -53,6 +53,8 @@ public sealed record CreateModelRequest(string ModelName, string ExecutionRoleAr
 
 public sealed record CreateModelResponse(string ModelArn);
 
+public sealed record DescribeModelResponse(string ModelName, string ModelArn, ContainerDefinition? PrimaryContainer);
+
 public sealed record ProductionVariant(string VariantName, string ModelName, int InitialInstanceCount, string InstanceType)
 {
     public float? InitialVariantWeight { get; init; }
@@ -211,6 +213,8 @@ internal sealed record ModelPackageNameRequest(string ModelPackageName);
 
 internal sealed record EndpointNameRequest(string EndpointName);
 
+internal sealed record ModelNameRequest(string ModelName);
+
 internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
 
 [JsonSourceGenerationOptions(
@@ -218,6 +222,8 @@ internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
     Converters = [typeof(EpochSecondsConverter)])]
 [JsonSerializable(typeof(CreateModelRequest))]
 [JsonSerializable(typeof(CreateModelResponse))]
+[JsonSerializable(typeof(ModelNameRequest))]
+[JsonSerializable(typeof(DescribeModelResponse))]
 [JsonSerializable(typeof(CreateEndpointConfigRequest))]
 [JsonSerializable(typeof(CreateEndpointConfigResponse))]
 [JsonSerializable(typeof(CreateEndpointRequest))]

@@ -25,6 +25,6 @@ public sealed record ResourceNames(string Stage)
 
     public string HttpApiName => $"{Service}-http-{Stage}";
 
-    /// <summary>SageMaker endpoint of a model in an environment.</summary>
-    public static string EndpointName(string model, string environment) => $"{model}-{environment}";
+    /// <summary>SageMaker endpoint of a model in an environment (see <see cref="SageMakerNames"/>).</summary>
+    public static string EndpointName(string model, string environment) => SageMakerNames.Endpoint(model, environment);
 }

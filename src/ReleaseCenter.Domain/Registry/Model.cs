@@ -20,7 +20,7 @@ public sealed record Model(
     {
         ArgumentNullException.ThrowIfNull(draft);
         var errors = new ValidationErrors();
-        errors.Check("name", Rules.ResourceName(draft.Name));
+        errors.Check("name", Rules.ModelName(draft.Name));
         errors.Check("project", Rules.ResourceName(draft.Project));
         errors.Check("description", Rules.OptionalText(draft.Description, 2000));
         errors.Check("owner", Rules.OptionalText(draft.Owner, 256));

@@ -27,6 +27,15 @@ public static partial class Rules
         _ => null,
     };
 
+    /// <summary>
+    /// Model names: a <see cref="ResourceName"/> that also starts and ends with a letter or digit,
+    /// because SageMaker endpoint, config and model names are derived from it and SageMaker refuses
+    /// a name that starts or ends with '-'.
+    /// </summary>
+    public static string? ModelName(string? value) => ResourceName(value) ?? (value![0] == '-' || value[^1] == '-'
+        ? "must start and end with a letter or digit: its SageMaker endpoint names ({model}-{environment}) could not be created otherwise."
+        : null);
+
     public static string? Digest(string? value) => value switch
     {
         null or "" => "is required.",

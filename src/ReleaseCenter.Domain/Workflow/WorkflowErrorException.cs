@@ -20,4 +20,7 @@ public static class WorkflowErrors
     public const string EnvironmentLocked = "Release.EnvironmentLocked";
     public const string EndpointNotReady = "Release.EndpointNotReady";
     public const string Transient = "Release.Transient";
+
+    /// <summary>A SageMaker name this release would create is taken by a resource that is not this release's.</summary>
+    public const string NameCollision = "Release.NameCollision";
 }

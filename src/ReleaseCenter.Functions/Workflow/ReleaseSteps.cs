@@ -191,12 +191,11 @@ public sealed partial class ReleaseSteps(
         if (stage.Deployment is null)
         {
             // Remember what was live before touching anything: that is the rollback target.
-            var endpointName = ResourceNames.EndpointName(release.Model, environment);
-            var current = await DescribeEndpointOrNullAsync(endpointName, ct).ConfigureAwait(false);
+            var endpointName = SageMakerNames.Endpoint(release.Model, environment);
+            var current = await sageMaker.FindEndpointAsync(endpointName, ct).ConfigureAwait(false);
             var live = await workflow.GetLiveAsync(environment, release.Model, ct).ConfigureAwait(false);
-            var suffix = release.Id[^8..];
-            var record = new DeploymentRecord(endpointName, SageMakerName($"{release.Model}-{environment}-{suffix}"),
-                SageMakerName($"{release.Model}-v{release.Version}-{suffix}"), current?.EndpointConfigName, live?.ReleaseId, clock.GetUtcNow(), null);
+            var record = new DeploymentRecord(endpointName, SageMakerNames.EndpointConfig(release.Model, environment, release.Id),
+                SageMakerNames.Model(release.Model, release.Version, release.Id), current?.EndpointConfigName, live?.ReleaseId, clock.GetUtcNow(), null);
             var now = clock.GetUtcNow();
             release = await SaveAsync(releaseId, r =>
             {
@@ -212,13 +211,10 @@ public sealed partial class ReleaseSteps(
         }
         var deployment = stage.Deployment!;
 
-        await IgnoreAlreadyExistsAsync(() => sageMaker.CreateModelAsync(new CreateModelRequest(deployment.ModelName, settings.SageMakerExecutionRoleArn,
-            new ContainerDefinition(bundle.Image!) { ModelDataUrl = bundle.ArtifactUri }), ct)).ConfigureAwait(false);
-        await IgnoreAlreadyExistsAsync(() => sageMaker.CreateEndpointConfigAsync(new CreateEndpointConfigRequest(deployment.EndpointConfigName,
-            [new ProductionVariant("primary", deployment.ModelName, bundle.InferenceConfig.InstanceCount ?? 1, bundle.InferenceConfig.InstanceType!) { InitialVariantWeight = 1 }]),
-            ct)).ConfigureAwait(false);
+        await EnsureModelAsync(release, bundle, deployment, ct).ConfigureAwait(false);
+        await EnsureEndpointConfigAsync(release, bundle, deployment, ct).ConfigureAwait(false);
 
-        var endpoint = await DescribeEndpointOrNullAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        var endpoint = await sageMaker.FindEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
         if (endpoint is null)
         {
             await sageMaker.CreateEndpointAsync(new CreateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName), ct).ConfigureAwait(false);
@@ -289,7 +285,7 @@ public sealed partial class ReleaseSteps(
         var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
         var stage = release.Stage(environment);
         var deployment = stage.Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
-        var endpoint = await DescribeEndpointOrNullAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        var endpoint = await sageMaker.FindEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
         string message;
         if (deployment.PreviousEndpointConfigName is { } previous)
         {
@@ -438,29 +434,44 @@ public sealed partial class ReleaseSteps(
     private Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct) =>
         journal.RecordAsync(release, environment, step, $"release.{step}", message, WorkflowActor, clock.GetUtcNow(), ct);
 
-    private async Task<DescribeEndpointResponse?> DescribeEndpointOrNullAsync(string endpointName, CancellationToken ct)
+    /// <summary>
+    /// Creates the release's SageMaker model unless it exists. An existing one counts only if it is
+    /// the one this step creates (same image and artifact): a name that some other model took is a
+    /// collision, never a success, or the record could name a model that does not serve.
+    /// </summary>
+    private async Task EnsureModelAsync(Release release, Bundle bundle, DeploymentRecord deployment, CancellationToken ct)
     {
-        try
+        var existing = await sageMaker.FindModelAsync(deployment.ModelName, ct).ConfigureAwait(false);
+        if (existing is null)
         {
-            return await sageMaker.DescribeEndpointAsync(endpointName, ct).ConfigureAwait(false);
+            await sageMaker.CreateModelAsync(new CreateModelRequest(deployment.ModelName, settings.SageMakerExecutionRoleArn,
+                new ContainerDefinition(bundle.Image!) { ModelDataUrl = bundle.ArtifactUri }) { Tags = Tags(release) }, ct).ConfigureAwait(false);
         }
-        catch (AmazonServiceException ex) when (ex.ErrorCode == SageMakerErrors.Validation && ex.Message.Contains("not", StringComparison.OrdinalIgnoreCase))
+        else if (existing.PrimaryContainer?.Image != bundle.Image || existing.PrimaryContainer?.ModelDataUrl != bundle.ArtifactUri)
         {
-            return null;
+            throw new WorkflowErrorException(WorkflowErrors.NameCollision,
+                $"The SageMaker model {deployment.ModelName} exists but serves {existing.PrimaryContainer?.Image} {existing.PrimaryContainer?.ModelDataUrl}, not this release's bundle.");
         }
     }
 
-    private static async Task IgnoreAlreadyExistsAsync(Func<Task> create)
+    /// <summary>Creates the release's endpoint config for this environment unless it exists; an existing one must name this release's model.</summary>
+    private async Task EnsureEndpointConfigAsync(Release release, Bundle bundle, DeploymentRecord deployment, CancellationToken ct)
     {
-        try
+        var existing = await sageMaker.FindEndpointConfigAsync(deployment.EndpointConfigName, ct).ConfigureAwait(false);
+        if (existing is null)
         {
-            await create().ConfigureAwait(false);
+            await sageMaker.CreateEndpointConfigAsync(new CreateEndpointConfigRequest(deployment.EndpointConfigName,
+                [new ProductionVariant("primary", deployment.ModelName, bundle.InferenceConfig.InstanceCount ?? 1, bundle.InferenceConfig.InstanceType!) { InitialVariantWeight = 1 }])
+            { Tags = Tags(release) }, ct).ConfigureAwait(false);
         }
-        catch (AmazonServiceException ex) when (ex.ErrorCode == SageMakerErrors.Validation && ex.Message.Contains("already exist", StringComparison.OrdinalIgnoreCase))
+        else if (existing.ProductionVariants.Any(v => v.ModelName != deployment.ModelName))
         {
-            // Created by an earlier attempt of this same step.
+            throw new WorkflowErrorException(WorkflowErrors.NameCollision,
+                $"The endpoint config {deployment.EndpointConfigName} exists but serves {string.Join(", ", existing.ProductionVariants.Select(v => v.ModelName))}, not {deployment.ModelName}.");
         }
     }
+
+    private static ResourceTag[] Tags(Release release) => [new(ResourceTags.Release, release.Id), new(ResourceTags.Model, release.Model)];
 
     private static string Describe(DeploymentStrategy s) => s.Kind switch
     {
@@ -468,9 +479,6 @@ public sealed partial class ReleaseSteps(
         DeploymentStrategyKind.Linear => $"linear: {s.LinearStepPercent}% more traffic every {s.WaitIntervalSeconds} s",
         _ => "all traffic at once",
     } + (s.RollbackAlarms.Count > 0 ? $", rolled back by SageMaker if {string.Join(" or ", s.RollbackAlarms)} goes off" : "");
-
-    /// <summary>SageMaker names: letters, digits and '-', at most 63 characters.</summary>
-    private static string SageMakerName(string name) => name.Length <= 63 ? name : name[..63].TrimEnd('-');
 
     private static string Kebab(string pascal) =>
         string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
