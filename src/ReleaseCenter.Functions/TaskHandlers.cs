@@ -119,7 +119,15 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
             throw new InvalidOperationException($"No task handler is named '{handler}'.");
         }
         using var doc = JsonDocument.Parse(payload);
-        return await run(doc.RootElement, ct).ConfigureAwait(false);
+        try
+        {
+            return await run(doc.RootElement, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (Aws.Clients.TransientErrors.IsTransient(ex))
+        {
+            // The state machine retries Release.Transient with backoff; every step is idempotent.
+            throw new Domain.Workflow.WorkflowErrorException(Domain.Workflow.WorkflowErrors.Transient, $"{handler}: {ex.Message}");
+        }
     }
 
     private static string Id(JsonElement p) => Text(p, "releaseId");

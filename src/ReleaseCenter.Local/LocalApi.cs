@@ -15,9 +15,35 @@ public static class LocalApi
         group.MapPut("/pipelines/{name}", PutPipeline).RequireAuthorization()
             .WithSummary("Create or change a stand-in SageMaker training pipeline: how long it runs, how it ends, the model package and metrics it registers (local stack only)")
             .Accepts<StandInPipelineRequest>("application/json");
+        group.MapGet("/faults", (ReleaseCenter.Local.Emulator.AwsFaults faults) => TypedResults.Ok(new ReleaseCenter.Local.Emulator.FaultsDto(faults.Rules, faults.Injected)))
+            .RequireAuthorization().WithSummary("The faults armed on the local AWS endpoint, and how many of each kind were injected (local stack only)");
+        group.MapPost("/faults", AddFault).RequireAuthorization()
+            .WithSummary("Arm a fault on the local AWS endpoint: throttle, error, latency or drop for a service (dynamodb, sagemaker, states, events), crash or twice for a handler (lambda) (local stack only)")
+            .Accepts<ReleaseCenter.Local.Emulator.FaultRule>("application/json");
+        group.MapDelete("/faults", (ReleaseCenter.Local.Emulator.AwsFaults faults) =>
+        {
+            faults.Clear();
+            return TypedResults.NoContent();
+        }).RequireAuthorization().WithSummary("Disarm every fault on the local AWS endpoint (local stack only)");
         group.MapPost("/faults/verification", FailVerification).RequireAuthorization()
             .WithSummary("Make the local SageMaker stand-in fail verification of a model version in an environment (local stack only)")
             .Accepts<VerificationFaultRequest>("application/json");
+    }
+
+    private static async Task<Results<Ok<ReleaseCenter.Local.Emulator.FaultRule>, ValidationProblem, ProblemHttpResult>> AddFault(
+        HttpContext http, ReleaseCenter.Local.Emulator.AwsFaults faults, CancellationToken ct)
+    {
+        var (rule, problem) = await JsonBody.ReadAsync(http.Request, ReleaseCenter.Local.Emulator.FaultsJsonContext.Default.FaultRule, ct);
+        if (rule is null)
+        {
+            return Problems.Unwrap<Ok<ReleaseCenter.Local.Emulator.FaultRule>>(problem!);
+        }
+        if (rule.Validate() is { } invalid)
+        {
+            return JsonBody.Invalid(invalid.Field, invalid.Reason);
+        }
+        faults.Add(rule);
+        return TypedResults.Ok(rule);
     }
 
     private static async Task<Results<Ok<VerificationFaultRequest>, ValidationProblem, ProblemHttpResult>> FailVerification(

@@ -25,8 +25,9 @@ public static class LocalHost
     /// <param name="awsServiceUrl">The emulated AWS endpoint (ours over moto, or LocalStack).</param>
     /// <param name="functions">Where our Lambda handlers are registered (our endpoint only); null when the emulator cannot call back into us.</param>
     /// <param name="environmentsJson">Release policy per environment; default: config/environments.json as built in.</param>
+    /// <param name="faults">The local AWS endpoint's fault switch, served at /v1/local/faults (ours over moto only).</param>
     public static async Task<WebApplication> BuildAsync(string awsServiceUrl, LambdaFunctions? functions, int port, string stage, CancellationToken ct,
-        string? environmentsJson = null)
+        string? environmentsJson = null, AwsFaults? faults = null)
     {
         var names = new ResourceNames(stage);
         var aws = LocalAws.ClientOptions(awsServiceUrl);
@@ -79,12 +80,17 @@ public static class LocalHost
         builder.Services.AddSingleton(tokens);
         builder.Services.AddReleaseCenter(settings, aws);
         builder.Services.AddSingleton<LocalFaults>();
+        builder.Services.AddSingleton(faults ?? new AwsFaults());
         builder.Services.AddHostedService<ReminderSweeper>();
         builder.Services.AddLocalNotifications(notifications, aws);
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());
         builder.Services.AddReleaseCenterApi(tokens.AuthOptions);
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(LocalApiJsonContext.Default));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Add(LocalApiJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Add(FaultsJsonContext.Default);
+        });
 
         var app = builder.Build();
         app.UseReleaseCenterApi();

@@ -47,7 +47,7 @@ await using (aws)
     WebApplication app;
     try
     {
-        app = await LocalHost.BuildAsync(aws.ServiceUrl, aws.Functions, port, LocalHost.DefaultStage, shutdown.Token);
+        app = await LocalHost.BuildAsync(aws.ServiceUrl, aws.Functions, port, LocalHost.DefaultStage, shutdown.Token, faults: aws.Faults);
         await app.StartAsync(shutdown.Token);
     }
     catch (IOException ex)

@@ -34,6 +34,13 @@ public static class StepFunctionsErrors
     public const string InvalidToken = "InvalidToken";
 }
 
+public static class StepFunctionsArns
+{
+    /// <summary>The ARN of the execution named <paramref name="name"/> of a state machine: what StartExecution answers, derived.</summary>
+    public static string Execution(string stateMachineArn, string name) =>
+        $"{stateMachineArn.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal)}:{name}";
+}
+
 public sealed record CloudWatchLogsLogGroup(string LogGroupArn);
 
 public sealed record LogDestination(CloudWatchLogsLogGroup CloudWatchLogsLogGroup);

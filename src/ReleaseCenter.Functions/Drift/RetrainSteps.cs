@@ -51,9 +51,9 @@ public sealed class RetrainSteps(
                 settings.RetrainStateMachineArn ?? throw new InvalidOperationException("No retrain state machine is configured.")) { Name = id, Input = input }, ct)
                 .ConfigureAwait(false)).ExecutionArn;
         }
-        catch (AmazonServiceException ex) when (ex.ErrorCode == "ExecutionAlreadyExists")
+        catch (AmazonServiceException ex) when (ex.ErrorCode == StepFunctionsErrors.ExecutionAlreadyExists)
         {
-            return $"{settings.RetrainStateMachineArn!.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal)}:{id}";
+            return StepFunctionsArns.Execution(settings.RetrainStateMachineArn!, id);
         }
     }
 

@@ -40,7 +40,11 @@ public sealed class ReleaseService(
     ReleaseCenterSettings settings,
     TimeProvider clock)
 {
-    /// <param name="releaseId">A caller-chosen id that makes the request idempotent (automation retries): when a release with it exists, that release is returned and nothing starts again.</param>
+    /// <param name="releaseId">
+    /// A caller-chosen id that makes the request idempotent (automation retries): when a release with
+    /// it exists, that release is returned, and started first if an earlier attempt wrote it but
+    /// crashed before starting its workflow.
+    /// </param>
     public async Task<Release> CreateAsync(string? model, int? version, IReadOnlyList<string>? environments, string? notes, string actor, CancellationToken ct,
         string? releaseId = null)
     {
@@ -85,20 +89,41 @@ public sealed class ReleaseService(
         }
         catch (ConflictException) when (releaseId is not null)
         {
-            return await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+            // A retry of a request that may have crashed between writing the release and starting its
+            // workflow: finish what the first attempt began, or answer the release as it is.
+            var existing = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Release {releaseId} collided on creation but cannot be read.");
+            return existing.ExecutionArn is null && existing.Status == ReleaseStatus.Pending
+                ? await StartAsync(existing, existing.RequestedBy, ct).ConfigureAwait(false)
+                : existing;
         }
+        return await StartAsync(release, actor, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Journals the request, starts the release's execution (named after the release, so a second
+    /// start finds the first) and announces it. Every step is safe to repeat.
+    /// </summary>
+    private async Task<Release> StartAsync(Release release, string actor, CancellationToken ct)
+    {
+        var envs = release.Environments;
+        var now = clock.GetUtcNow();
         await journal.RecordAsync(release, null, "requested", "release.requested",
-            $"{actor} requested {model} v{version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now, ct,
+            $"{actor} requested {release.Model} v{release.Version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now, ct,
             new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) }).ConfigureAwait(false);
 
+        var stateMachineArn = settings.ReleaseStateMachineArn ?? throw new InvalidOperationException("No release state machine is configured.");
         string executionArn;
         try
         {
             var input = JsonSerializer.Serialize(new Dictionary<string, string> { ["releaseId"] = release.Id }, WorkflowJsonContext.Default.DictionaryStringString);
-            executionArn = (await stepFunctions.StartExecutionAsync(
-                new StartExecutionRequest(settings.ReleaseStateMachineArn ?? throw new InvalidOperationException("No release state machine is configured."))
-                { Name = release.Id, Input = input }, ct).ConfigureAwait(false)).ExecutionArn;
+            executionArn = (await stepFunctions.StartExecutionAsync(new StartExecutionRequest(stateMachineArn) { Name = release.Id, Input = input }, ct)
+                .ConfigureAwait(false)).ExecutionArn;
+        }
+        catch (AmazonServiceException ex) when (ex.ErrorCode == StepFunctionsErrors.ExecutionAlreadyExists)
+        {
+            // Started by the attempt that crashed before it could save the ARN.
+            executionArn = StepFunctionsArns.Execution(stateMachineArn, release.Id);
         }
         catch (AmazonServiceException ex)
         {

@@ -48,6 +48,9 @@ public sealed class AwsEndpoint : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>Faults to inject into the requests this endpoint serves (none unless armed).</summary>
+    public AwsFaults Faults { get; } = new();
+
     public int Port => Url.Port;
 
     public static async Task<AwsEndpoint> StartAsync(LambdaFunctions functions, ILoggerFactory? loggerFactory, CancellationToken ct)
@@ -131,7 +134,21 @@ public sealed class AwsEndpoint : IAsyncDisposable
         string result;
         try
         {
+            var fault = Faults.Next("lambda", name, payload);
+            if (fault?.Kind == "latency")
+            {
+                await Task.Delay(fault.Latency, context.RequestAborted).ConfigureAwait(false);
+            }
             result = await function(payload, context.RequestAborted).ConfigureAwait(false);
+            if (fault?.Kind == "twice")
+            {
+                result = await function(payload, context.RequestAborted).ConfigureAwait(false);
+            }
+            else if (fault?.Kind == "crash")
+            {
+                // The handler did its work; the caller sees what Lambda reports when the process dies before answering.
+                throw new ReleaseCenter.Domain.Workflow.WorkflowErrorException("Sandbox.Timedout", $"Injected fault: {name} crashed after its writes, before answering.");
+            }
         }
 #pragma warning disable CA1031 // Any handler failure becomes a Lambda function error, exactly as the Lambda service reports it.
         catch (Exception ex)
@@ -162,6 +179,10 @@ public sealed class AwsEndpoint : IAsyncDisposable
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_moto, request.Path.Value + request.QueryString.Value));
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
+        if (await InjectFaultAsync(context, body).ConfigureAwait(false))
+        {
+            return;
+        }
         if (body.Length > 0 || request.ContentLength is not null)
         {
             message.Content = new ByteArrayContent(body.ToArray());
@@ -189,6 +210,45 @@ public sealed class AwsEndpoint : IAsyncDisposable
         }
         await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>Applies an armed fault to a JSON-protocol request (X-Amz-Target names service and operation); true when the request is answered.</summary>
+    private async Task<bool> InjectFaultAsync(HttpContext context, MemoryStream body)
+    {
+        var target = context.Request.Headers["X-Amz-Target"].ToString();
+        var dot = target.IndexOf('.', StringComparison.Ordinal);
+        if (dot < 0 || !ServiceByTargetPrefix.TryGetValue(target[..dot], out var service))
+        {
+            return false;
+        }
+        var fault = Faults.Next(service, target[(dot + 1)..], Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length));
+        switch (fault?.Kind)
+        {
+            case null:
+                return false;
+            case "latency":
+                await Task.Delay(fault.Latency, context.RequestAborted).ConfigureAwait(false);
+                return false;
+            case "drop":
+                context.Abort();
+                return true;
+            default:
+                var (status, code) = fault.Error();
+                await WriteJsonAsync(context, status, new Dictionary<string, string>
+                {
+                    ["__type"] = code,
+                    ["message"] = $"Injected fault: {fault.Kind} on {target}.",
+                }, extraHeader: ("x-amzn-ErrorType", code)).ConfigureAwait(false);
+                return true;
+        }
+    }
+
+    private static readonly Dictionary<string, string> ServiceByTargetPrefix = new(StringComparer.Ordinal)
+    {
+        ["DynamoDB_20120810"] = "dynamodb",
+        ["SageMaker"] = "sagemaker",
+        ["AWSStepFunctions"] = "states",
+        ["AWSEvents"] = "events",
+    };
 
     private static async Task WriteJsonAsync(HttpContext context, int status, Dictionary<string, string> body, (string, string)? extraHeader = null)
     {

@@ -36,6 +36,9 @@ public sealed class LocalAws : IAsyncDisposable
 
     public LambdaFunctions Functions { get; }
 
+    /// <summary>The fault switch of the local AWS endpoint (every service, and Lambda Invoke).</summary>
+    public AwsFaults Faults => _endpoint.Faults;
+
     /// <summary>Fixed, fake credentials: the emulator ignores them, and real ones must never reach it.</summary>
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("test", "test");
 

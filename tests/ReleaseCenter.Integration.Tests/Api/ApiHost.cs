@@ -42,7 +42,8 @@ public sealed class ApiHost : IAsyncDisposable
     public static async Task<ApiHost> StartAsync(EmulatorFixture emulator, string? environmentsJson = null)
     {
         var stage = emulator.UniqueName("t");
-        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, emulator.Local?.Functions, 0, stage, CancellationToken.None, environmentsJson);
+        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, emulator.Local?.Functions, 0, stage, CancellationToken.None, environmentsJson,
+            emulator.Local?.Faults);
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ApiHost(app, new HttpClient { BaseAddress = new Uri(url) }, new ResourceNames(stage).TableName,

@@ -107,13 +107,15 @@ internal sealed class ReleaseDriver(EmulatorFixture emulator, ApiHost api, HttpC
         return await Poll.UntilAsync(() => sfn.DescribeExecutionAsync(arn), e => e.Status != ExecutionStatus.Running, attempts: seconds * 10, delayMilliseconds: 100);
     }
 
-    public async Task<IReadOnlyList<string>> StatesEnteredAsync(string id)
+    public async Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string id)
     {
         using var sfn = new StepFunctionsClient(emulator.ClientOptions());
         var arn = (await GetAsync(id)).GetProperty("executionArn").GetString()!;
-        var history = await sfn.GetExecutionHistoryAsync(new GetExecutionHistoryRequest(arn));
-        return (history.Events ?? []).Where(e => e.StateEnteredEventDetails is not null).Select(e => e.StateEnteredEventDetails!.Name).ToArray();
+        return (await sfn.GetExecutionHistoryAsync(new GetExecutionHistoryRequest(arn))).Events ?? [];
     }
+
+    public async Task<IReadOnlyList<string>> StatesEnteredAsync(string id) =>
+        (await HistoryAsync(id)).Where(e => e.StateEnteredEventDetails is not null).Select(e => e.StateEnteredEventDetails!.Name).ToArray();
 
     public async Task<DescribeEndpointResponse?> EndpointAsync(string model, string environment)
     {
