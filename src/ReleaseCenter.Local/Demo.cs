@@ -90,6 +90,7 @@ public sealed class Demo(Uri api, TextWriter output)
         Say($"  the metric-aware diff of v2 against v1:  GET  /v1/releases/{second.Id}/diff?against={first.Id}");
         Say("  what a prod rollback would do:            POST /v1/environments/prod/rollback/preview  {}");
         Say("  roll prod back to v1:                     POST /v1/environments/prod/rollback  {\"reason\":\"...\"}");
+        Say("  ...which one approver from approvers-prod, not the requester, approves:  POST /v1/rollbacks/<id>/approvals  {\"decision\":\"approve\"}");
         Say("  what was live in prod at a time:          GET  /v1/environments/prod/history?at=<ISO-8601 time>");
         Say("  delivery metrics:                         GET  /v1/metrics/delivery");
         Say($"  the drift reports and their retraining:   GET  /v1/models/{Model}/drift-reports, .../drift-reports/<id>/retrain");
