@@ -141,6 +141,12 @@ public sealed class ReleaseCenterStack : Stack
             // Reads waiting releases, writes a once-only timeline entry, announces the reminder.
             Table.GrantReadWriteData(function);
             Bus.GrantPutEventsTo(function);
+            if (task.Handler == ReleaseWorkflow.ReconcileHandler)
+            {
+                // Frees a lock only once its holder's execution has ended; delivers stored approval decisions.
+                function.AddToRolePolicy(Allow(["states:DescribeExecution"], ExecutionsOf(ReleaseWorkflow.Name), ExecutionsOf(RollbackWorkflow.Name)));
+                StateMachine.GrantTaskResponse(function);
+            }
             new Rule(this, ConstructId(task.Handler) + "Schedule", new RuleProps
             {
                 RuleName = $"{ResourceNames.Service}-{task.Handler}-{props.Stage}",
@@ -394,7 +400,8 @@ public sealed class ReleaseCenterStack : Stack
             case DeployHandler:
                 // Model, endpoint and config names derive from model names (ResourceNames.EndpointName),
                 // so no prefix narrows them further than this account and region.
-                function.AddToRolePolicy(Allow(["sagemaker:AddTags", "sagemaker:CreateModel"], SageMakerArn("model")));
+                // DescribeModel: a model of that name counts only if it is this release's (same image and artifact).
+                function.AddToRolePolicy(Allow(["sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:DescribeModel"], SageMakerArn("model")));
                 function.AddToRolePolicy(Allow(
                     [
                         "sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig",
@@ -470,6 +477,15 @@ public sealed class ReleaseCenterStack : Stack
         return stateMachine;
     }
 
+    /// <summary>The ARN pattern of a workflow's executions.</summary>
+    private string ExecutionsOf(string workflow) => FormatArn(new ArnComponents
+    {
+        Service = "states",
+        Resource = "execution",
+        ResourceName = $"{Names.StateMachineName(workflow)}:*",
+        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+    });
+
     private void GrantApiPermissions(LambdaFunction api)
     {
         Table.GrantReadWriteData(api);
@@ -477,15 +493,9 @@ public sealed class ReleaseCenterStack : Stack
 
         StateMachine.GrantStartExecution(api);
         RollbackStateMachine.GrantStartExecution(api);
-        api.AddToRolePolicy(Allow(
-            ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"],
-            FormatArn(new ArnComponents
-            {
-                Service = "states",
-                Resource = "execution",
-                ResourceName = $"{Names.StateMachineName(ReleaseWorkflow.Name)}:*",
-                ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
-            })));
+        api.AddToRolePolicy(Allow(["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"], ExecutionsOf(ReleaseWorkflow.Name)));
+        // Unlocking by hand checks whether the holder (a release or a rollback) still runs.
+        api.AddToRolePolicy(Allow(["states:DescribeExecution"], ExecutionsOf(RollbackWorkflow.Name)));
 
         // Approvals answer the "Wait for approval" task token. The IAM reference lists no resource
         // type for SendTask*, which would mean "*", but Step Functions authorizes these calls against

@@ -56,7 +56,9 @@ public static class ReleaseCenterApi
             {
                 var groups = Roles.GroupsOf(ctx.User);
                 return groups.Contains(Roles.Engineers) || groups.Contains(Roles.Admins);
-            }));
+            }))
+            .AddPolicy(Roles.CanAdminister, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>
+                Roles.GroupsOf(ctx.User).Contains(Roles.Admins)));
         services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
         {
             doc.Info = new() { Title = "ML Release Center API", Version = "v1", Description = "The HTTP contract of ML Release Center (api.md)." };

@@ -40,6 +40,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<Releases.ReleaseService>();
         services.AddSingleton<IRollbackStore>(sp => new DynamoRollbackStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton<Rollbacks.RollbackSteps>();
+        services.AddSingleton<Environments.EnvironmentLocks>();
         services.AddSingleton<Rollbacks.RollbackService>();
         services.AddSingleton<IDriftStore>(sp => new DynamoDriftStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton<Drift.DriftService>();

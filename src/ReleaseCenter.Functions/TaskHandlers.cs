@@ -9,7 +9,7 @@ namespace ReleaseCenter.Functions;
 /// its payload, calls one <see cref="ReleaseSteps"/> use case and serializes the result.
 /// </summary>
 public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback, Drift.RetrainSteps retrain, Drift.DriftService drift,
-    Domain.Releases.EnvironmentPolicies policies) : ITaskHandlers
+    Domain.Releases.EnvironmentPolicies policies, Environments.EnvironmentLocks locks, Releases.ReleaseService releases) : ITaskHandlers
 {
     private const string Empty = "{}";
 
@@ -23,7 +23,7 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         },
         ["acquire-lock"] = async (p, ct) =>
         {
-            await steps.AcquireLockAsync(Id(p), Env(p), ct).ConfigureAwait(false);
+            await steps.AcquireLockAsync(Id(p), Env(p), ct, OptionalText(p, "executionArn")).ConfigureAwait(false);
             return Empty;
         },
         ["deploy"] = async (p, ct) => Json(await steps.DeployAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.DeployResult),
@@ -44,6 +44,13 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         // Not a state machine task: invoked on a schedule (EventBridge rule in AWS, a background loop locally).
         ["send-reminders"] = async (_, ct) =>
             $$"""{"sent":{{await steps.SendDueRemindersAsync(ct).ConfigureAwait(false)}}}""",
+        // Not a state machine task either: the reconciler, on a schedule. Decisions get a minute to arrive the normal way first.
+        [Aws.Resources.ReleaseWorkflow.ReconcileHandler] = async (_, ct) =>
+        {
+            var freed = await locks.FreeAbandonedAsync(ct).ConfigureAwait(false);
+            var delivered = await releases.DeliverDecisionsAsync(TimeSpan.FromMinutes(1), ct).ConfigureAwait(false);
+            return $$"""{"locksFreed":{{freed}},"decisionsDelivered":{{delivered}}}""";
+        },
         // statemachines/rollback.asl.json
         ["rollback-request-approval"] = async (p, ct) =>
         {
@@ -52,7 +59,7 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         },
         ["rollback-acquire-lock"] = async (p, ct) =>
         {
-            await rollback.AcquireLockAsync(Rollback(p), ct).ConfigureAwait(false);
+            await rollback.AcquireLockAsync(Rollback(p), ct, OptionalText(p, "executionArn")).ConfigureAwait(false);
             return Empty;
         },
         ["rollback-restore"] = async (p, ct) =>
@@ -140,6 +147,9 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
 
     private static string Text(JsonElement p, string name) =>
         p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ArgumentException($"The payload lacks '{name}'.");
+
+    private static string? OptionalText(JsonElement p, string name) =>
+        p.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     /// <summary>A Catch's ResultPath object: {"Error": "...", "Cause": "..."}.</summary>
     private static (string? Error, string? Cause) Failure(JsonElement p) =>

@@ -81,7 +81,7 @@ public static class LocalHost
         builder.Services.AddReleaseCenter(settings, aws);
         builder.Services.AddSingleton<LocalFaults>();
         builder.Services.AddSingleton(faults ?? new AwsFaults());
-        builder.Services.AddHostedService<ReminderSweeper>();
+        builder.Services.AddHostedService<ScheduledSweeper>();
         builder.Services.AddLocalNotifications(notifications, aws);
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());

@@ -22,10 +22,11 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["record-deployment"] = ["events:PutEvents"],
         ["finish"] = ["events:PutEvents"],
         ["send-reminders"] = ["events:PutEvents"],
+        [ReleaseWorkflow.ReconcileHandler] = ["events:PutEvents", "states:DescribeExecution", "states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"],
         ["deploy"] =
         [
             "iam:PassRole", "sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig", "sagemaker:CreateModel",
-            "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint",
+            "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:UpdateEndpoint",
         ],
         ["check-endpoint"] = ["sagemaker:DescribeEndpoint"],
         ["verify"] = ["sagemaker:DescribeEndpoint"],
@@ -194,7 +195,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
 
         // Models are only created; endpoints are only described and updated where they live.
         Assert.All(sageMaker.Where(g => g.Action == "sagemaker:CreateModel"), g => Assert.Equal(SageMakerArn + "model/*", g.Resource));
-        Assert.All(sageMaker.Where(g => g.Resource == SageMakerArn + "model/*"), g => Assert.Contains(g.Action, new[] { "sagemaker:AddTags", "sagemaker:CreateModel" }));
+        Assert.All(sageMaker.Where(g => g.Resource == SageMakerArn + "model/*"), g => Assert.Contains(g.Action, new[] { "sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:DescribeModel" }));
         Assert.All(GrantsOf("check-endpoint").Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)), g => Assert.Equal(SageMakerArn + "endpoint/*", g.Resource));
     }
 
@@ -291,6 +292,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         var release = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
         var rollback = $"${{{stack.StateMachine(RollbackWorkflow.Name).LogicalId}}}";
         var executions = $"arn:${{AWS::Partition}}:states{InThisAccount}execution:{stack.Names.StateMachineName(ReleaseWorkflow.Name)}:*";
+        var rollbackExecutions = $"arn:${{AWS::Partition}}:states{InThisAccount}execution:{stack.Names.StateMachineName(RollbackWorkflow.Name)}:*";
 
         var states = GrantsOf(ReleaseCenterStack.ApiHandler).Where(g => g.Action.StartsWith("states:", StringComparison.Ordinal)).Order().ToList();
 
@@ -298,6 +300,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             new[]
             {
                 ("states:DescribeExecution", executions),
+                // Unlocking by hand checks whether the lock's holder, a release or a rollback, still runs.
+                ("states:DescribeExecution", rollbackExecutions),
                 ("states:GetExecutionHistory", executions),
                 // No resource type in the IAM reference, but authorized against the state machine that issued the token.
                 ("states:SendTaskFailure", release),
@@ -323,8 +327,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         Assert.Equal(
             ["states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution"],
             states.Where(g => g.Resource == rollback).Select(g => g.Action).Order(StringComparer.Ordinal));
-        // Rollback executions are neither described, read nor stopped, by name or by wildcard.
-        Assert.DoesNotContain(states, g => g.Resource.Contains(rollbackName, StringComparison.Ordinal));
+        // Rollback executions are only described (unlock checks whether the holder runs): neither read nor stopped, by name or by wildcard.
+        Assert.Equal(["states:DescribeExecution"], states.Where(g => g.Resource.Contains(rollbackName, StringComparison.Ordinal)).Select(g => g.Action));
         Assert.DoesNotContain(states, g => g.Resource == "*" || g.Resource.EndsWith(":execution:*", StringComparison.Ordinal) || g.Resource.Contains("stateMachine:*", StringComparison.Ordinal));
     }
 
@@ -400,7 +404,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     /// <summary>
     /// Who may act on which state machine: the API starts and answers releases and rollbacks; retrain-open-release opens a
     /// release (a normal one: gates and approvals apply), so it may start the release state machine and nothing else;
-    /// start-retrain may start the retrain state machine and nothing else. No other function has any states: action.
+    /// start-retrain may start the retrain state machine and nothing else; the reconciler may describe release and rollback
+    /// executions and answer release approval tokens, and start nothing. No other function has any states: action.
     /// </summary>
     [Fact]
     public void OnlyTheApiRetrainOpenReleaseAndStartRetrain_MayStartExecutions_EachOnlyItsStateMachines()
@@ -410,16 +415,19 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         var apiRole = stack.RoleOf(stack.Function(stack.Names.ApiFunctionName).Properties);
         var openRelease = stack.RoleOf(stack.TaskFunction("retrain-open-release").Properties);
         var trigger = stack.RoleOf(stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).Properties);
+        var reconcile = stack.RoleOf(stack.Function(stack.Names.FunctionName(ReleaseWorkflow.ReconcileHandler)).Properties);
 
         var functionRoles = stack.Resources("AWS::Lambda::Function").Select(f => stack.RoleOf(f.Resource["Properties"]!.AsObject())).ToList();
         Assert.Equal(functionRoles.Count, functionRoles.Distinct(StringComparer.Ordinal).Count());
-        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != trigger))
+        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != trigger && r != reconcile))
         {
             Assert.DoesNotContain(stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants), g => g.Action.StartsWith("states:", StringComparison.Ordinal));
         }
 
         Assert.Equal([("states:StartExecution", release)], StatesGrantsOf(openRelease));
         Assert.Equal([("states:StartExecution", retrain)], StatesGrantsOf(trigger));
+        Assert.DoesNotContain(StatesGrantsOf(reconcile), g => g.Action is "states:StartExecution" or "states:StopExecution");
+        Assert.All(StatesGrantsOf(reconcile).Where(g => g.Action.StartsWith("states:SendTask", StringComparison.Ordinal)), g => Assert.Equal(release, g.Resource));
     }
 
     [Fact]

@@ -12,6 +12,9 @@ public static class Roles
     /// <summary>Policy: register models and versions, request releases.</summary>
     public const string CanRegister = "can-register";
 
+    /// <summary>Policy: release-admins only (freeing a lock by hand).</summary>
+    public const string CanAdminister = "can-administer";
+
     /// <summary>Policy: any authenticated caller may read.</summary>
     public const string CanRead = "can-read";
 

@@ -36,6 +36,10 @@ public static class EnvironmentsApi
             .WithSummary("Roll a model back in the environment (202 with the rollback; 200 no-op when the target is already live; 409 while a release holds the lock)")
             .Accepts<RollbackRequest>("application/json");
 
+        group.MapPost("/{env}/unlock", Unlock).RequireAuthorization(Roles.CanAdminister)
+            .WithSummary("Free the environment's deployment lock (release-admins; audited with the reason). Refused with 409 while the holder's execution runs, unless force is true")
+            .Accepts<UnlockRequest>("application/json");
+
         var rollbacks = app.MapGroup("/v1/rollbacks").WithTags("Rollbacks").RequireAuthorization(Roles.CanRead);
         rollbacks.MapGet("/{id}", GetRollback).WithSummary("A rollback: sides, status, approvals, verification, failure");
         rollbacks.MapPost("/{id}/approvals", DecideRollback).WithSummary("Approve or reject a rollback that waits for approval")
@@ -221,6 +225,32 @@ public static class EnvironmentsApi
         catch (DomainValidationException ex)
         {
             return Problems.From(ex);
+        }
+        catch (ReleaseRequestException ex)
+        {
+            return Problems.From(ex);
+        }
+    }
+
+    private static async Task<Results<Ok<ReleaseCenter.Functions.Environments.UnlockResult>, ValidationProblem, ProblemHttpResult>> Unlock(string env,
+        HttpContext http, ReleaseCenter.Functions.Environments.EnvironmentLocks locks, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.UnlockRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<ReleaseCenter.Functions.Environments.UnlockResult>>(problem!);
+        }
+        if (string.IsNullOrWhiteSpace(request.Reason))
+        {
+            return JsonBody.Invalid("reason", "is required: say why the lock is freed by hand (it goes into the audit log).");
+        }
+        if (Rules.OptionalText(request.Reason, 2000) is { } tooLong)
+        {
+            return JsonBody.Invalid("reason", tooLong);
+        }
+        try
+        {
+            return TypedResults.Ok(await locks.UnlockAsync(env, Roles.UserId(http.User), request.Reason, request.Force == true, ct).ConfigureAwait(false));
         }
         catch (ReleaseRequestException ex)
         {

@@ -39,6 +39,9 @@ public sealed record RollbackPreviewRequest(string? Model, string? ToRelease);
 
 public sealed record RollbackRequest(string? Model, string? ToRelease, string? Reason);
 
+/// <summary>Free an environment's lock by hand: why (required), and whether to free it even while its holder's execution runs.</summary>
+public sealed record UnlockRequest(string? Reason, bool? Force);
+
 /// <summary>POST /v1/environments/{env}/rollback: 202 with the started rollback, or 200 with NoOp and the reason when the target is already live.</summary>
 public sealed record RollbackAcceptedDto(string? RollbackId, string? ExecutionArn, string Status, bool NoOp, string Message, RollbackPreview Preview);
 
@@ -58,6 +61,8 @@ public sealed record RollbackDecisionRequest(string? Decision, string? Comment);
 [JsonSerializable(typeof(EnvironmentHistoryDto))]
 [JsonSerializable(typeof(RollbackPreviewRequest))]
 [JsonSerializable(typeof(RollbackRequest))]
+[JsonSerializable(typeof(UnlockRequest))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Environments.UnlockResult))]
 [JsonSerializable(typeof(RollbackPreview))]
 [JsonSerializable(typeof(RollbackAcceptedDto))]
 [JsonSerializable(typeof(RegisterConsumerRequest))]

@@ -16,6 +16,8 @@ public static class ReleaseWorkflow
 
     public const string EventBusSubstitution = "EventBusName";
 
+    public const string ReconcileHandler = "reconcile";
+
     public static readonly IReadOnlyList<TaskFunction> Functions =
     [
         new("evaluate", "EvaluateFunctionArn", "Evaluate the candidate against each environment's gate and what is live there"),
@@ -34,6 +36,7 @@ public static class ReleaseWorkflow
     public static readonly IReadOnlyList<(TaskFunction Function, string Schedule)> ScheduledFunctions =
     [
         (new("send-reminders", "", "Announce a reminder for stages that have waited for approval longer than their policy's reminder delay"), "rate(5 minutes)"),
+        (new(ReconcileHandler, "", "Free environment locks whose execution has ended; deliver approval decisions that were stored but never reached their workflow"), "rate(1 minute)"),
     ];
 
     /// <summary>Every ${Key} the ASL file uses, resolved. <paramref name="functionArn"/> maps a handler name to its function's ARN.</summary>

@@ -9,7 +9,7 @@ namespace ReleaseCenter.Aws.Store;
 /// <summary>
 /// Items (same table as <see cref="DynamoRegistryStore"/>):
 /// <list type="bullet">
-/// <item>lock: PK=ENV#{env}, SK=LOCK (lockedBy, lockedAt)</item>
+/// <item>lock: PK=ENV#{env}, SK=LOCK (lockedBy, lockedAt, executionArn)</item>
 /// <item>live: PK=ENV#{env}, SK=LIVE#{model}</item>
 /// <item>deployment: PK=ENV#{env}, SK=DEPLOY#{deployedAt}#{releaseId or rollbackId}, plus a once-only marker PK=RELEASE#{id}, SK=DEPLOYED#{env} (a rollback's: PK=ROLLBACK#{id}, SK=DEPLOYED)</item>
 /// <item>timeline: PK=RELEASE#{id}, SK=STEP#{env or -}#{step}</item>
@@ -20,18 +20,24 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
 {
     private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { [PartitionKey] = Attr.S(pk), [SortKey] = Attr.S(sk) };
 
-    public async Task<bool> TryAcquireLockAsync(string environment, string releaseId, DateTimeOffset now, CancellationToken ct)
+    public async Task<bool> TryAcquireLockAsync(string environment, string releaseId, DateTimeOffset now, CancellationToken ct, string? executionArn = null)
     {
         try
         {
+            var values = new Dictionary<string, AttributeValue> { [":me"] = Attr.S(releaseId), [":now"] = Attr.Time(now), [":type"] = Attr.S("EnvironmentLock") };
+            if (executionArn is not null)
+            {
+                values[":execution"] = Attr.S(executionArn);
+            }
             await dynamo.UpdateItemAsync(new UpdateItemRequest
             {
                 TableName = tableName,
                 Key = Key($"ENV#{environment}", "LOCK"),
-                UpdateExpression = "SET lockedBy = :me, lockedAt = if_not_exists(lockedAt, :now), #type = :type",
+                UpdateExpression = "SET lockedBy = :me, lockedAt = if_not_exists(lockedAt, :now), #type = :type"
+                    + (executionArn is null ? " REMOVE executionArn" : ", executionArn = :execution"),
                 ConditionExpression = "attribute_not_exists(lockedBy) OR lockedBy = :me",
                 ExpressionAttributeNames = new() { ["#type"] = ItemType },
-                ExpressionAttributeValues = new() { [":me"] = Attr.S(releaseId), [":now"] = Attr.Time(now), [":type"] = Attr.S("EnvironmentLock") },
+                ExpressionAttributeValues = values,
             }, ct).ConfigureAwait(false);
             return true;
         }
@@ -49,7 +55,7 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
             {
                 TableName = tableName,
                 Key = Key($"ENV#{environment}", "LOCK"),
-                UpdateExpression = "REMOVE lockedBy, lockedAt",
+                UpdateExpression = "REMOVE lockedBy, lockedAt, executionArn",
                 ConditionExpression = "lockedBy = :me",
                 ExpressionAttributeValues = new() { [":me"] = Attr.S(releaseId) },
             }, ct).ConfigureAwait(false);
@@ -66,7 +72,7 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"ENV#{environment}", "LOCK"), ConsistentRead = true }, ct)
             .ConfigureAwait(false)).Item;
         return item is { Count: > 0 } && item.GetSOrNull("lockedBy") is { } by
-            ? new EnvironmentLock(environment, by, item.GetTime("lockedAt"))
+            ? new EnvironmentLock(environment, by, item.GetTime("lockedAt")) { ExecutionArn = item.GetSOrNull("executionArn") }
             : new EnvironmentLock(environment, null, null);
     }
 

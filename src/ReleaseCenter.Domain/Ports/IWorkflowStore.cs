@@ -27,8 +27,15 @@ public static class DeploymentKinds
 /// <summary>A rollback found that what is live is no longer what it was asked to roll back from.</summary>
 public sealed class LiveChangedException(string message) : Exception(message);
 
-/// <summary>An environment's lock: at most one release deploys to an environment at a time.</summary>
-public sealed record EnvironmentLock(string Environment, string? LockedBy, DateTimeOffset? LockedAt);
+/// <summary>
+/// An environment's lock: at most one release (or rollback) deploys to an environment at a time.
+/// <see cref="ExecutionArn"/> is the holder's workflow execution, so a lock whose execution has
+/// ended can be told apart from one in use.
+/// </summary>
+public sealed record EnvironmentLock(string Environment, string? LockedBy, DateTimeOffset? LockedAt)
+{
+    public string? ExecutionArn { get; init; }
+}
 
 /// <summary>
 /// Workflow state outside the release item. Every write is conditional so that a retried task
@@ -37,7 +44,8 @@ public sealed record EnvironmentLock(string Environment, string? LockedBy, DateT
 public interface IWorkflowStore
 {
     /// <summary>True if the lock is now held by <paramref name="releaseId"/> (newly or already); false if another release holds it.</summary>
-    Task<bool> TryAcquireLockAsync(string environment, string releaseId, DateTimeOffset now, CancellationToken ct);
+    /// <param name="executionArn">The holder's execution, kept on the lock.</param>
+    Task<bool> TryAcquireLockAsync(string environment, string releaseId, DateTimeOffset now, CancellationToken ct, string? executionArn = null);
 
     /// <summary>Releases the lock only if <paramref name="releaseId"/> holds it; returns whether it did.</summary>
     Task<bool> ReleaseLockAsync(string environment, string releaseId, CancellationToken ct);

@@ -21,6 +21,9 @@ public static class WorkflowErrors
     public const string EndpointNotReady = "Release.EndpointNotReady";
     public const string Transient = "Release.Transient";
 
+    /// <summary>The release was cancelled while a step ran.</summary>
+    public const string Cancelled = "Release.Cancelled";
+
     /// <summary>A SageMaker name this release would create is taken by a resource that is not this release's.</summary>
     public const string NameCollision = "Release.NameCollision";
 }

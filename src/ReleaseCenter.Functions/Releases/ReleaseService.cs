@@ -154,8 +154,16 @@ public sealed class ReleaseService(
     {
         var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
             ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
-        var waiting = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null)
-            ?? throw new ReleaseRequestException(409, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
+        var waiting = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null);
+        if (waiting is null)
+        {
+            // A stage decided earlier whose workflow never heard of it: a vote is a good moment to deliver again.
+            if (Undelivered(release) is { } decided)
+            {
+                await TryDeliverAsync(release, decided.Environment, ct).ConfigureAwait(false);
+            }
+            throw new ReleaseRequestException(409, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
+        }
         var environment = waiting.Environment;
         var policy = policies.Get(environment).Approval;
         var now = clock.GetUtcNow();
@@ -168,16 +176,12 @@ public sealed class ReleaseService(
 
         switch (outcome!.Refusal)
         {
+            case VoteRefusal.None when outcome.Decided is not null:
+                // Stored with the decision in one write; delivery is at least once (here, on a later vote, or by the reconciler).
+                await TryDeliverAsync(saved, environment, ct).ConfigureAwait(false);
+                break;
             case VoteRefusal.None:
-                var vote = outcome.Stage.Approvals[^1];
-                await journal.RecordAsync(saved, environment, $"{decision}-{actor}", decision == ApprovalGate.Approve ? "release.approved" : "release.rejected",
-                    $"{actor} {(decision == ApprovalGate.Approve ? "approved" : "rejected")} {environment}" + (comment is null ? "." : $": {comment}"), actor, now, ct,
-                    new Dictionary<string, string> { ["bundleDigest"] = vote.BundleDigest, ["evaluationDigest"] = vote.EvaluationDigest, ["decided"] = outcome.Decided ?? "" })
-                    .ConfigureAwait(false);
-                if (outcome.Decided is { } decided)
-                {
-                    await CompleteTaskAsync(releaseId, environment, decided, actor, comment, ct).ConfigureAwait(false);
-                }
+                await JournalVoteAsync(saved, environment, outcome.Stage.Approvals[^1], ct).ConfigureAwait(false);
                 break;
             case VoteRefusal.AlreadyVoted:
                 break; // one person counts once: answering the current state makes a retried vote harmless
@@ -193,6 +197,83 @@ public sealed class ReleaseService(
         var stage = saved.Stage(environment);
         return new ApprovalState(environment, policy.Required, stage.Approvals, ApprovalGate.Remaining(stage, policy), stage.Decision);
     }
+
+    /// <summary>
+    /// The reconciler's part for approvals: every stage whose decision was stored at least
+    /// <paramref name="minAge"/> ago but that still waits (its delivery failed after the vote was
+    /// saved) is delivered again. Returns how many deliveries it made.
+    /// </summary>
+    public async Task<int> DeliverDecisionsAsync(TimeSpan minAge, CancellationToken ct)
+    {
+        var delivered = 0;
+        var now = clock.GetUtcNow();
+        string? cursor = null;
+        do
+        {
+            var page = await registry.ListReleasesAsync(null, 100, cursor, ct, new ReleaseFilter(ReleaseStatus.AwaitingApproval)).ConfigureAwait(false);
+            foreach (var release in page.Items)
+            {
+                if (Undelivered(release) is not { } stage || DecidingVote(stage).At + minAge > now)
+                {
+                    continue;
+                }
+                try
+                {
+                    delivered += await TryDeliverAsync(release, stage.Environment, ct).ConfigureAwait(false) ? 1 : 0;
+                }
+                catch (ReleaseRequestException)
+                {
+                    // The wait ended meanwhile (expired or stopped): nothing is left to deliver to.
+                }
+            }
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        return delivered;
+    }
+
+    private static ReleaseStage? Undelivered(Release release) =>
+        release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is not null);
+
+    /// <summary>The vote that decided the stage: the last approval for "approved", the rejection for "rejected".</summary>
+    private static ApprovalRecord DecidingVote(ReleaseStage stage) =>
+        stage.Approvals.Last(a => a.Decision == (stage.Decision == "approved" ? ApprovalGate.Approve : ApprovalGate.Reject));
+
+    /// <summary>
+    /// Audits the deciding vote (once) and completes the waiting task with the stage's decision.
+    /// Safe to repeat: a task completed already answers that its window is closed, which means
+    /// delivered. A transient failure leaves it for a later try; true when it was delivered now.
+    /// </summary>
+    private async Task<bool> TryDeliverAsync(Release release, string environment, CancellationToken ct)
+    {
+        var stage = release.Stage(environment);
+        var vote = DecidingVote(stage);
+        await JournalVoteAsync(release, environment, vote, ct).ConfigureAwait(false);
+        var token = await workflow.GetTaskTokenAsync(release.Id, environment, ct).ConfigureAwait(false);
+        if (token is null)
+        {
+            return false; // the wait task stores its token before the stage waits; nothing to complete yet
+        }
+        try
+        {
+            await ApprovalTasks.CompleteAsync(stepFunctions, token, stage.Decision!, vote.By, vote.Comment, environment, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (AmazonServiceException ex) when (Aws.Clients.TransientErrors.IsTransient(ex))
+        {
+            return false; // the vote stands; the reconciler delivers it
+        }
+    }
+
+    private Task JournalVoteAsync(Release release, string environment, ApprovalRecord vote, CancellationToken ct) =>
+        journal.RecordAsync(release, environment, $"{vote.Decision}-{vote.By}", vote.Decision == ApprovalGate.Approve ? "release.approved" : "release.rejected",
+            $"{vote.By} {(vote.Decision == ApprovalGate.Approve ? "approved" : "rejected")} {environment}" + (vote.Comment is null ? "." : $": {vote.Comment}"), vote.By, vote.At, ct,
+            new Dictionary<string, string>
+            {
+                ["bundleDigest"] = vote.BundleDigest,
+                ["evaluationDigest"] = vote.EvaluationDigest,
+                ["decided"] = release.Stage(environment).Decision is { } d && vote == DecidingVote(release.Stage(environment)) ? d : "",
+            });
 
     /// <summary>
     /// Stages waiting for approval that <paramref name="actor"/> may vote on now: in one of their
@@ -227,13 +308,6 @@ public sealed class ReleaseService(
         }
         while (cursor is not null && seen < scanLimit);
         return pending;
-    }
-
-    private async Task CompleteTaskAsync(string releaseId, string environment, string decision, string actor, string? comment, CancellationToken ct)
-    {
-        var token = await workflow.GetTaskTokenAsync(releaseId, environment, ct).ConfigureAwait(false)
-            ?? throw new ReleaseRequestException(409, "No waiting task", $"No approval task is waiting for {environment}.");
-        await ApprovalTasks.CompleteAsync(stepFunctions, token, decision, actor, comment, environment, ct).ConfigureAwait(false);
     }
 
     public async Task<Release> CancelAsync(string releaseId, string actor, string reason, CancellationToken ct)

@@ -58,10 +58,10 @@ public sealed class RollbackSteps(
         }, ct).ConfigureAwait(false);
     }
 
-    public async Task AcquireLockAsync(string rollbackId, CancellationToken ct)
+    public async Task AcquireLockAsync(string rollbackId, CancellationToken ct, string? executionArn = null)
     {
         var rollback = await LoadAsync(rollbackId, ct).ConfigureAwait(false);
-        if (!await workflow.TryAcquireLockAsync(rollback.Environment, rollbackId, clock.GetUtcNow(), ct).ConfigureAwait(false))
+        if (!await workflow.TryAcquireLockAsync(rollback.Environment, rollbackId, clock.GetUtcNow(), ct, executionArn ?? rollback.ExecutionArn).ConfigureAwait(false))
         {
             var holder = await workflow.GetLockAsync(rollback.Environment, ct).ConfigureAwait(false);
             throw new WorkflowErrorException(WorkflowErrors.EnvironmentLocked, $"{rollback.Environment} is being deployed by {holder.LockedBy}.");

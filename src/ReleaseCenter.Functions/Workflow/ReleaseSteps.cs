@@ -170,15 +170,34 @@ public sealed partial class ReleaseSteps(
 
     // ------------------------------------------------------------------ lock
 
-    public async Task AcquireLockAsync(string releaseId, string environment, CancellationToken ct)
+    /// <param name="executionArn">The execution taking the lock (the state machine passes $$.Execution.Id), kept on the lock so that a lock whose execution ended can be found and freed.</param>
+    public async Task AcquireLockAsync(string releaseId, string environment, CancellationToken ct, string? executionArn = null)
     {
         var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
-        if (!await workflow.TryAcquireLockAsync(environment, releaseId, clock.GetUtcNow(), ct).ConfigureAwait(false))
+        ThrowIfEnded(release, "take the lock");
+        if (!await workflow.TryAcquireLockAsync(environment, releaseId, clock.GetUtcNow(), ct, executionArn ?? release.ExecutionArn).ConfigureAwait(false))
         {
             var holder = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
             throw new WorkflowErrorException(WorkflowErrors.EnvironmentLocked, $"{environment} is being deployed by release {holder.LockedBy}.");
         }
+        // A cancel that landed while the lock was being taken freed the locks before this one existed: give it back.
+        release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        if (release.Status.IsTerminal())
+        {
+            await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+            ThrowIfEnded(release, "keep the lock");
+        }
         await TimelineAsync(release, environment, "lock-acquired", $"Took the {environment} deployment lock.", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A release that ended (cancelled, most likely) must not take a lock or touch an endpoint.</summary>
+    private static void ThrowIfEnded(Release release, string what)
+    {
+        if (release.Status.IsTerminal())
+        {
+            throw new WorkflowErrorException(release.Status == ReleaseStatus.Cancelled ? WorkflowErrors.Cancelled : WorkflowErrors.StageFailed,
+                $"Release {release.Id} is {release.Status}; it does not {what}.");
+        }
     }
 
     // ------------------------------------------------------------------ deploy
@@ -186,6 +205,7 @@ public sealed partial class ReleaseSteps(
     public async Task<DeployResult> DeployAsync(string releaseId, string environment, CancellationToken ct)
     {
         var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        ThrowIfEnded(release, "deploy");
         var bundle = release.Bundle ?? throw new InvalidOperationException($"Release {releaseId} has no bundle.");
         var stage = release.Stage(environment);
         if (stage.Deployment is null)

@@ -139,6 +139,10 @@ public sealed class AwsEndpoint : IAsyncDisposable
             {
                 await Task.Delay(fault.Latency, context.RequestAborted).ConfigureAwait(false);
             }
+            if (fault?.Kind == "fail")
+            {
+                throw new ReleaseCenter.Domain.Workflow.WorkflowErrorException("Injected.Failure", $"Injected fault: {name} failed before it ran.");
+            }
             result = await function(payload, context.RequestAborted).ConfigureAwait(false);
             if (fault?.Kind == "twice")
             {

@@ -105,14 +105,15 @@ public sealed class AwsFaults
 /// <summary>
 /// One fault. Kinds: throttle, error (HTTP 500), latency (<see cref="LatencyMilliseconds"/>, then
 /// the real answer), drop (the connection is cut before any answer); for service "lambda" (our
-/// handlers; Operation is the handler name, such as deploy): crash (the handler runs, then the
-/// invocation fails as if the process died before answering) and twice (the handler runs twice,
-/// the second answer is returned).
+/// handlers; Operation is the handler name, such as deploy): fail (the invocation fails with
+/// Injected.Failure before the handler runs, which no Retry matches), crash (the handler runs,
+/// then the invocation fails as if the process died before answering) and twice (the handler
+/// runs twice, the second answer is returned).
 /// </summary>
 public sealed record FaultRule(string Kind, string Service)
 {
     public static readonly IReadOnlySet<string> ServiceKinds = new HashSet<string>(StringComparer.Ordinal) { "throttle", "error", "latency", "drop" };
-    public static readonly IReadOnlySet<string> LambdaKinds = new HashSet<string>(StringComparer.Ordinal) { "crash", "twice", "latency" };
+    public static readonly IReadOnlySet<string> LambdaKinds = new HashSet<string>(StringComparer.Ordinal) { "fail", "crash", "twice", "latency" };
     public static readonly IReadOnlySet<string> Services = new HashSet<string>(StringComparer.Ordinal) { "dynamodb", "sagemaker", "states", "events", "lambda" };
 
     public string? Operation { get; init; }

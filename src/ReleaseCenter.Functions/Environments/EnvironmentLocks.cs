@@ -1,0 +1,142 @@
+using Amazon.Runtime;
+using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Functions.Releases;
+using ReleaseCenter.Functions.Workflow;
+
+namespace ReleaseCenter.Functions.Environments;
+
+/// <summary>What an unlock did: the holder whose lock was freed and the state its execution was in.</summary>
+public sealed record UnlockResult(string Environment, string FreedFrom, string? ExecutionArn, string ExecutionStatus, bool Forced);
+
+/// <summary>
+/// Frees environment locks whose holder can no longer free them: automatically, when the
+/// holder's execution has ended (a workflow that failed in "Record the release", a rollback that
+/// could not be stopped cleanly), and by a release-admin on request. Every freeing is audited in
+/// the holder's project and announced as environment.unlocked.v1.
+/// </summary>
+public sealed class EnvironmentLocks(
+    IWorkflowStore workflow,
+    IRegistryStore registry,
+    IRollbackStore rollbacks,
+    EnvironmentPolicies policies,
+    StepFunctionsClient stepFunctions,
+    ReleaseJournal journal,
+    Announcer announcer)
+{
+    public const string SweeperActor = "lock-sweeper";
+
+    /// <summary>Status of an execution that no longer exists (or never started): nothing runs that could free the lock.</summary>
+    public const string Gone = "GONE";
+
+    /// <summary>The holder's execution could not be named (a lock from before locks recorded it, whose holder has no record either).</summary>
+    public const string Unknown = "UNKNOWN";
+
+    /// <summary>The sweep: frees every lock whose holder's execution has ended. Returns how many it freed.</summary>
+    public async Task<int> FreeAbandonedAsync(CancellationToken ct)
+    {
+        var freed = 0;
+        foreach (var environment in policies.All.Select(p => p.Name))
+        {
+            var held = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
+            if (held.LockedBy is null)
+            {
+                continue;
+            }
+            var (arn, model, status) = await HolderAsync(held, ct).ConfigureAwait(false);
+            if (status is ExecutionStatus.Running or Unknown)
+            {
+                continue;
+            }
+            if (await FreeAsync(held, arn, model, status, SweeperActor, $"its execution is {status}", ct).ConfigureAwait(false))
+            {
+                freed++;
+            }
+        }
+        return freed;
+    }
+
+    /// <summary>A release-admin frees a lock, saying why. Refused while the holder's execution still runs, unless forced.</summary>
+    public async Task<UnlockResult> UnlockAsync(string environment, string actor, string reason, bool force, CancellationToken ct)
+    {
+        if (policies.Find(environment) is null)
+        {
+            throw new ReleaseRequestException(404, "Not found", $"'{environment}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
+        var held = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
+        if (held.LockedBy is null)
+        {
+            throw new ReleaseRequestException(409, "Not locked", $"{environment} is not locked; there is nothing to unlock.");
+        }
+        var (arn, model, status) = await HolderAsync(held, ct).ConfigureAwait(false);
+        if (status is ExecutionStatus.Running or Unknown && !force)
+        {
+            throw new ReleaseRequestException(409, "Lock in use", status == Unknown
+                ? $"{environment} is locked by {held.LockedBy}, whose execution cannot be found to check; send \"force\": true to free it anyway."
+                : $"{environment} is locked by {held.LockedBy}, whose execution {arn} is still running; stop it or wait, or send \"force\": true to free the lock anyway.");
+        }
+        if (!await FreeAsync(held, arn, model, status, actor, reason, ct).ConfigureAwait(false))
+        {
+            throw new ReleaseRequestException(409, "Lock changed", $"The {environment} lock changed hands while it was being freed; look again.");
+        }
+        return new UnlockResult(environment, held.LockedBy, arn, status, force && status is ExecutionStatus.Running or Unknown);
+    }
+
+    /// <summary>Frees the lock only if <paramref name="held"/>'s holder still has it; audits and announces once.</summary>
+    private async Task<bool> FreeAsync(EnvironmentLock held, string? arn, string? model, string status, string actor, string reason, CancellationToken ct)
+    {
+        if (!await workflow.ReleaseLockAsync(held.Environment, held.LockedBy!, ct).ConfigureAwait(false))
+        {
+            return false;
+        }
+        var message = $"{actor} freed the {held.Environment} lock held by {held.LockedBy} since {held.LockedAt:u} (execution {status}): {reason}";
+        var details = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["environment"] = held.Environment,
+            ["lockedBy"] = held.LockedBy!,
+            ["executionArn"] = arn ?? "",
+            ["executionStatus"] = status,
+            ["reason"] = reason,
+            ["message"] = message,
+        };
+        if (model is not null)
+        {
+            var stamp = held.LockedAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+            await journal.RecordModelStepAsync(model, actor, "environment.unlocked", $"environment/{held.Environment}", details,
+                $"unlock/{held.Environment}/{held.LockedBy}/{stamp}", ct).ConfigureAwait(false);
+            details["model"] = model;
+        }
+        details.Remove("message");
+        details["unlockedBy"] = actor;
+        await announcer.AnnounceAsync("environment.unlocked.v1", details, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The holder's execution, its model (for the audit's project) and the execution's status.</summary>
+    private async Task<(string? Arn, string? Model, string Status)> HolderAsync(EnvironmentLock held, CancellationToken ct)
+    {
+        string? arn = held.ExecutionArn;
+        string? model = null;
+        if (await registry.GetReleaseAsync(held.LockedBy!, ct).ConfigureAwait(false) is { } release)
+        {
+            (arn, model) = (arn ?? release.ExecutionArn, release.Model);
+        }
+        else if (await rollbacks.GetAsync(held.LockedBy!, ct).ConfigureAwait(false) is { } rollback)
+        {
+            (arn, model) = (arn ?? rollback.ExecutionArn, rollback.Model);
+        }
+        if (arn is null)
+        {
+            return (null, model, Unknown);
+        }
+        try
+        {
+            return (arn, model, (await stepFunctions.DescribeExecutionAsync(arn, ct).ConfigureAwait(false)).Status);
+        }
+        catch (AmazonServiceException ex) when (ex.ErrorCode == StepFunctionsErrors.ExecutionDoesNotExist)
+        {
+            return (arn, model, Gone);
+        }
+    }
+}

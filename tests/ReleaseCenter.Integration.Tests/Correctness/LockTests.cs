@@ -1,0 +1,108 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Functions;
+using ReleaseCenter.Local.Emulator;
+
+namespace ReleaseCenter.Integration.Tests.Correctness;
+
+/// <summary>
+/// Defect 5 (issue 10): a workflow that failed where it frees its lock kept the environment
+/// locked until someone edited DynamoDB. Locks now name their execution; a sweeper frees those
+/// whose execution ended, and release-admins can unlock by hand, with a reason, both audited.
+/// </summary>
+[Collection("emulator")]
+public sealed class LockTests(EmulatorFixture emulator) : IAsyncLifetime
+{
+    private ReleaseDriver _driver = null!;
+
+    public async Task InitializeAsync()
+    {
+        emulator.RequireLocal();
+        emulator.Local!.Faults.Clear();
+        _driver = await ReleaseDriver.StartAsync(emulator);
+    }
+
+    public async Task DisposeAsync()
+    {
+        emulator.Local!.Faults.Clear();
+        await _driver.Api.DisposeAsync();
+    }
+
+    /// <summary>A release whose staging stage fails where it records, where it stops and where it finishes: its execution ends FAILED holding the staging lock.</summary>
+    private async Task<string> ReleaseThatDiesHoldingTheLockAsync(string model)
+    {
+        await _driver.RegisterAsync(model, (0.93, 80));
+        var id = await _driver.ReleaseAsync(model, 1, """["dev","staging"]""");
+        await _driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
+        foreach (var handler in new[] { "record-deployment", "stop-stage", "finish" })
+        {
+            emulator.Local!.Faults.Add(new FaultRule("fail", "lambda") { Operation = handler, Match = id, Count = 100 });
+        }
+        await _driver.ApproveAsync(id, "sam", "approvers-staging");
+        Assert.Equal("FAILED", (await _driver.EndedExecutionAsync(id, seconds: 90)).Status);
+        var held = await _driver.Workflow.GetLockAsync("staging", CancellationToken.None);
+        Assert.Equal(id, held.LockedBy);
+        Assert.EndsWith($":{id}", held.ExecutionArn, StringComparison.Ordinal);
+        return id;
+    }
+
+    [Fact]
+    public async Task LockLeftByAFailedExecution_IsFreedByAReleaseAdmin_AndTheAuditSaysWhoAndWhy()
+    {
+        var id = await ReleaseThatDiesHoldingTheLockAsync(emulator.UniqueName("stuck"));
+        var before = await _driver.Api.SnapshotAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await _driver.Alice.PostAsync("/v1/environments/staging/unlock",
+            ReleaseDriver.Json("""{"reason":"stuck"}"""))).StatusCode);
+        using var lena = await _driver.Api.As("lena", "release-admins");
+        var noReason = await lena.PostAsync("/v1/environments/staging/unlock", ReleaseDriver.Json("{}"));
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.True((await noReason.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("reason", out _));
+        Assert.Equal(HttpStatusCode.NotFound, (await lena.PostAsync("/v1/environments/nowhere/unlock", ReleaseDriver.Json("""{"reason":"x"}"""))).StatusCode);
+        Assert.Equal(before, await _driver.Api.SnapshotAsync());
+
+        var response = await lena.PostAsync("/v1/environments/staging/unlock", ReleaseDriver.Json("""{"reason":"record step failed; endpoint checked by hand"}"""));
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((id, "FAILED"), (result.GetProperty("freedFrom").GetString(), result.GetProperty("executionStatus").GetString()));
+        Assert.Null((await _driver.Workflow.GetLockAsync("staging", CancellationToken.None)).LockedBy);
+        var audit = await _driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit?subject=environment/staging&limit=10");
+        var entry = Assert.Single(audit.GetProperty("items").EnumerateArray());
+        Assert.Equal(("environment.unlocked", "lena"), (entry.GetProperty("action").GetString(), entry.GetProperty("actor").GetString()));
+        Assert.Equal("record step failed; endpoint checked by hand", entry.GetProperty("details").GetProperty("reason").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await lena.PostAsync("/v1/environments/staging/unlock", ReleaseDriver.Json("""{"reason":"again"}"""))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sweeper_FreesLocksOfEndedExecutions_AndLeavesThoseOfRunningOnes()
+    {
+        var ended = await ReleaseThatDiesHoldingTheLockAsync(emulator.UniqueName("swept"));
+        var handlers = _driver.Api.App.Services.GetRequiredService<ITaskHandlers>();
+
+        var answer = await handlers.InvokeAsync(ReleaseWorkflow.ReconcileHandler, "{}", CancellationToken.None);
+
+        Assert.Contains("\"locksFreed\":1", answer, StringComparison.Ordinal);
+        Assert.Null((await _driver.Workflow.GetLockAsync("staging", CancellationToken.None)).LockedBy);
+        var audit = await _driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit?subject=environment/staging&limit=10");
+        var entry = Assert.Single(audit.GetProperty("items").EnumerateArray());
+        Assert.Equal(("lock-sweeper", ended), (entry.GetProperty("actor").GetString(), entry.GetProperty("details").GetProperty("lockedBy").GetString()));
+
+        // A lock whose holder still runs (here: a release waiting for staging approval) stays, and only force frees it by hand.
+        var model = await _driver.RegisterAsync(emulator.UniqueName("running"), (0.93, 80));
+        var running = await _driver.ReleaseAsync(model, 1, """["dev","staging"]""");
+        var waiting = await _driver.WaitAsync(running, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
+        Assert.True(await _driver.Workflow.TryAcquireLockAsync("prod", running, DateTimeOffset.UtcNow, CancellationToken.None,
+            waiting.GetProperty("executionArn").GetString()));
+        Assert.Contains("\"locksFreed\":0", await handlers.InvokeAsync(ReleaseWorkflow.ReconcileHandler, "{}", CancellationToken.None), StringComparison.Ordinal);
+        using var lena = await _driver.Api.As("lena", "release-admins");
+        Assert.Equal(HttpStatusCode.Conflict, (await lena.PostAsync("/v1/environments/prod/unlock", ReleaseDriver.Json("""{"reason":"try"}"""))).StatusCode);
+        Assert.Equal(running, (await _driver.Workflow.GetLockAsync("prod", CancellationToken.None)).LockedBy);
+        var forced = await lena.PostAsync("/v1/environments/prod/unlock", ReleaseDriver.Json("""{"reason":"operator override","force":true}"""));
+        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
+        Assert.True((await forced.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("forced").GetBoolean());
+    }
+}
