@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
+using ReleaseCenter.Aws.Resources;
 using LambdaArchitecture = Amazon.CDK.AWS.Lambda.Architecture;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
 
@@ -101,7 +102,7 @@ public sealed class ReleaseCenterFunction : Construct
             Description = props.Description,
             Code = props.Code,
             MemorySize = props.MemorySize,
-            Timeout = props.Timeout ?? Duration.Seconds(30),
+            Timeout = props.Timeout ?? Duration.Seconds(ReleaseWorkflow.TaskTimeoutSeconds),
             Tracing = Tracing.ACTIVE,
             LogGroup = LogGroup,
             Environment = props.Environment,

@@ -35,6 +35,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<Announcer>();
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
         services.AddSingleton<Releases.ReleaseJournal>();
+        services.AddSingleton<DeploymentCompensation>();
         services.AddSingleton<ReleaseSteps>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();

@@ -47,7 +47,7 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         // Not a state machine task either: the reconciler, on a schedule. Decisions get a minute to arrive the normal way first.
         [Aws.Resources.ReleaseWorkflow.ReconcileHandler] = async (_, ct) =>
         {
-            var freed = await locks.FreeAbandonedAsync(ct).ConfigureAwait(false);
+            var freed = await locks.FreeAbandonedAsync(TimeSpan.FromSeconds(Aws.Resources.ReleaseWorkflow.TaskTimeoutSeconds), ct).ConfigureAwait(false);
             var delivered = await releases.DeliverDecisionsAsync(TimeSpan.FromMinutes(1), ct).ConfigureAwait(false);
             return $$"""{"locksFreed":{{freed}},"decisionsDelivered":{{delivered}}}""";
         },

@@ -18,6 +18,9 @@ public static class ReleaseWorkflow
 
     public const string ReconcileHandler = "reconcile";
 
+    /// <summary>Every task function's timeout: the reconciler waits this long after an execution ended before it undoes what the execution left, so no task of it can still be running.</summary>
+    public const int TaskTimeoutSeconds = 30;
+
     public static readonly IReadOnlyList<TaskFunction> Functions =
     [
         new("evaluate", "EvaluateFunctionArn", "Evaluate the candidate against each environment's gate and what is live there"),

@@ -10,7 +10,9 @@ public sealed record ApprovalRecord(string By, string Decision, string? Comment,
 
 /// <summary>
 /// What was deployed where, and what was live before (the rollback target). CompletedAt: when the
-/// deployment ended, live (Released) or undone by the automatic rollback (RolledBack).
+/// deployment ended, live (Released) or undone by the automatic rollback (RolledBack), or undone
+/// because the stage stopped or the release was cancelled after the deployment began
+/// (<see cref="Reverted"/>).
 /// </summary>
 public sealed record DeploymentRecord(
     string EndpointName,
@@ -19,7 +21,17 @@ public sealed record DeploymentRecord(
     string? PreviousEndpointConfigName,
     string? PreviousRelease,
     DateTimeOffset StartedAt,
-    DateTimeOffset? CompletedAt);
+    DateTimeOffset? CompletedAt)
+{
+    /// <summary>Set when the endpoint was put back after the stage stopped or the release was cancelled mid-deployment: what it serves since.</summary>
+    public RevertRecord? Reverted { get; init; }
+}
+
+/// <summary>
+/// The endpoint was put back on what served before this release (<see cref="ServingConfig"/>;
+/// null when the endpoint was deleted because nothing served before), with what was done.
+/// </summary>
+public sealed record RevertRecord(string? ServingConfig, string Message, DateTimeOffset At);
 
 public sealed record VerificationRecord(bool Healthy, string Reason, DateTimeOffset At);
 

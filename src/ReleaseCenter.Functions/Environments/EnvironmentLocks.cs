@@ -23,7 +23,9 @@ public sealed class EnvironmentLocks(
     EnvironmentPolicies policies,
     StepFunctionsClient stepFunctions,
     ReleaseJournal journal,
-    Announcer announcer)
+    Announcer announcer,
+    DeploymentCompensation compensation,
+    TimeProvider clock)
 {
     public const string SweeperActor = "lock-sweeper";
 
@@ -33,8 +35,12 @@ public sealed class EnvironmentLocks(
     /// <summary>The holder's execution could not be named (a lock from before locks recorded it, whose holder has no record either).</summary>
     public const string Unknown = "UNKNOWN";
 
-    /// <summary>The sweep: frees every lock whose holder's execution has ended. Returns how many it freed.</summary>
-    public async Task<int> FreeAbandonedAsync(CancellationToken ct)
+    /// <summary>
+    /// The sweep: frees every lock whose holder's execution ended at least <paramref name="grace"/>
+    /// ago (the task functions' timeout: no task of it can still be running), after undoing a
+    /// deployment the holder began but never recorded. Returns how many locks it freed.
+    /// </summary>
+    public async Task<int> FreeAbandonedAsync(TimeSpan grace, CancellationToken ct)
     {
         var freed = 0;
         foreach (var environment in policies.All.Select(p => p.Name))
@@ -44,12 +50,17 @@ public sealed class EnvironmentLocks(
             {
                 continue;
             }
-            var (arn, model, status) = await HolderAsync(held, ct).ConfigureAwait(false);
-            if (status is ExecutionStatus.Running or Unknown)
+            var (arn, model, status, stopped) = await HolderAsync(held, ct).ConfigureAwait(false);
+            if (status is ExecutionStatus.Running or Unknown || stopped + grace > clock.GetUtcNow())
             {
                 continue;
             }
-            if (await FreeAsync(held, arn, model, status, SweeperActor, $"its execution is {status}", ct).ConfigureAwait(false))
+            var undone = await compensation.RevertAsync(held.LockedBy, environment, ct).ConfigureAwait(false);
+            if (!undone.Done)
+            {
+                continue;
+            }
+            if (await FreeAsync(held, arn, model, status, SweeperActor, $"its execution is {status}.", undone.Message, ct).ConfigureAwait(false))
             {
                 freed++;
             }
@@ -69,14 +80,25 @@ public sealed class EnvironmentLocks(
         {
             throw new ReleaseRequestException(409, "Not locked", $"{environment} is not locked; there is nothing to unlock.");
         }
-        var (arn, model, status) = await HolderAsync(held, ct).ConfigureAwait(false);
+        var (arn, model, status, _) = await HolderAsync(held, ct).ConfigureAwait(false);
         if (status is ExecutionStatus.Running or Unknown && !force)
         {
             throw new ReleaseRequestException(409, "Lock in use", status == Unknown
                 ? $"{environment} is locked by {held.LockedBy}, whose execution cannot be found to check; send \"force\": true to free it anyway."
                 : $"{environment} is locked by {held.LockedBy}, whose execution {arn} is still running; stop it or wait, or send \"force\": true to free the lock anyway.");
         }
-        if (!await FreeAsync(held, arn, model, status, actor, reason, ct).ConfigureAwait(false))
+        var undoneMessage = "";
+        if (status is not (ExecutionStatus.Running or Unknown) && await registry.GetReleaseAsync(held.LockedBy, ct).ConfigureAwait(false) is not null)
+        {
+            var undone = await compensation.RevertAsync(held.LockedBy, environment, ct).ConfigureAwait(false);
+            if (!undone.Done && !force)
+            {
+                throw new ReleaseRequestException(409, "Deployment not undone yet", $"{held.LockedBy} began a deployment it never recorded: {undone.Message} "
+                    + "Wait for that, or send \"force\": true to free the lock anyway.");
+            }
+            undoneMessage = undone.Message;
+        }
+        if (!await FreeAsync(held, arn, model, status, actor, reason, undoneMessage, ct).ConfigureAwait(false))
         {
             throw new ReleaseRequestException(409, "Lock changed", $"The {environment} lock changed hands while it was being freed; look again.");
         }
@@ -84,13 +106,15 @@ public sealed class EnvironmentLocks(
     }
 
     /// <summary>Frees the lock only if <paramref name="held"/>'s holder still has it; audits and announces once.</summary>
-    private async Task<bool> FreeAsync(EnvironmentLock held, string? arn, string? model, string status, string actor, string reason, CancellationToken ct)
+    /// <param name="undone">What was done to the endpoint first (<see cref="DeploymentCompensation"/>), if anything.</param>
+    private async Task<bool> FreeAsync(EnvironmentLock held, string? arn, string? model, string status, string actor, string reason, string undone, CancellationToken ct)
     {
         if (!await workflow.ReleaseLockAsync(held.Environment, held.LockedBy!, ct).ConfigureAwait(false))
         {
             return false;
         }
-        var message = $"{actor} freed the {held.Environment} lock held by {held.LockedBy} since {held.LockedAt:u} (execution {status}): {reason}";
+        var message = $"{actor} freed the {held.Environment} lock held by {held.LockedBy} since {held.LockedAt:u} (execution {status}): {reason}"
+            + (undone.Length == 0 ? "" : $" {undone}");
         var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["environment"] = held.Environment,
@@ -98,6 +122,7 @@ public sealed class EnvironmentLocks(
             ["executionArn"] = arn ?? "",
             ["executionStatus"] = status,
             ["reason"] = reason,
+            ["endpoint"] = undone,
             ["message"] = message,
         };
         if (model is not null)
@@ -113,8 +138,8 @@ public sealed class EnvironmentLocks(
         return true;
     }
 
-    /// <summary>The holder's execution, its model (for the audit's project) and the execution's status.</summary>
-    private async Task<(string? Arn, string? Model, string Status)> HolderAsync(EnvironmentLock held, CancellationToken ct)
+    /// <summary>The holder's execution, its model (for the audit's project), the execution's status and when it stopped.</summary>
+    private async Task<(string? Arn, string? Model, string Status, DateTimeOffset Stopped)> HolderAsync(EnvironmentLock held, CancellationToken ct)
     {
         string? arn = held.ExecutionArn;
         string? model = null;
@@ -128,15 +153,16 @@ public sealed class EnvironmentLocks(
         }
         if (arn is null)
         {
-            return (null, model, Unknown);
+            return (null, model, Unknown, DateTimeOffset.MaxValue);
         }
         try
         {
-            return (arn, model, (await stepFunctions.DescribeExecutionAsync(arn, ct).ConfigureAwait(false)).Status);
+            var execution = await stepFunctions.DescribeExecutionAsync(arn, ct).ConfigureAwait(false);
+            return (arn, model, execution.Status, execution.StopDate ?? DateTimeOffset.MinValue);
         }
         catch (AmazonServiceException ex) when (ex.ErrorCode == StepFunctionsErrors.ExecutionDoesNotExist)
         {
-            return (arn, model, Gone);
+            return (arn, model, Gone, DateTimeOffset.MinValue);
         }
     }
 }

@@ -310,6 +310,12 @@ public sealed class ReleaseService(
         return pending;
     }
 
+    /// <summary>
+    /// Cancels a release: its execution is stopped first (if that fails, nothing changed and the
+    /// caller may retry), then the release is Cancelled. An environment whose deployment had begun
+    /// stays locked until the reconciler has put its endpoint back on what served before (once no
+    /// task of the stopped execution can still be running, and SageMaker lets the endpoint change).
+    /// </summary>
     public async Task<Release> CancelAsync(string releaseId, string actor, string reason, CancellationToken ct)
     {
         var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
@@ -318,13 +324,28 @@ public sealed class ReleaseService(
         {
             throw new ReleaseRequestException(409, "Already finished", $"Release {releaseId} is {release.Status}; there is nothing to cancel.");
         }
+        if (release.ExecutionArn is { } arn)
+        {
+            try
+            {
+                await stepFunctions.StopExecutionAsync(new StopExecutionRequest(arn) { Error = WorkflowErrors.Cancelled, Cause = $"{actor}: {reason}" }, ct)
+                    .ConfigureAwait(false);
+            }
+            catch (AmazonServiceException ex) when (ex.ErrorCode != StepFunctionsErrors.ExecutionDoesNotExist)
+            {
+                throw new ReleaseRequestException(503, "Workflow unavailable", $"The release's execution could not be stopped ({ex.ErrorCode}); nothing changed, try again.");
+            }
+        }
         var now = clock.GetUtcNow();
+        IReadOnlyList<string> deploying = [];
         release = await SaveAsync(releaseId, r =>
         {
             if (r.Status.IsTerminal())
             {
                 return null;
             }
+            // Read in the same revision-checked write: a deploy step that saves its deployment later sees Cancelled and stops.
+            deploying = r.Stages.Where(s => s.Deployment is { CompletedAt: null }).Select(s => s.Environment).ToArray();
             var next = r;
             foreach (var s in r.Stages.Where(s => !s.Status.IsTerminal()))
             {
@@ -336,15 +357,13 @@ public sealed class ReleaseService(
         {
             throw new ReleaseRequestException(409, "Already finished", $"Release {releaseId} ended {release.Status} first.");
         }
-        if (release.ExecutionArn is { } arn)
-        {
-            await stepFunctions.StopExecutionAsync(new StopExecutionRequest(arn) { Error = "Release.Cancelled", Cause = $"{actor}: {reason}" }, ct).ConfigureAwait(false);
-        }
-        foreach (var environment in release.Environments)
+        foreach (var environment in release.Environments.Except(deploying))
         {
             await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
         }
-        await journal.RecordAsync(release, null, "cancelled", "release.cancelled", $"{actor} cancelled the release: {reason}", actor, now, ct).ConfigureAwait(false);
+        await journal.RecordAsync(release, null, "cancelled", "release.cancelled", $"{actor} cancelled the release: {reason}" + (deploying.Count == 0 ? ""
+            : $" The deployment under way in {string.Join(", ", deploying)} is undone (the endpoint goes back on what served before) and the environment stays locked until then."),
+            actor, now, ct).ConfigureAwait(false);
         await announcer.AnnounceAsync("release.cancelled.v1", new() { ["releaseId"] = releaseId, ["model"] = release.Model, ["cancelledBy"] = actor }, ct)
             .ConfigureAwait(false);
         return release;

@@ -24,6 +24,7 @@ public sealed partial class ReleaseSteps(
     Announcer announcer,
     Releases.ReleaseJournal journal,
     ModelProjects projects,
+    DeploymentCompensation compensation,
     ReleaseCenterSettings settings,
     TimeProvider clock,
     ILogger<ReleaseSteps> log)
@@ -219,7 +220,7 @@ public sealed partial class ReleaseSteps(
             var now = clock.GetUtcNow();
             release = await SaveAsync(releaseId, r =>
             {
-                if (r.Stage(environment).Deployment is not null)
+                if (r.Stage(environment).Deployment is not null || r.Status.IsTerminal())
                 {
                     return null;
                 }
@@ -227,6 +228,8 @@ public sealed partial class ReleaseSteps(
                 next = next.MoveStage(environment, ReleaseStatus.Deploying, now);
                 return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.Deploying) ? next.MoveTo(ReleaseStatus.Deploying, now) : next;
             }, ct).ConfigureAwait(false);
+            // Cancelled between the check above and this write: the revision check let the cancel win; touch nothing.
+            ThrowIfEnded(release, "deploy");
             stage = release.Stage(environment);
         }
         var deployment = stage.Deployment!;
@@ -396,8 +399,14 @@ public sealed partial class ReleaseSteps(
             }
             return r.WithStage(environment, s => s with { Failure = new FailureRecord(error, cause) }, now).MoveStage(environment, status, now);
         }, ct).ConfigureAwait(false);
-        await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
-        await TimelineAsync(release, environment, "stopped", $"{environment} stopped: {error}" + (cause is null ? "" : $" ({cause})"), ct).ConfigureAwait(false);
+        // A deployment that began is undone before the lock goes, so that what serves is what the record says.
+        var undone = await compensation.RevertAsync(releaseId, environment, ct).ConfigureAwait(false);
+        if (undone.Done)
+        {
+            await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        }
+        await TimelineAsync(release, environment, "stopped", $"{environment} stopped: {error}" + (cause is null ? "" : $" ({cause})")
+            + (undone.Message.Length == 0 ? "" : $" {undone.Message}") + (undone.Done ? "" : $" {environment} stays locked until then."), ct).ConfigureAwait(false);
         return new StopResult(raise, cause ?? error);
     }
 

@@ -2,8 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using ReleaseCenter.Aws.Resources;
-using ReleaseCenter.Functions;
+using ReleaseCenter.Functions.Environments;
 using ReleaseCenter.Local.Emulator;
 
 namespace ReleaseCenter.Integration.Tests.Correctness;
@@ -52,7 +51,8 @@ public sealed class LockTests(EmulatorFixture emulator) : IAsyncLifetime
     [Fact]
     public async Task LockLeftByAFailedExecution_IsFreedByAReleaseAdmin_AndTheAuditSaysWhoAndWhy()
     {
-        var id = await ReleaseThatDiesHoldingTheLockAsync(emulator.UniqueName("stuck"));
+        var model = emulator.UniqueName("stuck");
+        var id = await ReleaseThatDiesHoldingTheLockAsync(model);
         var before = await _driver.Api.SnapshotAsync();
 
         Assert.Equal(HttpStatusCode.Forbidden, (await _driver.Alice.PostAsync("/v1/environments/staging/unlock",
@@ -74,6 +74,9 @@ public sealed class LockTests(EmulatorFixture emulator) : IAsyncLifetime
         var entry = Assert.Single(audit.GetProperty("items").EnumerateArray());
         Assert.Equal(("environment.unlocked", "lena"), (entry.GetProperty("action").GetString(), entry.GetProperty("actor").GetString()));
         Assert.Equal("record step failed; endpoint checked by hand", entry.GetProperty("details").GetProperty("reason").GetString());
+        // The deployment it never recorded was undone first: nothing served in staging before it, so the endpoint is gone.
+        Assert.StartsWith("Deleted ", entry.GetProperty("details").GetProperty("endpoint").GetString(), StringComparison.Ordinal);
+        Assert.Null(await _driver.EndpointAsync(model, "staging"));
         Assert.Equal(HttpStatusCode.Conflict, (await lena.PostAsync("/v1/environments/staging/unlock", ReleaseDriver.Json("""{"reason":"again"}"""))).StatusCode);
     }
 
@@ -81,11 +84,11 @@ public sealed class LockTests(EmulatorFixture emulator) : IAsyncLifetime
     public async Task Sweeper_FreesLocksOfEndedExecutions_AndLeavesThoseOfRunningOnes()
     {
         var ended = await ReleaseThatDiesHoldingTheLockAsync(emulator.UniqueName("swept"));
-        var handlers = _driver.Api.App.Services.GetRequiredService<ITaskHandlers>();
+        var locks = _driver.Api.App.Services.GetRequiredService<EnvironmentLocks>();
 
-        var answer = await handlers.InvokeAsync(ReleaseWorkflow.ReconcileHandler, "{}", CancellationToken.None);
+        // The scheduled reconciler waits the task timeout after an execution ended; the test does not.
+        Assert.Equal(1, await locks.FreeAbandonedAsync(TimeSpan.Zero, CancellationToken.None));
 
-        Assert.Contains("\"locksFreed\":1", answer, StringComparison.Ordinal);
         Assert.Null((await _driver.Workflow.GetLockAsync("staging", CancellationToken.None)).LockedBy);
         var audit = await _driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit?subject=environment/staging&limit=10");
         var entry = Assert.Single(audit.GetProperty("items").EnumerateArray());
@@ -97,7 +100,7 @@ public sealed class LockTests(EmulatorFixture emulator) : IAsyncLifetime
         var waiting = await _driver.WaitAsync(running, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
         Assert.True(await _driver.Workflow.TryAcquireLockAsync("prod", running, DateTimeOffset.UtcNow, CancellationToken.None,
             waiting.GetProperty("executionArn").GetString()));
-        Assert.Contains("\"locksFreed\":0", await handlers.InvokeAsync(ReleaseWorkflow.ReconcileHandler, "{}", CancellationToken.None), StringComparison.Ordinal);
+        Assert.Equal(0, await locks.FreeAbandonedAsync(TimeSpan.Zero, CancellationToken.None));
         using var lena = await _driver.Api.As("lena", "release-admins");
         Assert.Equal(HttpStatusCode.Conflict, (await lena.PostAsync("/v1/environments/prod/unlock", ReleaseDriver.Json("""{"reason":"try"}"""))).StatusCode);
         Assert.Equal(running, (await _driver.Workflow.GetLockAsync("prod", CancellationToken.None)).LockedBy);
