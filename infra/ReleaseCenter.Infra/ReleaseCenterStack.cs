@@ -373,13 +373,14 @@ public sealed class ReleaseCenterStack : Stack
                 break; // states:StartExecution on the retrain state machine, granted once it exists
 
             case "retrain-start-pipeline":
-                // Pipelines are named in each model's retraining policy (data, not code), so any pipeline of this account and region.
-                function.AddToRolePolicy(Allow(["sagemaker:StartPipelineExecution"], SageMakerArn("pipeline")));
+                // Pipelines are named in each model's retraining policy (data, set by release-admins), and only those under the
+                // service's prefix may be started: a policy cannot point retraining at an arbitrary pipeline of the account.
+                function.AddToRolePolicy(Allow(["sagemaker:StartPipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
                 Bus.GrantPutEventsTo(function);
                 break;
 
             case "retrain-check-pipeline":
-                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution"], SageMakerArn("pipeline")));
+                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
                 break;
 
             case "retrain-register":
@@ -541,8 +542,8 @@ public sealed class ReleaseCenterStack : Stack
         return api;
     }
 
-    private string SageMakerArn(string resourceType) =>
-        FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = "*" });
+    private string SageMakerArn(string resourceType, string resourceName = "*") =>
+        FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = resourceName });
 
     private static PolicyStatement Allow(string[] actions, params string[] resources) =>
         new(new PolicyStatementProps { Effect = Effect.ALLOW, Actions = actions, Resources = resources });

@@ -100,17 +100,21 @@ public sealed class Demo(Uri api, TextWriter output)
     private static string? Status((string Id, JsonElement Release) r) => r.Release.GetProperty("status").GetString();
 
     /// <summary>Drift closes the loop: a retrain under the model's policy, then a second report that the cooldown stops.</summary>
+    /// <summary>The model's training pipeline: under the service's prefix, the only pipelines it may start.</summary>
+    private const string Pipeline = "release-center-" + Model + "-training";
+
     private async Task<bool> DriftAsync(HttpClient alice, CancellationToken ct)
     {
         Say("");
         Say("Drift: fraud-detector's training pipeline (a local stand-in that trains for 2 s) and its retraining policy");
-        await EnsureAsync(await alice.PutAsync($"/v1/local/pipelines/{Model}-training", Json($$"""
+        using var lena = await ClientAsync("lena", "release-admins", ct).ConfigureAwait(false);
+        await EnsureAsync(await lena.PutAsync($"/v1/local/pipelines/{Pipeline}", Json($$"""
             {"modelPackageGroupName":"{{Model}}","image":"{{Image}}","durationSeconds":2,"metrics":{"auc":0.947,"latency_p95_ms":84} }
             """), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        await EnsureAsync(await alice.PutAsync($"/v1/models/{Model}/retraining-policy", Json($$"""
-            {"enabled":true,"pipelineName":"{{Model}}-training","cooldownSeconds":21600,"maxPerDay":2,"openRelease":true}
+        await EnsureAsync(await lena.PutAsync($"/v1/models/{Model}/retraining-policy", Json($$"""
+            {"enabled":true,"pipelineName":"{{Pipeline}}","cooldownSeconds":21600,"maxPerDay":2,"openRelease":true}
             """), ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-        Say("  retraining on: pipeline fraud-detector-training, cooldown 6 h, at most 2 a day, open a release for the candidate");
+        Say($"  retraining on (set by lena, release-admins): pipeline {Pipeline}, cooldown 6 h, at most 2 a day, open a release for the candidate");
 
         var first = await PostDriftAsync(alice, ct).ConfigureAwait(false);
         var run = await RetrainRunAsync(alice, first, ct).ConfigureAwait(false);

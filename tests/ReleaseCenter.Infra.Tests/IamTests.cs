@@ -157,8 +157,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     /// </summary>
     private static readonly Dictionary<string, string[]> SageMakerResources = new(StringComparer.Ordinal)
     {
-        ["retrain-start-pipeline"] = ["pipeline/*"],
-        ["retrain-check-pipeline"] = ["pipeline/*"],
+        ["retrain-start-pipeline"] = ["pipeline/release-center-*"],
+        ["retrain-check-pipeline"] = ["pipeline/release-center-*"],
         ["retrain-register"] = ["model-package/*"],
     };
 
@@ -474,8 +474,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         var expected = handler switch
         {
             "retrain-check-policy" => new[] { ("events:PutEvents", bus) },
-            "retrain-start-pipeline" => [("events:PutEvents", bus), ("sagemaker:StartPipelineExecution", SageMakerArn + "pipeline/*")],
-            "retrain-check-pipeline" => [("sagemaker:DescribePipelineExecution", SageMakerArn + "pipeline/*")],
+            "retrain-start-pipeline" => [("events:PutEvents", bus), ("sagemaker:StartPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
+            "retrain-check-pipeline" => [("sagemaker:DescribePipelineExecution", SageMakerArn + "pipeline/release-center-*")],
             "retrain-register" =>
             [
                 ("events:PutEvents", bus),

@@ -196,7 +196,8 @@ public static class DriftApi
         try
         {
             return TypedResults.Ok(await drift.SetRetrainingPolicyAsync(model, request.Enabled, request.PipelineName, request.CooldownSeconds, request.MaxPerDay,
-                request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), ct).ConfigureAwait(false));
+                request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), Roles.GroupsOf(http.User).Contains(Roles.Admins), ct)
+                .ConfigureAwait(false));
         }
         catch (DomainValidationException ex)
         {

@@ -17,7 +17,10 @@ public sealed record ReleaseDto(
     string RequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? ExecutionArn)
 {
     public static ReleaseDto From(Release r) => new(r.Id, r.Model, r.Version, r.Bundle, r.Status, r.Stages, r.Notes, r.RequestedBy, r.CreatedAt, r.UpdatedAt,
-        r.ExecutionArn);
+        r.ExecutionArn) { AlsoRequestedBy = r.AlsoRequestedBy };
+
+    /// <summary>People who count as requesters too, and so may not approve (for a retrained release: who submitted the drift report, who set the retraining policy).</summary>
+    public IReadOnlyList<string> AlsoRequestedBy { get; init; } = [];
 }
 
 public sealed record HistoryDto(string ReleaseId, IReadOnlyList<HistoryItem> Items);

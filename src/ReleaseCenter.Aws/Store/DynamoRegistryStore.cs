@@ -441,6 +441,10 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         };
         item.PutIfNotNull("notes", r.Notes);
         item.PutIfNotNull("executionArn", r.ExecutionArn);
+        if (r.AlsoRequestedBy.Count > 0)
+        {
+            item["alsoRequestedBy"] = new AttributeValue { L = r.AlsoRequestedBy.Select(Attr.S).ToList() };
+        }
         if (r.Bundle is not null)
         {
             item["bundle"] = Attr.S(JsonSerializer.Serialize(r.Bundle, StoreJsonContext.Default.Bundle));
@@ -463,6 +467,7 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         item.GetLong(VersionAttribute))
     {
         Bundle = item.GetSOrNull("bundle") is { } bundle ? JsonSerializer.Deserialize(bundle, StoreJsonContext.Default.Bundle) : null,
+        AlsoRequestedBy = item.TryGetValue("alsoRequestedBy", out var also) ? (also.L ?? []).Select(a => a.S!).ToArray() : [],
     };
 
     // ---------------------------------------------------------------- shared

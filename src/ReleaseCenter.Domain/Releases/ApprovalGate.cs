@@ -51,9 +51,11 @@ public static class ApprovalGate
         {
             return Refuse(VoteRefusal.NotAnApprover, $"Approving {stage.Environment} needs membership of {string.Join(" or ", policy.Groups)}.");
         }
-        if (string.Equals(voter, release.RequestedBy, StringComparison.Ordinal))
+        if (release.IsRequestedBy(voter))
         {
-            return Refuse(VoteRefusal.SelfApproval, "The requester of a release cannot approve or reject it.");
+            return Refuse(VoteRefusal.SelfApproval, string.Equals(voter, release.RequestedBy, StringComparison.Ordinal)
+                ? "The requester of a release cannot approve or reject it."
+                : $"{voter} set this release in motion (retraining they triggered or configured), so counts as its requester and cannot approve or reject it.");
         }
         if (stage.Approvals.Any(a => a.By == voter))
         {

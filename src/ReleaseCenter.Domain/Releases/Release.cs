@@ -25,6 +25,17 @@ public sealed record Release(
     /// <summary>Frozen at creation; null only for releases built in unit tests without a version.</summary>
     public Bundle? Bundle { get; init; }
 
+    /// <summary>
+    /// People who count as requesters besides <see cref="RequestedBy"/>: for a release that
+    /// automation opened (retraining), the humans behind it (who submitted the drift report, who
+    /// last set the retraining policy). None of them may approve it.
+    /// </summary>
+    public IReadOnlyList<string> AlsoRequestedBy { get; init; } = [];
+
+    /// <summary>Whether <paramref name="person"/> asked for this release, directly or through automation they set in motion.</summary>
+    public bool IsRequestedBy(string person) =>
+        string.Equals(person, RequestedBy, StringComparison.Ordinal) || AlsoRequestedBy.Contains(person, StringComparer.Ordinal);
+
     public ReleaseStage Stage(string environment) =>
         Stages.FirstOrDefault(s => s.Environment == environment) ?? throw new ArgumentException($"Release {Id} has no stage '{environment}'.", nameof(environment));
 

@@ -58,12 +58,28 @@ public sealed class DriftService(
         return await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
     }
 
+    /// <summary>The prefix of every SageMaker pipeline the service may start (IAM allows pipeline/{prefix}* only).</summary>
+    public const string PipelinePrefix = Aws.Resources.ResourceNames.Service + "-";
+
+    /// <param name="actorIsAdmin">
+    /// Whether the caller is a release-admin: only they may set or change the pipeline, because
+    /// whatever it registers is released under the policy's name.
+    /// </param>
     public async Task<RetrainingPolicy> SetRetrainingPolicyAsync(string model, bool? enabled, string? pipelineName, int? cooldownSeconds, int? maxPerDay,
-        int? pipelineTimeoutSeconds, bool? openRelease, IReadOnlyList<string>? releaseEnvironments, string actor, CancellationToken ct)
+        int? pipelineTimeoutSeconds, bool? openRelease, IReadOnlyList<string>? releaseEnvironments, string actor, bool actorIsAdmin, CancellationToken ct)
     {
         var owner = await RequireModelAsync(model, ct).ConfigureAwait(false);
         var policy = RetrainingPolicy.Create(model, enabled, pipelineName, cooldownSeconds, maxPerDay, pipelineTimeoutSeconds, openRelease, releaseEnvironments,
             policies.All.Select(p => p.Name).ToArray(), actor, clock.GetUtcNow());
+        if (policy.PipelineName is { } pipeline && !pipeline.StartsWith(PipelinePrefix, StringComparison.Ordinal))
+        {
+            throw DomainValidationException.For("pipelineName", $"must start with '{PipelinePrefix}': the service may start only the SageMaker pipelines named under its prefix.");
+        }
+        var current = await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false);
+        if (!actorIsAdmin && policy.PipelineName is not null && policy.PipelineName != current?.PipelineName)
+        {
+            throw new ReleaseRequestException(403, "Release-admins only", "Only release-admins may set or change a retraining policy's pipeline: what it trains is released under this policy.");
+        }
         await retrain.PutRetrainingPolicyAsync(policy, ct).ConfigureAwait(false);
         await journal.RecordRegistryAsync(owner.Project, actor, "retrain.policy-set", $"model/{model}", new Dictionary<string, string>
         {

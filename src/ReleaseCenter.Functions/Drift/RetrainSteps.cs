@@ -217,9 +217,13 @@ public sealed class RetrainSteps(
         var run = await LoadAsync(driftReportId, ct).ConfigureAwait(false);
         var version = run.Version ?? throw new InvalidOperationException($"The retrain of {driftReportId} has registered no version.");
         var policy = await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
+        // The humans in the candidate's lineage count as its requesters, so none of them can approve it alone:
+        // whoever submitted the drift report and whoever last set the retraining policy.
+        var report = await drift.GetReportAsync(model, driftReportId, ct).ConfigureAwait(false);
+        string[] lineage = [.. new[] { report?.SubmittedBy, policy.UpdatedBy }.OfType<string>()];
         // The release id derives from the report (drift-X -> rel-X), so a retry finds the release instead of opening another.
         var release = await releases.CreateAsync(model, version, policy.ReleaseEnvironments, $"Retrained after drift report {driftReportId}.", Actor, ct,
-            releaseId: "rel-" + driftReportId["drift-".Length..]).ConfigureAwait(false);
+            releaseId: "rel-" + driftReportId["drift-".Length..], alsoRequestedBy: lineage).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var moved = false;
         await retrain.UpdateRunAsync(driftReportId, r =>

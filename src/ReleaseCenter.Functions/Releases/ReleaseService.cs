@@ -45,8 +45,9 @@ public sealed class ReleaseService(
     /// it exists, that release is returned, and started first if an earlier attempt wrote it but
     /// crashed before starting its workflow.
     /// </param>
+    /// <param name="alsoRequestedBy">People who count as requesters too (<see cref="Release.AlsoRequestedBy"/>).</param>
     public async Task<Release> CreateAsync(string? model, int? version, IReadOnlyList<string>? environments, string? notes, string actor, CancellationToken ct,
-        string? releaseId = null)
+        string? releaseId = null, IReadOnlyList<string>? alsoRequestedBy = null)
     {
         var errors = new ValidationErrors();
         errors.Check("model", Rules.ResourceName(model));
@@ -82,6 +83,7 @@ public sealed class ReleaseService(
         var release = Release.Create(releaseId ?? NewId(now), model!, version.Value, envs, notes, actor, now) with
         {
             Bundle = Bundle.Freeze(modelVersion, policies.Get(envs[0]).InstanceType),
+            AlsoRequestedBy = alsoRequestedBy?.Where(p => p != actor).Distinct(StringComparer.Ordinal).ToArray() ?? [],
         };
         try
         {
@@ -291,7 +293,7 @@ public sealed class ReleaseService(
             foreach (var release in page.Items)
             {
                 var stage = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null);
-                if (stage is null || release.RequestedBy == actor || stage.Approvals.Any(a => a.By == actor))
+                if (stage is null || release.IsRequestedBy(actor) || stage.Approvals.Any(a => a.By == actor))
                 {
                     continue;
                 }

@@ -206,9 +206,14 @@ public sealed partial class ReleaseSteps(
     public async Task<DeployResult> DeployAsync(string releaseId, string environment, CancellationToken ct)
     {
         var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var stage = release.Stage(environment);
+        if (stage.Deployment is { CompletedAt: not null } finished)
+        {
+            // A retry after the deployment ended (live, rolled back or undone): nothing to do again.
+            return new DeployResult(finished.EndpointName, finished.EndpointConfigName);
+        }
         ThrowIfEnded(release, "deploy");
         var bundle = release.Bundle ?? throw new InvalidOperationException($"Release {releaseId} has no bundle.");
-        var stage = release.Stage(environment);
         if (stage.Deployment is null)
         {
             // Remember what was live before touching anything: that is the rollback target.

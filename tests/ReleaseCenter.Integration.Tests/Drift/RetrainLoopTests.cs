@@ -50,12 +50,14 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
             {"artifactUri":"s3://models/{{name}}/1.tar.gz","artifactDigest":"{{Digest}}","image":"{{Image}}","metrics":{"auc":0.93,"latency_p95_ms":80},
              "inferenceConfig":{"instanceType":"ml.m5.large","instanceCount":1} }
             """))).StatusCode);
-        var pipeline = await _alice.PutAsync($"/v1/local/pipelines/{name}-training", Json($$"""
+        // Pipelines live under the service's prefix, and only release-admins may point a policy at one.
+        using var lena = await _api.As("lena", "release-admins");
+        var pipeline = await lena.PutAsync($"/v1/local/pipelines/release-center-{name}-training", Json($$"""
             {"modelPackageGroupName":"{{name}}","image":"{{Image}}","durationSeconds":1,"outcome":"{{outcome}}","failureReason":"training job OOM",
              "metrics":{"auc":0.951,"latency_p95_ms":72} }
             """));
         Assert.Equal(HttpStatusCode.OK, pipeline.StatusCode);
-        var set = await _alice.PutAsync($"/v1/models/{name}/retraining-policy", Json(policy.Replace("PIPELINE", $"{name}-training", StringComparison.Ordinal)));
+        var set = await lena.PutAsync($"/v1/models/{name}/retraining-policy", Json(policy.Replace("PIPELINE", $"release-center-{name}-training", StringComparison.Ordinal)));
         Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
         return name;
     }
@@ -81,6 +83,40 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
         using var sfn = new StepFunctionsClient(emulator.ClientOptions());
         var arn = machine.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal) + ":" + name;
         return await Poll.UntilAsync(() => sfn.DescribeExecutionAsync(arn), e => e.Status != ExecutionStatus.Running, attempts: 300, delayMilliseconds: 100);
+    }
+
+    /// <summary>Defect 6 (issue 10): the release retraining opens was requested by "retrain-workflow", so the people behind it could approve it alone.</summary>
+    [Fact]
+    public async Task RetrainedRelease_CannotBeApprovedByWhoeverSubmittedTheReportOrSetThePolicy()
+    {
+        var model = await ModelWithPipelineAsync(emulator.UniqueName("lineage"), """
+            {"enabled":true,"pipelineName":"PIPELINE","cooldownSeconds":0,"openRelease":true,"releaseEnvironments":["staging"]}
+            """);
+        // Only release-admins point a policy at a pipeline, and only at one under the service's prefix.
+        var byEngineer = await _alice.PutAsync($"/v1/models/{model}/retraining-policy", Json("""{"enabled":true,"pipelineName":"release-center-mine"}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, byEngineer.StatusCode);
+        using var lena = await _api.As("lena", "release-admins");
+        var outside = await lena.PutAsync($"/v1/models/{model}/retraining-policy", Json("""{"enabled":true,"pipelineName":"someone-elses-pipeline"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.True((await outside.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("pipelineName", out _));
+
+        var reportId = await ReportAsync(model); // alice submits the report; lena set the policy
+        var run = await RetrainEndsAsync(model, reportId, "ReleaseOpened", "Failed", "Skipped");
+        var releaseId = run.GetProperty("releaseId").GetString()!;
+        var release = await Poll.UntilAsync(() => _alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{releaseId}"),
+            r => r.GetProperty("status").GetString() is "AwaitingApproval" or "Rejected" or "Failed", attempts: 300, delayMilliseconds: 100);
+        Assert.Equal(["alice", "lena"], release.GetProperty("alsoRequestedBy").EnumerateArray().Select(p => p.GetString()!).Order(StringComparer.Ordinal));
+
+        foreach (var (user, groups) in new[] { ("alice", new[] { "ml-engineers", "approvers-staging" }), ("lena", new[] { "release-admins", "approvers-staging" }) })
+        {
+            using var insider = await _api.As(user, groups);
+            var pending = await insider.GetFromJsonAsync<JsonElement>("/v1/approvals/pending");
+            Assert.DoesNotContain(pending.GetProperty("items").EnumerateArray(), p => p.GetProperty("releaseId").GetString() == releaseId);
+            var vote = await insider.PostAsync($"/v1/releases/{releaseId}/approvals", Json("""{"decision":"approve"}"""));
+            Assert.Equal(HttpStatusCode.Forbidden, vote.StatusCode);
+        }
+        using var sam = await _api.As("sam", "approvers-staging");
+        Assert.Equal(HttpStatusCode.OK, (await sam.PostAsync($"/v1/releases/{releaseId}/approvals", Json("""{"decision":"approve"}"""))).StatusCode);
     }
 
     [Fact]

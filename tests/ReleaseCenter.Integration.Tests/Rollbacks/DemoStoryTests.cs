@@ -49,6 +49,11 @@ public sealed class DemoStoryTests(EmulatorFixture emulator)
         var started = await alice.PostAsync("/v1/environments/prod/rollback", Json("""{"reason":"p95 latency over budget since v2"}"""));
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var id = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rollbackId").GetString();
+        // The shipped prod policy wants one approver from approvers-prod for a rollback.
+        await Poll.UntilAsync(() => alice.GetFromJsonAsync<JsonElement>($"/v1/rollbacks/{id}"), r => r.GetProperty("status").GetString() == "AwaitingApproval",
+            attempts: 300, delayMilliseconds: 100);
+        using var pat = await api.As("pat", "approvers-prod");
+        Assert.Equal(HttpStatusCode.OK, (await pat.PostAsync($"/v1/rollbacks/{id}/approvals", Json("""{"decision":"approve"}"""))).StatusCode);
         var done = await Poll.UntilAsync(() => alice.GetFromJsonAsync<JsonElement>($"/v1/rollbacks/{id}"),
             r => r.GetProperty("status").GetString() is "Completed" or "Failed", attempts: 300, delayMilliseconds: 100);
         Assert.Equal("Completed", done.GetProperty("status").GetString());
