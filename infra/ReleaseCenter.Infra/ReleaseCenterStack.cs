@@ -380,7 +380,8 @@ public sealed class ReleaseCenterStack : Stack
                 break;
 
             case "retrain-check-pipeline":
-                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
+                // Stop: a pipeline past the policy's time bound is stopped, so that it registers nothing later.
+                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution", "sagemaker:StopPipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
                 break;
 
             case "retrain-register":

@@ -98,7 +98,7 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         ["retrain-start-pipeline"] = async (p, ct) =>
             Json(await retrain.StartPipelineAsync(Report(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.PipelineStarted),
         ["retrain-check-pipeline"] = async (p, ct) =>
-            Json(await retrain.CheckPipelineAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.PipelineFinished),
+            Json(await retrain.CheckPipelineAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.PipelineCheck),
         ["retrain-register"] = async (p, ct) =>
             Json(await retrain.RegisterAsync(Report(p), Text(p, "model"), ct).ConfigureAwait(false), WorkflowJsonContext.Default.VersionRegistered),
         ["retrain-open-release"] = async (p, ct) =>

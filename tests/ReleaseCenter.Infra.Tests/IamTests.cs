@@ -40,7 +40,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["rollback-stop"] = ["events:PutEvents", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
         ["retrain-check-policy"] = ["events:PutEvents"],
         ["retrain-start-pipeline"] = ["events:PutEvents", "sagemaker:StartPipelineExecution"],
-        ["retrain-check-pipeline"] = ["sagemaker:DescribePipelineExecution"],
+        ["retrain-check-pipeline"] = ["sagemaker:DescribePipelineExecution", "sagemaker:StopPipelineExecution"],
         ["retrain-register"] = ["events:PutEvents", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
         // It opens a normal release, which starts the release state machine.
         ["retrain-open-release"] = ["events:PutEvents", "states:StartExecution"],
@@ -188,7 +188,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
 
         // Pipelines and model packages are the retrain tasks' only; retrain tasks touch no model, config or endpoint.
         Assert.All(sageMaker.Where(g => g.Resource.StartsWith(SageMakerArn + "pipeline", StringComparison.Ordinal)),
-            g => Assert.Contains(g.Action, new[] { "sagemaker:DescribePipelineExecution", "sagemaker:StartPipelineExecution" }));
+            g => Assert.Contains(g.Action, new[] { "sagemaker:DescribePipelineExecution", "sagemaker:StartPipelineExecution", "sagemaker:StopPipelineExecution" }));
         Assert.All(sageMaker.Where(g => g.Resource.StartsWith(SageMakerArn + "model-package", StringComparison.Ordinal)),
             g => Assert.Contains(g.Action, new[] { "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages" }));
         Assert.All(retrainHandlers, h => Assert.DoesNotContain(byHandler[h], g => HostingResources.Any(r => g.Resource == SageMakerArn + r)));
@@ -475,7 +475,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         {
             "retrain-check-policy" => new[] { ("events:PutEvents", bus) },
             "retrain-start-pipeline" => [("events:PutEvents", bus), ("sagemaker:StartPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
-            "retrain-check-pipeline" => [("sagemaker:DescribePipelineExecution", SageMakerArn + "pipeline/release-center-*")],
+            "retrain-check-pipeline" => [("sagemaker:DescribePipelineExecution", SageMakerArn + "pipeline/release-center-*"),
+                ("sagemaker:StopPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
             "retrain-register" =>
             [
                 ("events:PutEvents", bus),
@@ -506,8 +507,11 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         Assert.DoesNotContain(grants, g => g.Resource.Contains(sageMakerRole, StringComparison.Ordinal));
         Assert.DoesNotContain(grants, g => g.Action is "sagemaker:CreateEndpoint" or "sagemaker:DeleteEndpoint" or "sagemaker:UpdateEndpoint"
             or "sagemaker:CreateEndpointConfig" or "sagemaker:DeleteEndpointConfig" or "sagemaker:CreateModel" or "sagemaker:DeleteModel");
-        // Nor any other SageMaker write beyond starting the policy's pipeline (no creating, changing or approving anything).
-        Assert.DoesNotContain(grants, g => System.Text.RegularExpressions.Regex.IsMatch(g.Action, "^sagemaker:(Create|Delete|Update|Put|Stop|AddTags|[^:]*\\*)"));
+        // Nor any other SageMaker write beyond starting the policy's pipeline, and stopping it past the policy's time bound
+        // (no creating, changing or approving anything).
+        Assert.DoesNotContain(grants, g => g.Action != "sagemaker:StopPipelineExecution"
+            && System.Text.RegularExpressions.Regex.IsMatch(g.Action, "^sagemaker:(Create|Delete|Update|Put|Stop|AddTags|[^:]*\\*)"));
+        Assert.All(grants.Where(g => g.Action == "sagemaker:StopPipelineExecution"), g => Assert.Equal("retrain-check-pipeline", handler));
         Assert.False(stack.TaskFunction(handler).Properties["Environment"]!["Variables"]!.AsObject().ContainsKey(Functions.ReleaseCenterSettings.SageMakerRoleVariable),
             $"{handler} gets the SageMaker execution role's ARN.");
     }

@@ -55,6 +55,11 @@ public sealed class SageMakerClient(AwsClientOptions? options = null)
         InvokeJsonAsync("DescribePipelineExecution", new PipelineExecutionArnRequest(pipelineExecutionArn), Json.PipelineExecutionArnRequest,
             Json.DescribePipelineExecutionResponse, cancellationToken);
 
+    /// <summary>Asks a pipeline execution to stop (Stopping, then Stopped); the same ClientRequestToken makes a repeat harmless.</summary>
+    public Task<StopPipelineExecutionResponse> StopPipelineExecutionAsync(string pipelineExecutionArn, string clientRequestToken, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("StopPipelineExecution", new StopPipelineExecutionRequest(pipelineExecutionArn, clientRequestToken), Json.StopPipelineExecutionRequest,
+            Json.StopPipelineExecutionResponse, cancellationToken);
+
     /// <summary>A group's model packages, newest first.</summary>
     public Task<ListModelPackagesResponse> ListModelPackagesAsync(string modelPackageGroupName, CancellationToken cancellationToken = default) =>
         InvokeJsonAsync("ListModelPackages", new ListModelPackagesRequest(modelPackageGroupName, "CreationTime", "Descending", 100), Json.ListModelPackagesRequest,

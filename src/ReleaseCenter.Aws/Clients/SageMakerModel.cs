@@ -207,6 +207,10 @@ public sealed record DescribeModelPackageResponse(string ModelPackageArn)
 
 internal sealed record PipelineExecutionArnRequest(string PipelineExecutionArn);
 
+internal sealed record StopPipelineExecutionRequest(string PipelineExecutionArn, string ClientRequestToken);
+
+public sealed record StopPipelineExecutionResponse(string PipelineExecutionArn);
+
 internal sealed record ListModelPackagesRequest(string ModelPackageGroupName, string SortBy, string SortOrder, int MaxResults);
 
 internal sealed record ModelPackageNameRequest(string ModelPackageName);
@@ -242,6 +246,8 @@ internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
 [JsonSerializable(typeof(StartPipelineExecutionResponse))]
 [JsonSerializable(typeof(PipelineExecutionArnRequest))]
 [JsonSerializable(typeof(DescribePipelineExecutionResponse))]
+[JsonSerializable(typeof(StopPipelineExecutionRequest))]
+[JsonSerializable(typeof(StopPipelineExecutionResponse))]
 [JsonSerializable(typeof(ListModelPackagesRequest))]
 [JsonSerializable(typeof(ListModelPackagesResponse))]
 [JsonSerializable(typeof(ModelPackageNameRequest))]

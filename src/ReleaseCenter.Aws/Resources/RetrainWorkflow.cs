@@ -26,7 +26,7 @@ public static class RetrainWorkflow
     [
         new("retrain-check-policy", "RetrainCheckPolicyFunctionArn", "Decide under the model's retraining policy (cooldown, daily cap, off) and record why"),
         new("retrain-start-pipeline", "RetrainStartPipelineFunctionArn", "Start the model's SageMaker pipeline with the drift report id as a parameter"),
-        new("retrain-check-pipeline", "RetrainCheckPipelineFunctionArn", "Fail with Retrain.PipelineRunning until the pipeline execution ends, within the policy's time bound"),
+        new("retrain-check-pipeline", "RetrainCheckPipelineFunctionArn", "Say whether the pipeline execution finished and when to check again; stop it and fail past the policy's time bound"),
         new("retrain-register", "RetrainRegisterFunctionArn", "Register the pipeline's model package as a new version with lineage to the drift report"),
         new("retrain-open-release", "RetrainOpenReleaseFunctionArn", "Open a release of the new version (it passes the normal gates and approvals)"),
         new("retrain-stop", "RetrainStopFunctionArn", "Record and announce a failed retrain"),

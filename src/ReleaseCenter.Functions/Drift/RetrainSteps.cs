@@ -33,7 +33,6 @@ public sealed class RetrainSteps(
     TimeProvider clock)
 {
     public const string Actor = "retrain-workflow";
-    public const string PipelineRunning = "Retrain.PipelineRunning";
     public const string PipelineFailed = "Retrain.PipelineFailed";
     public const string PipelineTimedOut = "Retrain.PipelineTimedOut";
     public const string NoModelPackage = "Retrain.NoModelPackage";
@@ -120,7 +119,13 @@ public sealed class RetrainSteps(
         return new PipelineStarted(run.PipelineExecutionArn!);
     }
 
-    public async Task<PipelineFinished> CheckPipelineAsync(string driftReportId, string model, CancellationToken ct)
+    /// <summary>
+    /// How the pipeline execution is doing. While it runs, says when to ask again (a tenth of the
+    /// time it has run so far, from 1 s to 5 minutes), so a short pipeline is seen soon and a
+    /// long one costs few transitions. Past the policy's pipelineTimeoutSeconds the execution is
+    /// stopped (it would go on training, and registering, otherwise) and the retrain fails.
+    /// </summary>
+    public async Task<PipelineCheck> CheckPipelineAsync(string driftReportId, string model, CancellationToken ct)
     {
         var run = await LoadAsync(driftReportId, ct).ConfigureAwait(false);
         var arn = run.PipelineExecutionArn ?? throw new InvalidOperationException($"The retrain of {driftReportId} has not started its pipeline.");
@@ -128,16 +133,22 @@ public sealed class RetrainSteps(
         switch (execution.PipelineExecutionStatus)
         {
             case PipelineExecutionStatus.Succeeded:
-                return new PipelineFinished(execution.PipelineExecutionStatus);
+                return new PipelineCheck(execution.PipelineExecutionStatus, true, 0);
             case PipelineExecutionStatus.Failed or PipelineExecutionStatus.Stopped:
                 throw new WorkflowErrorException(PipelineFailed, $"{arn} ended {execution.PipelineExecutionStatus}: {execution.FailureReason}");
-            default:
-                var policy = await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
-                var elapsed = clock.GetUtcNow() - (run.PipelineStartedAt ?? run.DecidedAt);
-                throw elapsed.TotalSeconds > policy.PipelineTimeoutSeconds
-                    ? new WorkflowErrorException(PipelineTimedOut, $"{arn} has run {elapsed.TotalSeconds:0} s, over the policy's {policy.PipelineTimeoutSeconds} s.")
-                    : new WorkflowErrorException(PipelineRunning, $"{arn} is {execution.PipelineExecutionStatus}.");
         }
+        var policy = await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
+        var elapsed = clock.GetUtcNow() - (run.PipelineStartedAt ?? run.DecidedAt);
+        if (elapsed.TotalSeconds > policy.PipelineTimeoutSeconds)
+        {
+            if (execution.PipelineExecutionStatus != PipelineExecutionStatus.Stopping)
+            {
+                await sageMaker.StopPipelineExecutionAsync(arn, $"stop-{driftReportId}", ct).ConfigureAwait(false);
+            }
+            throw new WorkflowErrorException(PipelineTimedOut,
+                $"{arn} has run {elapsed.TotalSeconds:0} s, over the policy's {policy.PipelineTimeoutSeconds} s; it was told to stop.");
+        }
+        return new PipelineCheck(execution.PipelineExecutionStatus, false, (int)Math.Clamp(elapsed.TotalSeconds / 10, 1, 300));
     }
 
     /// <summary>The model package the pipeline registered (MetadataProperties.GeneratedBy = the execution) becomes the next version, once.</summary>
@@ -281,7 +292,8 @@ public sealed record RetrainDecision(bool Proceed, bool OpenRelease, string Reas
 
 public sealed record PipelineStarted(string PipelineExecutionArn);
 
-public sealed record PipelineFinished(string Status);
+/// <summary>The pipeline execution's status; whether it finished well; if not, how many seconds to wait before asking again.</summary>
+public sealed record PipelineCheck(string Status, bool Finished, int WaitSeconds);
 
 public sealed record VersionRegistered(int Version);
 

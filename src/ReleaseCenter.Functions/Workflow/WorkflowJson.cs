@@ -16,7 +16,7 @@ namespace ReleaseCenter.Functions.Workflow;
 [JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackStopResult))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Drift.RetrainDecision))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Drift.PipelineStarted))]
-[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.PipelineFinished))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Drift.PipelineCheck))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Drift.VersionRegistered))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Drift.ReleaseOpened))]
 internal sealed partial class WorkflowJsonContext : JsonSerializerContext;

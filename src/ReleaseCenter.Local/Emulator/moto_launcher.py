@@ -517,9 +517,14 @@ def patch_9_sagemaker_pipeline_stand_in():
     InferenceSpecification (image, ModelDataUrl = <artifactUriPrefix>/<execution id>/model.tar.gz),
     MetadataProperties.GeneratedBy = the execution ARN, CustomerMetadataProperties artifactDigest
     (sha256 of the URL: deterministic) and metric:<name> per metric. The same ClientRequestToken
-    returns the same execution. Pipelines without the object keep moto's behaviour."""
+    returns the same execution. Pipelines without the object keep moto's behaviour.
+    StopPipelineExecution (moto has none) stops an Executing execution: Stopped at once, and it
+    registers nothing; an execution that ended already is left as it is."""
     import hashlib
+    from moto.core.responses import ActionResult
+    from moto.sagemaker.exceptions import ValidationError
     from moto.sagemaker.models import SageMakerModelBackend
+    from moto.sagemaker.responses import SageMakerResponse
 
     original_start = SageMakerModelBackend.start_pipeline_execution
     original_describe = SageMakerModelBackend.describe_pipeline_execution
@@ -595,8 +600,20 @@ def patch_9_sagemaker_pipeline_stand_in():
             response["FailureReason"] = execution.release_center_failure
         return response
 
+    def stop_response(self):
+        arn = self._get_param("PipelineExecutionArn")
+        execution = find_execution(self.sagemaker_backend, arn)
+        if execution is None:
+            raise ValidationError(message=f"Could not find pipeline execution '{arn}'.")
+        advance(self.sagemaker_backend, execution)
+        if execution.pipeline_execution_status == "Executing":
+            execution.pipeline_execution_status = "Stopped"
+            execution.last_modified_time = datetime.datetime.now(datetime.timezone.utc)
+        return ActionResult({"PipelineExecutionArn": arn})
+
     SageMakerModelBackend.start_pipeline_execution = start
     SageMakerModelBackend.describe_pipeline_execution = describe
+    SageMakerResponse.stop_pipeline_execution = stop_response
 
 
 

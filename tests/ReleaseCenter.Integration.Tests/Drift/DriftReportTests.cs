@@ -86,7 +86,8 @@ public sealed class DriftReportTests(EmulatorFixture emulator) : IAsyncLifetime
         Assert.Equal((id, _model, "prod", "amount", "payments"), (detail.GetProperty("driftReportId").GetString(), detail.GetProperty("model").GetString(),
             detail.GetProperty("environment").GetString(), detail.GetProperty("driftedFeatures").GetString(), detail.GetProperty("project").GetString()));
         var audit = await _alice.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=drift-report/{id}");
-        Assert.Equal("drift.reported", audit.GetProperty("items")[0].GetProperty("action").GetString());
+        // The retraining policy's answer (off here: retrain.skipped) may already stand beside it.
+        Assert.Single(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("action").GetString() == "drift.reported");
     }
 
     [Fact]

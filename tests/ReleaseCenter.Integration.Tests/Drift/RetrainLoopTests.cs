@@ -43,7 +43,7 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    private async Task<string> ModelWithPipelineAsync(string name, string policy, string outcome = "Succeeded")
+    private async Task<string> ModelWithPipelineAsync(string name, string policy, string outcome = "Succeeded", int durationSeconds = 1)
     {
         Assert.Equal(HttpStatusCode.Created, (await _alice.PostAsync("/v1/models", Json($$"""{"name":"{{name}}","project":"payments"}"""))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await _alice.PostAsync($"/v1/models/{name}/versions", Json($$"""
@@ -53,7 +53,7 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
         // Pipelines live under the service's prefix, and only release-admins may point a policy at one.
         using var lena = await _api.As("lena", "release-admins");
         var pipeline = await lena.PutAsync($"/v1/local/pipelines/release-center-{name}-training", Json($$"""
-            {"modelPackageGroupName":"{{name}}","image":"{{Image}}","durationSeconds":1,"outcome":"{{outcome}}","failureReason":"training job OOM",
+            {"modelPackageGroupName":"{{name}}","image":"{{Image}}","durationSeconds":{{durationSeconds}},"outcome":"{{outcome}}","failureReason":"training job OOM",
              "metrics":{"auc":0.951,"latency_p95_ms":72} }
             """));
         Assert.Equal(HttpStatusCode.OK, pipeline.StatusCode);
@@ -83,6 +83,41 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
         using var sfn = new StepFunctionsClient(emulator.ClientOptions());
         var arn = machine.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal) + ":" + name;
         return await Poll.UntilAsync(() => sfn.DescribeExecutionAsync(arn), e => e.Status != ExecutionStatus.Running, attempts: 300, delayMilliseconds: 100);
+    }
+
+    /// <summary>A clock ahead of the real one, for a step that decides by elapsed time.</summary>
+    private sealed class AheadClock(TimeSpan ahead) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
+    }
+
+    /// <summary>
+    /// Defect 9 (issue 10): the wait gave up after a fixed retry budget (about two hours) whatever the policy allowed,
+    /// and a pipeline that timed out went on running. Now the policy bounds the wait, and the pipeline is stopped.
+    /// </summary>
+    [Fact]
+    public async Task PipelinePastThePolicysTimeBound_IsStopped_AndTheRetrainFails()
+    {
+        var model = await ModelWithPipelineAsync(emulator.UniqueName("slow"), """
+            {"enabled":true,"pipelineName":"PIPELINE","cooldownSeconds":0,"pipelineTimeoutSeconds":60}
+            """, durationSeconds: 3600);
+        var reportId = await ReportAsync(model);
+        var running = await Poll.UntilAsync(async () =>
+        {
+            var response = await _alice.GetAsync($"/v1/models/{model}/drift-reports/{reportId}/retrain");
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>() : default;
+        }, r => r.ValueKind == JsonValueKind.Object && r.TryGetProperty("pipelineExecutionArn", out var arn) && arn.ValueKind == JsonValueKind.String, attempts: 300, delayMilliseconds: 50);
+        var pipelineExecution = running.GetProperty("pipelineExecutionArn").GetString()!;
+
+        // The check as it runs 61 s after the start (the state machine's own checks see the real clock).
+        var later = ActivatorUtilities.CreateInstance<ReleaseCenter.Functions.Drift.RetrainSteps>(_api.App.Services, new AheadClock(TimeSpan.FromSeconds(61)));
+        var timedOut = await Assert.ThrowsAsync<ReleaseCenter.Domain.Workflow.WorkflowErrorException>(() => later.CheckPipelineAsync(reportId, model, CancellationToken.None));
+
+        Assert.Equal(ReleaseCenter.Functions.Drift.RetrainSteps.PipelineTimedOut, timedOut.ErrorType);
+        using var sageMaker = new SageMakerClient(emulator.ClientOptions());
+        Assert.Equal(PipelineExecutionStatus.Stopped, (await sageMaker.DescribePipelineExecutionAsync(pipelineExecution)).PipelineExecutionStatus);
+        var failed = await RetrainEndsAsync(model, reportId, "Failed");
+        Assert.Equal("Failed", failed.GetProperty("status").GetString());
     }
 
     /// <summary>Defect 6 (issue 10): the release retraining opens was requested by "retrain-workflow", so the people behind it could approve it alone.</summary>
