@@ -106,6 +106,17 @@ public sealed record DeploymentStrategy
     /// <summary>Every baking period plus the termination wait: the least time the deployment takes.</summary>
     public int TotalWaitSeconds => (Steps * WaitIntervalSeconds) + TerminationWaitSeconds;
 
+    /// <summary>What SageMaker may take to provision an endpoint's instances before any traffic moves (creating one takes minutes; we allow half an hour).</summary>
+    public const int ProvisioningSeconds = 1800;
+
+    /// <summary>
+    /// How long a release waits for the endpoint before it gives the deployment up: provisioning,
+    /// then every traffic step's wait and the termination wait, or SageMaker's own
+    /// MaximumExecutionTimeoutInSeconds when that is longer (SageMaker gives up by then).
+    /// A wait shorter than this would mark a stage failed while the endpoint finishes the update.
+    /// </summary>
+    public int DeploymentBoundSeconds => ProvisioningSeconds + Math.Max(TotalWaitSeconds, MaximumExecutionTimeoutSeconds ?? 0);
+
     public bool Equals(DeploymentStrategy? other) =>
         other is not null
         && Kind == other.Kind

@@ -21,6 +21,12 @@ public static class WorkflowErrors
     public const string EndpointNotReady = "Release.EndpointNotReady";
     public const string Transient = "Release.Transient";
 
+    /// <summary>SageMaker rolled the update back itself (an auto-rollback alarm went off).</summary>
+    public const string AutoRolledBack = "Release.AutoRolledBack";
+
+    /// <summary>The endpoint did not serve the release within the environment's deployment bound.</summary>
+    public const string DeploymentTimedOut = "Release.DeploymentTimedOut";
+
     /// <summary>The release was cancelled while a step ran.</summary>
     public const string Cancelled = "Release.Cancelled";
 

@@ -101,6 +101,10 @@ public sealed class RollbackSteps(
         return endpoint.EndpointStatus switch
         {
             EndpointStatus.InService when endpoint.EndpointConfigName == rollback.To.EndpointConfigName => new EndpointResult(endpoint.EndpointStatus),
+            EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating
+                when clock.GetUtcNow() - (rollback.StartedAt ?? rollback.RequestedAt) > TimeSpan.FromSeconds(DeploymentStrategy.ProvisioningSeconds) =>
+                throw new WorkflowErrorException(WorkflowErrors.DeploymentTimedOut,
+                    $"{rollback.EndpointName} is still {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}, past the {DeploymentStrategy.ProvisioningSeconds / 60} minutes a rollback may take."),
             EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating =>
                 throw new WorkflowErrorException(WorkflowErrors.EndpointNotReady, $"{rollback.EndpointName} is {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}."),
             _ => throw new WorkflowErrorException("Release.DeploymentFailed", $"{rollback.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}"),

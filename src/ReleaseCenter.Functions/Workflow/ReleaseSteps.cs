@@ -266,18 +266,37 @@ public sealed partial class ReleaseSteps(
         return new DeployResult(deployment.EndpointName, deployment.EndpointConfigName);
     }
 
+    /// <summary>
+    /// Whether the endpoint serves this release's config yet. While SageMaker provisions or shifts
+    /// traffic: Release.EndpointNotReady (the state machine retries), until the environment's
+    /// deployment bound has passed (Release.DeploymentTimedOut). An update SageMaker rolled back on
+    /// an alarm (InService again on the config that served before) is Release.AutoRolledBack.
+    /// </summary>
     public async Task<EndpointResult> CheckEndpointAsync(string releaseId, string environment, CancellationToken ct)
     {
         var release = await LoadAsync(releaseId, ct).ConfigureAwait(false);
         var deployment = release.Stage(environment).Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
         var endpoint = await sageMaker.DescribeEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
-        return endpoint.EndpointStatus switch
+        var ours = endpoint.EndpointConfigName == deployment.EndpointConfigName;
+        switch (endpoint.EndpointStatus)
         {
-            EndpointStatus.InService when endpoint.EndpointConfigName == deployment.EndpointConfigName => new EndpointResult(endpoint.EndpointStatus),
-            EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating =>
-                throw new WorkflowErrorException(WorkflowErrors.EndpointNotReady, $"{deployment.EndpointName} is {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}."),
-            _ => throw new WorkflowErrorException("Release.DeploymentFailed", $"{deployment.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}"),
-        };
+            case EndpointStatus.InService when ours:
+                return new EndpointResult(endpoint.EndpointStatus);
+            case EndpointStatus.InService when endpoint.PendingDeploymentSummary is null && deployment.PreviousEndpointConfigName is { } previous
+                && endpoint.EndpointConfigName == previous:
+                // UpdateEndpoint turns the endpoint Updating before it answers, so InService on the old config afterwards means the update was undone.
+                throw new WorkflowErrorException(WorkflowErrors.AutoRolledBack,
+                    $"SageMaker rolled {deployment.EndpointName} back to {previous}: " + (endpoint.FailureReason ?? "an auto-rollback alarm went off during the deployment."));
+            case EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating or EndpointStatus.RollingBack:
+                var bound = policies.Get(environment).Deployment.DeploymentBoundSeconds;
+                var waited = clock.GetUtcNow() - deployment.StartedAt;
+                throw waited.TotalSeconds > bound
+                    ? new WorkflowErrorException(WorkflowErrors.DeploymentTimedOut,
+                        $"{deployment.EndpointName} is still {endpoint.EndpointStatus} on {endpoint.EndpointConfigName} after {waited.TotalMinutes:0} minutes, past the {bound / 60} minutes this environment's deployment may take.")
+                    : new WorkflowErrorException(WorkflowErrors.EndpointNotReady, $"{deployment.EndpointName} is {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}.");
+            default:
+                throw new WorkflowErrorException("Release.DeploymentFailed", $"{deployment.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}");
+        }
     }
 
     // ------------------------------------------------------------------ verify
@@ -391,7 +410,7 @@ public sealed partial class ReleaseSteps(
         {
             WorkflowErrors.Rejected => (ReleaseStatus.Rejected, WorkflowErrors.Rejected),
             "States.Timeout" => (ReleaseStatus.Expired, WorkflowErrors.Expired),
-            WorkflowErrors.RolledBack => (ReleaseStatus.RolledBack, WorkflowErrors.RolledBack),
+            WorkflowErrors.RolledBack or WorkflowErrors.AutoRolledBack => (ReleaseStatus.RolledBack, WorkflowErrors.RolledBack),
             _ => (ReleaseStatus.Failed, WorkflowErrors.StageFailed),
         };
         var now = clock.GetUtcNow();
