@@ -13,71 +13,61 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// said Cancelled, while the endpoint went on to serve the cancelled model.
 /// </summary>
 [Collection("emulator")]
-public sealed class CancelDuringDeploymentTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class CancelDuringDeploymentTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        _driver = await ReleaseDriver.StartAsync(emulator);
-    }
-
-    public async Task DisposeAsync() => await _driver.Api.DisposeAsync();
-
     private static string ConfigOf(JsonElement release) =>
         ReleaseDriver.StageOf(release, "prod").GetProperty("deployment").GetProperty("endpointConfigName").GetString()!;
 
     [Fact]
     public async Task CancelWhileProdShiftsCanaryTraffic_LeavesProdOnTheEarlierRelease_InTheRecordAndOnTheEndpoint()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("cxl"), (0.93, 80), (0.935, 80));
-        var first = await _driver.ReleaseAsync(model, 1, """["prod"]""");
-        await _driver.WaitAsync(first, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
-        await _driver.ApproveAsync(first, "pat", "approvers-prod");
-        await _driver.ApproveAsync(first, "quinn", "approvers-prod");
-        var firstConfig = ConfigOf(await _driver.WaitAsync(first, ReleaseDriver.Status("Released"), seconds: 90));
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("cxl"), (0.93, 80), (0.935, 80));
+        var first = await Driver.ReleaseAsync(model, 1, """["prod"]""");
+        await Driver.WaitAsync(first, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
+        await Driver.ApproveAsync(first, "pat", "approvers-prod");
+        await Driver.ApproveAsync(first, "quinn", "approvers-prod");
+        var firstConfig = ConfigOf(await Driver.WaitAsync(first, ReleaseDriver.Status("Released"), seconds: 90));
 
-        var second = await _driver.ReleaseAsync(model, 2, """["prod"]""");
-        await _driver.WaitAsync(second, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
-        await _driver.ApproveAsync(second, "pat", "approvers-prod");
-        await _driver.ApproveAsync(second, "quinn", "approvers-prod");
-        var shifting = await Poll.UntilAsync(() => _driver.EndpointAsync(model, "prod"), e => e?.PendingDeploymentSummary is not null, attempts: 300, delayMilliseconds: 20);
+        var second = await Driver.ReleaseAsync(model, 2, """["prod"]""");
+        await Driver.WaitAsync(second, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
+        await Driver.ApproveAsync(second, "pat", "approvers-prod");
+        await Driver.ApproveAsync(second, "quinn", "approvers-prod");
+        var shifting = await Poll.UntilAsync(() => Driver.EndpointAsync(model, "prod"), e => e?.PendingDeploymentSummary is not null, attempts: 300, delayMilliseconds: 20);
         Assert.NotNull(shifting!.PendingDeploymentSummary); // the canary takes part of prod's traffic now
 
-        var cancelled = await _driver.Alice.PostAsync($"/v1/releases/{second}/cancel", ReleaseDriver.Json("""{"reason":"wrong feature set"}"""));
+        var cancelled = await Driver.Alice.PostAsync($"/v1/releases/{second}/cancel", ReleaseDriver.Json("""{"reason":"wrong feature set"}"""));
 
         Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
         Assert.Equal("Cancelled", (await cancelled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
-        Assert.Equal(firstConfig, await _driver.RecordedConfigAsync(model, "prod"));
-        Assert.Equal(second, (await _driver.Workflow.GetLockAsync("prod", CancellationToken.None)).LockedBy); // held until the endpoint is put back
+        Assert.Equal(firstConfig, await Driver.RecordedConfigAsync(model, "prod"));
+        Assert.Equal(second, (await Driver.Workflow.GetLockAsync("prod", CancellationToken.None)).LockedBy); // held until the endpoint is put back
 
         // The reconciler puts the endpoint back once SageMaker lets it change (the scheduled one waits the task timeout first).
-        var locks = _driver.Api.App.Services.GetRequiredService<EnvironmentLocks>();
+        var locks = Driver.Api.App.Services.GetRequiredService<EnvironmentLocks>();
         var freed = await Poll.UntilAsync(() => locks.FreeAbandonedAsync(TimeSpan.Zero, CancellationToken.None), n => n == 1, attempts: 100, delayMilliseconds: 200);
 
         Assert.Equal(1, freed);
-        Assert.Equal(firstConfig, await _driver.ServedConfigAsync(model, "prod"));
-        Assert.Equal(firstConfig, await _driver.RecordedConfigAsync(model, "prod"));
-        var reverted = ReleaseDriver.StageOf(await _driver.GetAsync(second), "prod").GetProperty("deployment").GetProperty("reverted");
+        Assert.Equal(firstConfig, await Driver.ServedConfigAsync(model, "prod"));
+        Assert.Equal(firstConfig, await Driver.RecordedConfigAsync(model, "prod"));
+        var reverted = ReleaseDriver.StageOf(await Driver.GetAsync(second), "prod").GetProperty("deployment").GetProperty("reverted");
         Assert.Equal(firstConfig, reverted.GetProperty("servingConfig").GetString());
-        Assert.Null((await _driver.Workflow.GetLockAsync("prod", CancellationToken.None)).LockedBy);
+        Assert.Null((await Driver.Workflow.GetLockAsync("prod", CancellationToken.None)).LockedBy);
     }
 
     [Fact]
     public async Task LockStep_OfACancelledRelease_TakesNoLock()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("cxlock"), (0.93, 80));
-        var id = await _driver.ReleaseAsync(model, 1, """["dev","staging"]""");
-        await _driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
-        Assert.True((await _driver.Alice.PostAsync($"/v1/releases/{id}/cancel", ReleaseDriver.Json("""{"reason":"not now"}"""))).IsSuccessStatusCode);
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("cxlock"), (0.93, 80));
+        var id = await Driver.ReleaseAsync(model, 1, """["dev","staging"]""");
+        await Driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
+        Assert.True((await Driver.Alice.PostAsync($"/v1/releases/{id}/cancel", ReleaseDriver.Json("""{"reason":"not now"}"""))).IsSuccessStatusCode);
 
         // A lock task that was already in flight when the cancel landed.
-        var handlers = _driver.Api.App.Services.GetRequiredService<ITaskHandlers>();
+        var handlers = Driver.Api.App.Services.GetRequiredService<ITaskHandlers>();
         var error = await Assert.ThrowsAsync<WorkflowErrorException>(() =>
             handlers.InvokeAsync("acquire-lock", $$"""{"releaseId":"{{id}}","environment":"staging"}""", CancellationToken.None));
 
         Assert.Equal(WorkflowErrors.Cancelled, error.ErrorType);
-        Assert.Null((await _driver.Workflow.GetLockAsync("staging", CancellationToken.None)).LockedBy);
+        Assert.Null((await Driver.Workflow.GetLockAsync("staging", CancellationToken.None)).LockedBy);
     }
 }

@@ -10,27 +10,17 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// execution left it Pending for ever, because a retry with the same id returned it as it was.
 /// </summary>
 [Collection("emulator")]
-public sealed class CreateAndStartTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class CreateAndStartTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        _driver = await ReleaseDriver.StartAsync(emulator);
-    }
-
-    public async Task DisposeAsync() => await _driver.Api.DisposeAsync();
-
     [Fact]
     public async Task RetryAfterACrashBeforeStart_StartsTheExecution_AndTheReleaseRuns()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("crash"), (0.93, 80));
-        var services = _driver.Api.App.Services;
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("crash"), (0.93, 80));
+        var services = Driver.Api.App.Services;
         var registry = services.GetRequiredService<IRegistryStore>();
         var policies = services.GetRequiredService<EnvironmentPolicies>();
         var version = await registry.GetVersionAsync(model, 1, CancellationToken.None);
-        var id = $"retrain-{emulator.UniqueName("r")}";
+        var id = $"retrain-{Emulator.UniqueName("r")}";
         // What the first attempt left behind: the release item, and nothing else.
         await registry.CreateReleaseAsync(Release.Create(id, model, 1, ["dev"], null, "retrain-workflow", DateTimeOffset.UtcNow) with
         {
@@ -42,7 +32,7 @@ public sealed class CreateAndStartTests(EmulatorFixture emulator) : IAsyncLifeti
 
         Assert.NotNull(retried.ExecutionArn);
         Assert.Equal(retried.ExecutionArn, again.ExecutionArn);
-        await _driver.WaitAsync(id, ReleaseDriver.Status("Released"));
-        Assert.Equal("SUCCEEDED", (await _driver.EndedExecutionAsync(id)).Status);
+        await Driver.WaitAsync(id, ReleaseDriver.Status("Released"));
+        Assert.Equal("SUCCEEDED", (await Driver.EndedExecutionAsync(id)).Status);
     }
 }

@@ -12,47 +12,32 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// at least once: the vote stands, and the reconciler (or a later vote) delivers it.
 /// </summary>
 [Collection("emulator")]
-public sealed class DecisionDeliveryTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class DecisionDeliveryTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        emulator.Local!.Faults.Clear();
-        _driver = await ReleaseDriver.StartAsync(emulator);
-    }
-
-    public async Task DisposeAsync()
-    {
-        emulator.Local!.Faults.Clear();
-        await _driver.Api.DisposeAsync();
-    }
-
     [Fact]
     public async Task DecidingVote_WhoseDeliveryFails_IsDeliveredByTheReconciler_AndAuditedOnce()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("deliver"), (0.93, 80));
-        var id = await _driver.ReleaseAsync(model, 1, """["dev","staging"]""");
-        await _driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
-        emulator.Local!.Faults.Add(new FaultRule("error", "states") { Operation = "SendTaskSuccess", Count = 50 });
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("deliver"), (0.93, 80));
+        var id = await Driver.ReleaseAsync(model, 1, """["dev","staging"]""");
+        await Driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
+        Faults.Add(new FaultRule("error", "states") { Operation = "SendTaskSuccess", Count = 50 });
 
-        var vote = await _driver.VoteAsync(id, "sam", "approvers-staging");
+        var vote = await Driver.VoteAsync(id, "sam", "approvers-staging");
 
         Assert.True(vote.IsSuccessStatusCode, await vote.Content.ReadAsStringAsync());
         Assert.Equal("approved", (await vote.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("decision").GetString());
-        Assert.True(emulator.Local.Faults.Injected["error"] >= 1);
-        var stuck = await _driver.GetAsync(id);
+        Assert.True(Faults.Injected["error"] >= 1);
+        var stuck = await Driver.GetAsync(id);
         Assert.Equal("AwaitingApproval", ReleaseDriver.StageOf(stuck, "staging").GetProperty("status").GetString());
 
-        emulator.Local.Faults.Clear();
-        var delivered = await _driver.Api.App.Services.GetRequiredService<ReleaseService>().DeliverDecisionsAsync(TimeSpan.Zero, CancellationToken.None);
+        Faults.Clear();
+        var delivered = await Driver.Api.App.Services.GetRequiredService<ReleaseService>().DeliverDecisionsAsync(TimeSpan.Zero, CancellationToken.None);
 
         Assert.Equal(1, delivered);
-        await _driver.WaitAsync(id, ReleaseDriver.Status("Released"));
-        var audit = await _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=release/{id}&limit=100");
+        await Driver.WaitAsync(id, ReleaseDriver.Status("Released"));
+        var audit = await Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=release/{id}&limit=100");
         Assert.Single(audit.GetProperty("items").EnumerateArray(), e => e.GetProperty("action").GetString() == "release.approved");
         // Nothing is left to deliver: a second sweep does nothing.
-        Assert.Equal(0, await _driver.Api.App.Services.GetRequiredService<ReleaseService>().DeliverDecisionsAsync(TimeSpan.Zero, CancellationToken.None));
+        Assert.Equal(0, await Driver.Api.App.Services.GetRequiredService<ReleaseService>().DeliverDecisionsAsync(TimeSpan.Zero, CancellationToken.None));
     }
 }

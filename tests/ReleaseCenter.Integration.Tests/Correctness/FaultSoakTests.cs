@@ -31,25 +31,10 @@ public sealed class SoakReport(IMessageSink sink)
 /// Whatever failed on the way, the record must be the truth afterwards.
 /// </summary>
 [Collection("emulator")]
-public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) : IAsyncLifetime, IClassFixture<SoakReport>
+public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) : DriverTestBase(emulator, FastConfig()), IClassFixture<SoakReport>
 {
     private static readonly string[] Environments = ["dev", "staging", "prod"];
     private const int InFlight = 6;
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        emulator.Local!.Faults.Clear();
-        _driver = await ReleaseDriver.StartAsync(emulator, FastConfig());
-    }
-
-    public async Task DisposeAsync()
-    {
-        emulator.Local!.Faults.Clear();
-        await _driver.Api.DisposeAsync();
-    }
-
     /// <summary>The shipped policy (approvals, gates), with deployments all at once and no bake time, so that a soak fits in CI.</summary>
     private static string FastConfig()
     {
@@ -63,7 +48,7 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
     }
 
     /// <summary>Faults by kind and where; each fires at most Count times, with its probability per matching call.</summary>
-    private static FaultRule[] Faults() =>
+    private static FaultRule[] SoakFaults() =>
     [
         new("throttle", "dynamodb") { Count = 20, Probability = 0.02 },
         new("error", "dynamodb") { Count = 8, Probability = 0.01 },
@@ -90,15 +75,15 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
         var models = new List<string>();
         for (var m = 0; m < 5; m++)
         {
-            models.Add(await _driver.RegisterAsync(emulator.UniqueName($"soak{m}"), (0.93, 80), (0.931, 80)));
+            models.Add(await Driver.RegisterAsync(Emulator.UniqueName($"soak{m}"), (0.93, 80), (0.931, 80)));
         }
-        var faults = emulator.Local!.Faults;
+        var faults = Faults;
         faults.Seed(seed);
-        foreach (var rule in Faults())
+        foreach (var rule in SoakFaults())
         {
             faults.Add(rule);
         }
-        var local = _driver.Api.App.Services.GetRequiredService<LocalFaults>();
+        var local = Driver.Api.App.Services.GetRequiredService<LocalFaults>();
         var queue = new Queue<Plan>();
         for (var i = 0; i < count; i++)
         {
@@ -121,7 +106,7 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
         {
             while (open.Count < InFlight && queue.TryDequeue(out var next))
             {
-                var created = await Retried(() => _driver.Alice.PostAsync("/v1/releases",
+                var created = await Retried(() => Driver.Alice.PostAsync("/v1/releases",
                     ReleaseDriver.Json($$"""{"model":"{{next.Model}}","version":{{next.Version}},"environments":["dev","staging","prod"]}""")));
                 Assert.True(created.StatusCode == HttpStatusCode.Accepted, await created.Content.ReadAsStringAsync());
                 var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
@@ -129,7 +114,7 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
             }
             foreach (var id in open.ToArray())
             {
-                var release = await _driver.GetAsync(id);
+                var release = await Driver.GetAsync(id);
                 if (release.GetProperty("status").GetString() is "Released" or "Rejected" or "Expired" or "RolledBack" or "Failed" or "Cancelled")
                 {
                     open.Remove(id);
@@ -147,33 +132,33 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
         // Every execution has ended; the reconciler (scheduled every minute in AWS) finishes what they left.
         foreach (var id in plans.Keys)
         {
-            Assert.NotEqual("RUNNING", (await _driver.EndedExecutionAsync(id, seconds: 120)).Status);
+            Assert.NotEqual("RUNNING", (await Driver.EndedExecutionAsync(id, seconds: 120)).Status);
         }
-        var locks = _driver.Api.App.Services.GetRequiredService<EnvironmentLocks>();
+        var locks = Driver.Api.App.Services.GetRequiredService<EnvironmentLocks>();
         await Poll.UntilAsync(async () => await locks.FreeAbandonedAsync(TimeSpan.Zero, CancellationToken.None) == 0
-            && (await Task.WhenAll(Environments.Select(e => _driver.Workflow.GetLockAsync(e, CancellationToken.None)))).All(l => l.LockedBy is null),
+            && (await Task.WhenAll(Environments.Select(e => Driver.Workflow.GetLockAsync(e, CancellationToken.None)))).All(l => l.LockedBy is null),
             quiet => quiet, attempts: 100, delayMilliseconds: 300);
 
         var retries = 0;
         var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var id in plans.Keys)
         {
-            var release = await _driver.GetAsync(id);
+            var release = await Driver.GetAsync(id);
             var status = release.GetProperty("status").GetString()!;
             outcomes[status] = outcomes.GetValueOrDefault(status) + 1;
-            retries += (await _driver.HistoryAsync(id)).Count(e => e.Type is "LambdaFunctionFailed" or "TaskFailed" or "LambdaFunctionTimedOut");
+            retries += (await Driver.HistoryAsync(id)).Count(e => e.Type is "LambdaFunctionFailed" or "TaskFailed" or "LambdaFunctionTimedOut");
             await AssertReleaseIsTrueAsync(id, release);
         }
         foreach (var environment in Environments)
         {
-            Assert.Null((await _driver.Workflow.GetLockAsync(environment, CancellationToken.None)).LockedBy);
+            Assert.Null((await Driver.Workflow.GetLockAsync(environment, CancellationToken.None)).LockedBy);
             foreach (var model in models)
             {
                 // What the record says is live is what the endpoint serves.
-                Assert.Equal(await _driver.RecordedConfigAsync(model, environment), await _driver.ServedConfigAsync(model, environment));
+                Assert.Equal(await Driver.RecordedConfigAsync(model, environment), await Driver.ServedConfigAsync(model, environment));
             }
         }
-        var verified = await _driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit/verify");
+        var verified = await Driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit/verify");
         Assert.True(verified.GetProperty("valid").GetBoolean(), verified.ToString());
 
         report.Print($"fault soak: {count} releases in {clock.Elapsed.TotalSeconds:0} s; outcomes "
@@ -192,18 +177,18 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
         {
             case Fate.CancelSoon:
             case Fate.CancelInStaging when environment == "staging":
-                await Retried(() => _driver.Alice.PostAsync($"/v1/releases/{id}/cancel", ReleaseDriver.Json("""{"reason":"soak"}""")));
+                await Retried(() => Driver.Alice.PostAsync($"/v1/releases/{id}/cancel", ReleaseDriver.Json("""{"reason":"soak"}""")));
                 return;
         }
         switch (environment)
         {
             case "staging":
-                await Retried(() => _driver.VoteAsync(id, "sam", "approvers-staging"));
+                await Retried(() => Driver.VoteAsync(id, "sam", "approvers-staging"));
                 break;
             case "prod":
                 var decision = plan.Fate == Fate.RejectInProd ? "reject" : "approve";
-                await Retried(() => _driver.VoteAsync(id, "pat", "approvers-prod", decision));
-                await Retried(() => _driver.VoteAsync(id, "quinn", "approvers-prod", decision));
+                await Retried(() => Driver.VoteAsync(id, "pat", "approvers-prod", decision));
+                await Retried(() => Driver.VoteAsync(id, "quinn", "approvers-prod", decision));
                 break;
         }
     }
@@ -214,14 +199,14 @@ public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) 
         foreach (var stage in release.GetProperty("stages").EnumerateArray())
         {
             var environment = stage.GetProperty("environment").GetString()!;
-            var records = (await _driver.Workflow.ListDeploymentsAsync(environment, 1000, CancellationToken.None))
+            var records = (await Driver.Workflow.ListDeploymentsAsync(environment, 1000, CancellationToken.None))
                 .Count(d => d.ReleaseId == id && d.Kind == DeploymentKinds.Release);
             Assert.Equal(stage.GetProperty("status").GetString() == "Released" ? 1 : 0, records);
             var voters = stage.GetProperty("approvals").EnumerateArray().Select(a => a.GetProperty("by").GetString()).ToArray();
             Assert.Equal(voters.Distinct().Count(), voters.Length);
         }
-        var timeline = await _driver.Workflow.ListTimelineAsync(id, CancellationToken.None);
-        var audit = await _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=release/{id}&limit=100");
+        var timeline = await Driver.Workflow.ListTimelineAsync(id, CancellationToken.None);
+        var audit = await Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?subject=release/{id}&limit=100");
         Assert.Equal(timeline.Count, audit.GetProperty("items").GetArrayLength());
     }
 

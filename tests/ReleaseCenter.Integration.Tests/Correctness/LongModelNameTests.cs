@@ -11,29 +11,19 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// while the first one's config served. Endpoint names were never shortened.
 /// </summary>
 [Collection("emulator")]
-public sealed class LongModelNameTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class LongModelNameTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        _driver = await ReleaseDriver.StartAsync(emulator);
-    }
-
-    public async Task DisposeAsync() => await _driver.Api.DisposeAsync();
-
     [Fact]
     public async Task SixtyCharacterModel_TwoReleases_DeployDistinctConfigs_AndTheRecordMatchesTheEndpoint()
     {
-        var model = emulator.UniqueName("long").PadRight(60, 'x');
+        var model = Emulator.UniqueName("long").PadRight(60, 'x');
         Assert.Equal(60, model.Length);
-        await _driver.RegisterAsync(model, (0.93, 80), (0.94, 79));
+        await Driver.RegisterAsync(model, (0.93, 80), (0.94, 79));
 
-        var first = await _driver.ReleaseAsync(model, 1, """["dev"]""");
-        var firstRelease = await _driver.WaitAsync(first, ReleaseDriver.Status("Released"));
-        var second = await _driver.ReleaseAsync(model, 2, """["dev"]""");
-        var secondRelease = await _driver.WaitAsync(second, ReleaseDriver.Status("Released"));
+        var first = await Driver.ReleaseAsync(model, 1, """["dev"]""");
+        var firstRelease = await Driver.WaitAsync(first, ReleaseDriver.Status("Released"));
+        var second = await Driver.ReleaseAsync(model, 2, """["dev"]""");
+        var secondRelease = await Driver.WaitAsync(second, ReleaseDriver.Status("Released"));
 
         var firstConfig = ConfigOf(firstRelease);
         var secondConfig = ConfigOf(secondRelease);
@@ -41,8 +31,8 @@ public sealed class LongModelNameTests(EmulatorFixture emulator) : IAsyncLifetim
         var endpointName = ReleaseDriver.StageOf(secondRelease, "dev").GetProperty("deployment").GetProperty("endpointName").GetString()!;
         Assert.True(SageMakerNames.IsValid(endpointName), endpointName);
         Assert.True(SageMakerNames.IsValid(secondConfig), secondConfig);
-        Assert.Equal(secondConfig, await _driver.ServedConfigAsync(model, "dev"));
-        Assert.Equal(secondConfig, await _driver.RecordedConfigAsync(model, "dev"));
+        Assert.Equal(secondConfig, await Driver.ServedConfigAsync(model, "dev"));
+        Assert.Equal(secondConfig, await Driver.RecordedConfigAsync(model, "dev"));
     }
 
     [Theory]
@@ -50,14 +40,14 @@ public sealed class LongModelNameTests(EmulatorFixture emulator) : IAsyncLifetim
     [InlineData("trailing-hyphen-")]
     public async Task ModelName_ThatCannotNameAnEndpoint_IsRefusedAtRegistration(string name)
     {
-        var before = await _driver.Api.SnapshotAsync();
+        var before = await Driver.Api.SnapshotAsync();
 
-        var response = await _driver.Alice.PostAsync("/v1/models", ReleaseDriver.Json($$"""{"name":"{{name}}","project":"payments"}"""));
+        var response = await Driver.Alice.PostAsync("/v1/models", ReleaseDriver.Json($$"""{"name":"{{name}}","project":"payments"}"""));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Contains("letter or digit", problem.GetProperty("errors").GetProperty("name")[0].GetString(), StringComparison.Ordinal);
-        Assert.Equal(before, await _driver.Api.SnapshotAsync());
+        Assert.Equal(before, await Driver.Api.SnapshotAsync());
     }
 
     private static string ConfigOf(JsonElement release) =>

@@ -18,18 +18,8 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// like a wait that never ended.
 /// </summary>
 [Collection("emulator")]
-public sealed class LongRolloutTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class LongRolloutTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        _driver = await ReleaseDriver.StartAsync(emulator);
-    }
-
-    public async Task DisposeAsync() => await _driver.Api.DisposeAsync();
-
     /// <summary>The least time the Retry of a state on <paramref name="error"/> keeps trying (jitter can only shorten it, so there must be none).</summary>
     private static double RetryBudgetSeconds(JsonElement state, string error)
     {
@@ -68,47 +58,47 @@ public sealed class LongRolloutTests(EmulatorFixture emulator) : IAsyncLifetime
     [Fact]
     public async Task EndpointStillShifting_PastTheEnvironmentsBound_TimesOut_WithinItWaits()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("slowshift"), (0.93, 80), (0.935, 80));
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("slowshift"), (0.93, 80), (0.935, 80));
         foreach (var version in new[] { 1, 2 })
         {
-            var id = await _driver.ReleaseAsync(model, version, """["staging"]""");
-            await _driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
-            await _driver.ApproveAsync(id, "sam", "approvers-staging");
+            var id = await Driver.ReleaseAsync(model, version, """["staging"]""");
+            await Driver.WaitAsync(id, ReleaseDriver.StageStatus("staging", "AwaitingApproval"));
+            await Driver.ApproveAsync(id, "sam", "approvers-staging");
             if (version == 1)
             {
-                await _driver.WaitAsync(id, ReleaseDriver.Status("Released"));
+                await Driver.WaitAsync(id, ReleaseDriver.Status("Released"));
             }
         }
-        var second = (await _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/releases?model={model}")).GetProperty("items").EnumerateArray()
+        var second = (await Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/releases?model={model}")).GetProperty("items").EnumerateArray()
             .Single(r => r.GetProperty("version").GetInt32() == 2).GetProperty("id").GetString()!;
         // v2's update shifts staging's traffic linearly (two steps of 300 SageMaker seconds).
-        var shifting = await Poll.UntilAsync(() => _driver.EndpointAsync(model, "staging"), e => e?.PendingDeploymentSummary is not null, attempts: 300, delayMilliseconds: 20);
+        var shifting = await Poll.UntilAsync(() => Driver.EndpointAsync(model, "staging"), e => e?.PendingDeploymentSummary is not null, attempts: 300, delayMilliseconds: 20);
         Assert.NotNull(shifting!.PendingDeploymentSummary);
-        var bound = _driver.Api.App.Services.GetRequiredService<EnvironmentPolicies>().Get("staging").Deployment.DeploymentBoundSeconds;
+        var bound = Driver.Api.App.Services.GetRequiredService<EnvironmentPolicies>().Get("staging").Deployment.DeploymentBoundSeconds;
 
-        var steps = (TimeSpan ahead) => ActivatorUtilities.CreateInstance<ReleaseSteps>(_driver.Api.App.Services, new AheadClock(ahead));
+        var steps = (TimeSpan ahead) => ActivatorUtilities.CreateInstance<ReleaseSteps>(Driver.Api.App.Services, new AheadClock(ahead));
         var within = await Assert.ThrowsAsync<WorkflowErrorException>(() => steps(TimeSpan.FromSeconds(bound - 60)).CheckEndpointAsync(second, "staging", CancellationToken.None));
         var past = await Assert.ThrowsAsync<WorkflowErrorException>(() => steps(TimeSpan.FromSeconds(bound + 60)).CheckEndpointAsync(second, "staging", CancellationToken.None));
 
         Assert.Equal(WorkflowErrors.EndpointNotReady, within.ErrorType);
         Assert.Equal(WorkflowErrors.DeploymentTimedOut, past.ErrorType);
-        await _driver.WaitAsync(second, ReleaseDriver.Status("Released"));
+        await Driver.WaitAsync(second, ReleaseDriver.Status("Released"));
     }
 
     [Fact]
     public async Task UpdateThatSageMakerRolledBack_IsARolledBackStage_NotAnEndlessWait()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("autorb"), (0.93, 80), (0.935, 80));
-        var first = await _driver.ReleaseAsync(model, 1, """["dev"]""");
-        var firstConfig = ReleaseDriver.StageOf(await _driver.WaitAsync(first, ReleaseDriver.Status("Released")), "dev").GetProperty("deployment").GetProperty("endpointConfigName").GetString()!;
-        var second = await _driver.ReleaseAsync(model, 2, """["dev"]""");
-        var secondRelease = await _driver.WaitAsync(second, ReleaseDriver.Status("Released"));
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("autorb"), (0.93, 80), (0.935, 80));
+        var first = await Driver.ReleaseAsync(model, 1, """["dev"]""");
+        var firstConfig = ReleaseDriver.StageOf(await Driver.WaitAsync(first, ReleaseDriver.Status("Released")), "dev").GetProperty("deployment").GetProperty("endpointConfigName").GetString()!;
+        var second = await Driver.ReleaseAsync(model, 2, """["dev"]""");
+        var secondRelease = await Driver.WaitAsync(second, ReleaseDriver.Status("Released"));
         var endpointName = ReleaseDriver.StageOf(secondRelease, "dev").GetProperty("deployment").GetProperty("endpointName").GetString()!;
 
         // What SageMaker's AutoRollbackConfiguration does when an alarm goes off during the update: the old config serves again.
-        using var sageMaker = new SageMakerClient(emulator.ClientOptions());
+        using var sageMaker = new SageMakerClient(Emulator.ClientOptions());
         await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(endpointName, firstConfig));
-        var handlers = _driver.Api.App.Services.GetRequiredService<ITaskHandlers>();
+        var handlers = Driver.Api.App.Services.GetRequiredService<ITaskHandlers>();
         var error = await Assert.ThrowsAsync<WorkflowErrorException>(() =>
             handlers.InvokeAsync("check-endpoint", $$"""{"releaseId":"{{second}}","environment":"dev"}""", CancellationToken.None));
 

@@ -11,55 +11,45 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// from approvers-prod, who is never its requester.
 /// </summary>
 [Collection("emulator")]
-public sealed class ProdRollbackApprovalTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class ProdRollbackApprovalTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        _driver = await ReleaseDriver.StartAsync(emulator); // the shipped config/environments.json
-    }
-
-    public async Task DisposeAsync() => await _driver.Api.DisposeAsync();
-
     [Fact]
     public async Task ProdRollback_WaitsForAnApproverFromApproversProd_AndNeverCountsTheRequester()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("prb"), (0.93, 80), (0.935, 80));
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("prb"), (0.93, 80), (0.935, 80));
         var first = await ReleaseToProdAsync(model, 1);
         await ReleaseToProdAsync(model, 2);
 
-        var requested = await _driver.Alice.PostAsync("/v1/environments/prod/rollback",
+        var requested = await Driver.Alice.PostAsync("/v1/environments/prod/rollback",
             ReleaseDriver.Json($$"""{"model":"{{model}}","reason":"p95 latency over budget"}"""));
         Assert.Equal(HttpStatusCode.Accepted, requested.StatusCode);
         var rollbackId = (await requested.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rollbackId").GetString()!;
-        var waiting = await Poll.UntilAsync(() => _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/rollbacks/{rollbackId}"),
+        var waiting = await Poll.UntilAsync(() => Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/rollbacks/{rollbackId}"),
             r => r.GetProperty("status").GetString() == "AwaitingApproval", attempts: 200, delayMilliseconds: 100);
         Assert.Equal("AwaitingApproval", waiting.GetProperty("status").GetString());
 
         // The requester, even as a member of approvers-prod, does not count.
-        using var aliceApprover = await _driver.Api.As("alice", "ml-engineers", "approvers-prod");
+        using var aliceApprover = await Driver.Api.As("alice", "ml-engineers", "approvers-prod");
         Assert.Equal(HttpStatusCode.Forbidden,
             (await aliceApprover.PostAsync($"/v1/rollbacks/{rollbackId}/approvals", ReleaseDriver.Json("""{"decision":"approve"}"""))).StatusCode);
-        using var pat = await _driver.Api.As("pat", "approvers-prod");
+        using var pat = await Driver.Api.As("pat", "approvers-prod");
         Assert.True((await pat.PostAsync($"/v1/rollbacks/{rollbackId}/approvals", ReleaseDriver.Json("""{"decision":"approve"}"""))).IsSuccessStatusCode);
 
-        var done = await Poll.UntilAsync(() => _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/rollbacks/{rollbackId}"),
+        var done = await Poll.UntilAsync(() => Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/rollbacks/{rollbackId}"),
             r => r.GetProperty("status").GetString() is "Completed" or "Failed", attempts: 300, delayMilliseconds: 100);
         Assert.Equal("Completed", done.GetProperty("status").GetString());
-        var firstConfig = ReleaseDriver.StageOf(await _driver.GetAsync(first), "prod").GetProperty("deployment").GetProperty("endpointConfigName").GetString();
-        Assert.Equal(firstConfig, await _driver.RecordedConfigAsync(model, "prod"));
-        Assert.Equal(firstConfig, await _driver.ServedConfigAsync(model, "prod"));
+        var firstConfig = ReleaseDriver.StageOf(await Driver.GetAsync(first), "prod").GetProperty("deployment").GetProperty("endpointConfigName").GetString();
+        Assert.Equal(firstConfig, await Driver.RecordedConfigAsync(model, "prod"));
+        Assert.Equal(firstConfig, await Driver.ServedConfigAsync(model, "prod"));
     }
 
     private async Task<string> ReleaseToProdAsync(string model, int version)
     {
-        var id = await _driver.ReleaseAsync(model, version, """["prod"]""");
-        await _driver.WaitAsync(id, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
-        await _driver.ApproveAsync(id, "pat", "approvers-prod");
-        await _driver.ApproveAsync(id, "quinn", "approvers-prod");
-        await _driver.WaitAsync(id, ReleaseDriver.Status("Released"), seconds: 90);
+        var id = await Driver.ReleaseAsync(model, version, """["prod"]""");
+        await Driver.WaitAsync(id, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
+        await Driver.ApproveAsync(id, "pat", "approvers-prod");
+        await Driver.ApproveAsync(id, "quinn", "approvers-prod");
+        await Driver.WaitAsync(id, ReleaseDriver.Status("Released"), seconds: 90);
         return id;
     }
 }

@@ -16,7 +16,7 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// Drives releases through the real API of one <see cref="ApiHost"/> as people would (alice
 /// requests, sam and pat/quinn approve) and reads back what the record and SageMaker say.
 /// </summary>
-internal sealed class ReleaseDriver(EmulatorFixture emulator, ApiHost api, HttpClient alice)
+public sealed class ReleaseDriver(EmulatorFixture emulator, ApiHost api, HttpClient alice)
 {
     public const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 

@@ -10,50 +10,35 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// so a throttled SageMaker call that outlasted the SDK's own retries failed the stage.
 /// </summary>
 [Collection("emulator")]
-public sealed class TransientErrorTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed class TransientErrorTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
-    private ReleaseDriver _driver = null!;
-
-    public async Task InitializeAsync()
-    {
-        emulator.RequireLocal();
-        emulator.Local!.Faults.Clear();
-        _driver = await ReleaseDriver.StartAsync(emulator);
-    }
-
-    public async Task DisposeAsync()
-    {
-        emulator.Local!.Faults.Clear();
-        await _driver.Api.DisposeAsync();
-    }
-
     [Fact]
     public async Task SageMakerThrottling_BeyondTheSdkRetries_IsRetriedByTheWorkflow_AndTheReleaseLands()
     {
-        var model = await _driver.RegisterAsync(emulator.UniqueName("throttled"), (0.93, 80));
+        var model = await Driver.RegisterAsync(Emulator.UniqueName("throttled"), (0.93, 80));
         // Six throttles: more than one step attempt's SDK retries absorb, fewer than the workflow's retries.
-        emulator.Local!.Faults.Add(new FaultRule("throttle", "sagemaker") { Operation = "CreateEndpoint", Match = model, Count = 6 });
+        Faults.Add(new FaultRule("throttle", "sagemaker") { Operation = "CreateEndpoint", Match = model, Count = 6 });
 
-        var id = await _driver.ReleaseAsync(model, 1, """["dev"]""");
-        var release = await _driver.WaitAsync(id, r => r.GetProperty("status").GetString() is "Released" or "Failed", seconds: 90);
+        var id = await Driver.ReleaseAsync(model, 1, """["dev"]""");
+        var release = await Driver.WaitAsync(id, r => r.GetProperty("status").GetString() is "Released" or "Failed", seconds: 90);
 
         Assert.Equal("Released", release.GetProperty("status").GetString());
-        Assert.Equal(6, emulator.Local.Faults.Injected["throttle"]);
-        var history = await _driver.HistoryAsync(id);
+        Assert.Equal(6, Faults.Injected["throttle"]);
+        var history = await Driver.HistoryAsync(id);
         var failures = history.Where(e => e.Type.EndsWith("Failed", StringComparison.Ordinal)).Select(e => e.Type).ToArray();
         Assert.True(failures.Length >= 1, $"the deploy step should have failed and been retried: {string.Join(", ", history.Select(e => e.Type))}");
         var config = ReleaseDriver.StageOf(release, "dev").GetProperty("deployment").GetProperty("endpointConfigName").GetString();
-        Assert.Equal(config, await _driver.ServedConfigAsync(model, "dev"));
-        Assert.Equal(config, await _driver.RecordedConfigAsync(model, "dev"));
+        Assert.Equal(config, await Driver.ServedConfigAsync(model, "dev"));
+        Assert.Equal(config, await Driver.RecordedConfigAsync(model, "dev"));
     }
 
     [Fact]
     public async Task FaultRoute_ArmsListsAndClears_AndRefusesNonsense()
     {
-        using var lena = await _driver.Api.As("lena", "release-admins");
+        using var lena = await Driver.Api.As("lena", "release-admins");
         var bad = await lena.PostAsync("/v1/local/faults", ReleaseDriver.Json("""{"kind":"explode","service":"sagemaker"}"""));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Empty(emulator.Local!.Faults.Rules);
+        Assert.Empty(Faults.Rules);
 
         var armed = await lena.PostAsync("/v1/local/faults", ReleaseDriver.Json("""{"kind":"latency","service":"dynamodb","operation":"Query","latencyMilliseconds":5,"count":2}"""));
         Assert.True(armed.StatusCode == HttpStatusCode.OK, await armed.Content.ReadAsStringAsync());
@@ -61,6 +46,6 @@ public sealed class TransientErrorTests(EmulatorFixture emulator) : IAsyncLifeti
         Assert.Equal("latency", listed.GetProperty("rules")[0].GetProperty("rule").GetProperty("kind").GetString());
 
         Assert.Equal(HttpStatusCode.NoContent, (await lena.DeleteAsync("/v1/local/faults")).StatusCode);
-        Assert.Empty(emulator.Local.Faults.Rules);
+        Assert.Empty(Faults.Rules);
     }
 }
