@@ -186,7 +186,10 @@ public sealed class ReleaseService(
                 await JournalVoteAsync(saved, environment, outcome.Stage.Approvals[^1], ct).ConfigureAwait(false);
                 break;
             case VoteRefusal.AlreadyVoted:
-                break; // one person counts once: answering the current state makes a retried vote harmless
+                // One person counts once: answering the current state makes a retried vote harmless. The retry
+                // may follow a failure after the vote was stored, so its audit entry is written if it is missing.
+                await JournalVoteAsync(saved, environment, saved.Stage(environment).Approvals.First(a => a.By == actor), ct).ConfigureAwait(false);
+                break;
             case VoteRefusal.NotAnApprover:
                 throw new ReleaseRequestException(403, "Not an approver", outcome.Reason);
             case VoteRefusal.SelfApproval:
