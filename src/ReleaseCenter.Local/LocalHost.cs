@@ -76,6 +76,8 @@ public static class LocalHost
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = JsonBody.MaxBytes);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // Every notification the relay posts would otherwise log four lines of HttpClient chatter; failures still show.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         var tokens = new DevTokens(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddReleaseCenter(settings, aws);
