@@ -28,3 +28,9 @@ internal static class Poll
         return value;
     }
 }
+
+/// <summary>A clock ahead of the real one, for a step that decides by elapsed time (the state machine's own calls keep the real clock).</summary>
+internal sealed class AheadClock(TimeSpan ahead) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
+}

@@ -49,12 +49,6 @@ public sealed class LongRolloutTests(EmulatorFixture emulator) : DriverTestBase(
         Assert.Equal(1800 + 3600, policies.Get("prod").Deployment.DeploymentBoundSeconds);
     }
 
-    /// <summary>A clock ahead of the real one, for a step that decides by elapsed time.</summary>
-    private sealed class AheadClock(TimeSpan ahead) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
-    }
-
     [Fact]
     public async Task EndpointStillShifting_PastTheEnvironmentsBound_TimesOut_WithinItWaits()
     {

@@ -85,12 +85,6 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
         return await Poll.UntilAsync(() => sfn.DescribeExecutionAsync(arn), e => e.Status != ExecutionStatus.Running, attempts: 300, delayMilliseconds: 100);
     }
 
-    /// <summary>A clock ahead of the real one, for a step that decides by elapsed time.</summary>
-    private sealed class AheadClock(TimeSpan ahead) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + ahead;
-    }
-
     /// <summary>
     /// Defect 9 (issue 10): the wait gave up after a fixed retry budget (about two hours) whatever the policy allowed,
     /// and a pipeline that timed out went on running. Now the policy bounds the wait, and the pipeline is stopped.
