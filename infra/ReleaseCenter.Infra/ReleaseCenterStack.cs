@@ -12,7 +12,6 @@ using Amazon.CDK.AwsApigatewayv2Authorizers;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
 using ReleaseCenter.Aws.Resources;
-using ReleaseCenter.Functions;
 using ApiHttpMethod = Amazon.CDK.AWS.Apigatewayv2.HttpMethod;
 using DynamoAttribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
@@ -58,10 +57,10 @@ public sealed class ReleaseCenterStack : Stack
         var code = Code.FromAsset(RequireLambdaBundle(props.LambdaAssetPath));
         var shared = new Dictionary<string, string>
         {
-            [ReleaseCenterSettings.TableNameVariable] = Table.TableName,
-            [ReleaseCenterSettings.EventBusNameVariable] = Bus.EventBusName,
-            [ReleaseCenterSettings.StageVariable] = props.Stage,
-            [ReleaseCenterSettings.EnvironmentsVariable] = props.EnvironmentsJson,
+            [FunctionVariables.TableName] = Table.TableName,
+            [FunctionVariables.EventBusName] = Bus.EventBusName,
+            [FunctionVariables.Stage] = props.Stage,
+            [FunctionVariables.Environments] = props.EnvironmentsJson,
         };
 
         SageMakerExecutionRole = CreateSageMakerExecutionRole(props.ModelArtifactsBucket);
@@ -72,7 +71,7 @@ public sealed class ReleaseCenterStack : Stack
             var environment = new Dictionary<string, string>(shared);
             if (task.Handler == DeployHandler)
             {
-                environment[ReleaseCenterSettings.SageMakerRoleVariable] = SageMakerExecutionRole.RoleArn;
+                environment[FunctionVariables.SageMakerRole] = SageMakerExecutionRole.RoleArn;
             }
 
             // Step Functions invokes these synchronously (also with .waitForTaskToken) and retries
@@ -100,16 +99,16 @@ public sealed class ReleaseCenterStack : Stack
             RetrainWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
         // A retrained candidate gets a normal release; drift.detected.v1 starts the retrain machine through its trigger function.
         StateMachine.GrantStartExecution(TaskFunctions["retrain-open-release"]);
-        TaskFunctions["retrain-open-release"].AddEnvironment(ReleaseCenterSettings.ReleaseStateMachineArnVariable, StateMachine.StateMachineArn);
+        TaskFunctions["retrain-open-release"].AddEnvironment(FunctionVariables.ReleaseStateMachineArn, StateMachine.StateMachineArn);
         var trigger = TaskFunctions[RetrainWorkflow.TriggerFunction.Handler];
         RetrainStateMachine.GrantStartExecution(trigger);
-        trigger.AddEnvironment(ReleaseCenterSettings.RetrainStateMachineArnVariable, RetrainStateMachine.StateMachineArn);
+        trigger.AddEnvironment(FunctionVariables.RetrainStateMachineArn, RetrainStateMachine.StateMachineArn);
         new Rule(this, "StartRetrainRule", new RuleProps
         {
             RuleName = $"{ResourceNames.Service}-start-retrain-{props.Stage}",
             Description = "Drift found: start the model's governed retraining (statemachines/retrain.asl.json), named after the drift report.",
             EventBus = Bus,
-            EventPattern = new EventPattern { Source = [Functions.Workflow.Announcer.Source], DetailType = [RetrainWorkflow.DetectedDetailType] },
+            EventPattern = new EventPattern { Source = [ResourceNames.EventSource], DetailType = [RetrainWorkflow.DetectedDetailType] },
             Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(trigger, new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
         });
         // AWS's own drift signals (alarms, Model Monitor jobs with violations) arrive on the account's default bus.
@@ -165,8 +164,8 @@ public sealed class ReleaseCenterStack : Stack
             Code = code,
             Environment = new Dictionary<string, string>(shared)
             {
-                [ReleaseCenterSettings.ReleaseStateMachineArnVariable] = StateMachine.StateMachineArn,
-                [ReleaseCenterSettings.RollbackStateMachineArnVariable] = RollbackStateMachine.StateMachineArn,
+                [FunctionVariables.ReleaseStateMachineArn] = StateMachine.StateMachineArn,
+                [FunctionVariables.RollbackStateMachineArn] = RollbackStateMachine.StateMachineArn,
             },
         }).Function;
         GrantApiPermissions(ApiFunction);

@@ -6,7 +6,6 @@ using System.Text.RegularExpressions;
 using Amazon.CDK;
 using Constructs;
 using ReleaseCenter.Aws.Resources;
-using ReleaseCenter.Functions;
 
 namespace ReleaseCenter.Infra;
 
@@ -153,7 +152,7 @@ public sealed partial class ReleaseCenterStackProps : StackProps
         {
             throw new InvalidOperationException(
                 $"The environment policy file '{path}' does not exist. Every function gets its content as " +
-                $"{ReleaseCenterSettings.EnvironmentsVariable}; restore {EnvironmentsFile} in the repository.");
+                $"{FunctionVariables.Environments}; restore {EnvironmentsFile} in the repository.");
         }
 
         string minified;
@@ -167,11 +166,11 @@ public sealed partial class ReleaseCenterStackProps : StackProps
             throw new InvalidOperationException($"The environment policy file '{path}' is not valid JSON: {e.Message}", e);
         }
 
-        var bytes = Encoding.UTF8.GetByteCount(ReleaseCenterSettings.EnvironmentsVariable) + Encoding.UTF8.GetByteCount(minified);
+        var bytes = Encoding.UTF8.GetByteCount(FunctionVariables.Environments) + Encoding.UTF8.GetByteCount(minified);
         if (bytes > LambdaEnvironmentLimitBytes)
         {
             throw new InvalidOperationException(
-                $"The environment policy file '{path}' is {bytes} bytes as {ReleaseCenterSettings.EnvironmentsVariable} " +
+                $"The environment policy file '{path}' is {bytes} bytes as {FunctionVariables.Environments} " +
                 $"(minified, with the variable name), over Lambda's limit of {LambdaEnvironmentLimitBytes} bytes for all of a " +
                 "function's environment variables together. Shorten it (fewer gate metrics or environments).");
         }

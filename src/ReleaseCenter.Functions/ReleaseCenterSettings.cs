@@ -1,3 +1,5 @@
+using ReleaseCenter.Aws.Resources;
+
 namespace ReleaseCenter.Functions;
 
 /// <summary>
@@ -12,18 +14,18 @@ public sealed record ReleaseCenterSettings(
     string EnvironmentsJson,
     string SageMakerExecutionRoleArn)
 {
-    public const string TableNameVariable = "TABLE_NAME";
-    public const string EventBusNameVariable = "EVENT_BUS_NAME";
-    public const string StageVariable = "STAGE";
-    public const string ReleaseStateMachineArnVariable = "RELEASE_STATE_MACHINE_ARN";
-    public const string EnvironmentsVariable = "RELEASE_CENTER_ENVIRONMENTS";
-    public const string SageMakerRoleVariable = "SAGEMAKER_EXECUTION_ROLE_ARN";
-    public const string RollbackStateMachineArnVariable = "ROLLBACK_STATE_MACHINE_ARN";
+    public const string TableNameVariable = FunctionVariables.TableName;
+    public const string EventBusNameVariable = FunctionVariables.EventBusName;
+    public const string StageVariable = FunctionVariables.Stage;
+    public const string ReleaseStateMachineArnVariable = FunctionVariables.ReleaseStateMachineArn;
+    public const string EnvironmentsVariable = FunctionVariables.Environments;
+    public const string SageMakerRoleVariable = FunctionVariables.SageMakerRole;
+    public const string RollbackStateMachineArnVariable = FunctionVariables.RollbackStateMachineArn;
 
     /// <summary>The rollback state machine the API starts (statemachines/rollback.asl.json); null where no rollback is started.</summary>
     public string? RollbackStateMachineArn { get; init; }
 
-    public const string RetrainStateMachineArnVariable = "RETRAIN_STATE_MACHINE_ARN";
+    public const string RetrainStateMachineArnVariable = FunctionVariables.RetrainStateMachineArn;
 
     /// <summary>The retrain state machine the start-retrain trigger starts (statemachines/retrain.asl.json).</summary>
     public string? RetrainStateMachineArn { get; init; }

@@ -2,7 +2,6 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.Assertions;
 using ReleaseCenter.Aws.Resources;
-using ReleaseCenter.Functions;
 
 namespace ReleaseCenter.Infra.Tests;
 
@@ -37,17 +36,17 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
         Assert.Equal(
             new[]
             {
-                ReleaseCenterSettings.EventBusNameVariable, ReleaseCenterSettings.EnvironmentsVariable,
-                ReleaseCenterSettings.ReleaseStateMachineArnVariable, ReleaseCenterSettings.RollbackStateMachineArnVariable,
-                ReleaseCenterSettings.StageVariable, ReleaseCenterSettings.TableNameVariable,
+                FunctionVariables.EventBusName, FunctionVariables.Environments,
+                FunctionVariables.ReleaseStateMachineArn, FunctionVariables.RollbackStateMachineArn,
+                FunctionVariables.Stage, FunctionVariables.TableName,
             }.Order(StringComparer.Ordinal),
             variables.Select(v => v.Key).Order(StringComparer.Ordinal));
-        Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.TableNameVariable]));
-        Assert.Equal([busId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.EventBusNameVariable]));
-        Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(variables[ReleaseCenterSettings.ReleaseStateMachineArnVariable]));
-        Assert.Equal($"${{{rollbackStateMachineId}}}", TemplateJson.Text(variables[ReleaseCenterSettings.RollbackStateMachineArnVariable]));
-        Assert.Equal("ROLLBACK_STATE_MACHINE_ARN", ReleaseCenterSettings.RollbackStateMachineArnVariable);
-        Assert.Equal(SynthesizedStackFixture.Stage, (string)variables[ReleaseCenterSettings.StageVariable]!);
+        Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[FunctionVariables.TableName]));
+        Assert.Equal([busId], TemplateJson.ReferencedIds(variables[FunctionVariables.EventBusName]));
+        Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(variables[FunctionVariables.ReleaseStateMachineArn]));
+        Assert.Equal($"${{{rollbackStateMachineId}}}", TemplateJson.Text(variables[FunctionVariables.RollbackStateMachineArn]));
+        Assert.Equal("ROLLBACK_STATE_MACHINE_ARN", FunctionVariables.RollbackStateMachineArn);
+        Assert.Equal(SynthesizedStackFixture.Stage, (string)variables[FunctionVariables.Stage]!);
     }
 
     [Fact]

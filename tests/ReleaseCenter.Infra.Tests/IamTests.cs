@@ -250,7 +250,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         var (_, deploy) = stack.TaskFunction("deploy");
         var variables = deploy["Environment"]!["Variables"]!.AsObject();
 
-        Assert.Equal($"${{{SageMakerRoleId()}.Arn}}", TemplateJson.Text(variables[Functions.ReleaseCenterSettings.SageMakerRoleVariable]));
+        Assert.Equal($"${{{SageMakerRoleId()}.Arn}}", TemplateJson.Text(variables[FunctionVariables.SageMakerRole]));
     }
 
     [Fact]
@@ -512,7 +512,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         Assert.DoesNotContain(grants, g => g.Action != "sagemaker:StopPipelineExecution"
             && System.Text.RegularExpressions.Regex.IsMatch(g.Action, "^sagemaker:(Create|Delete|Update|Put|Stop|AddTags|[^:]*\\*)"));
         Assert.All(grants.Where(g => g.Action == "sagemaker:StopPipelineExecution"), g => Assert.Equal("retrain-check-pipeline", handler));
-        Assert.False(stack.TaskFunction(handler).Properties["Environment"]!["Variables"]!.AsObject().ContainsKey(Functions.ReleaseCenterSettings.SageMakerRoleVariable),
+        Assert.False(stack.TaskFunction(handler).Properties["Environment"]!["Variables"]!.AsObject().ContainsKey(FunctionVariables.SageMakerRole),
             $"{handler} gets the SageMaker execution role's ARN.");
     }
 

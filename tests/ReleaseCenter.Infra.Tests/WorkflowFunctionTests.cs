@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ReleaseCenter.Aws.Resources;
-using ReleaseCenter.Functions;
 
 namespace ReleaseCenter.Infra.Tests;
 
@@ -15,9 +14,9 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
     /// </summary>
     private static readonly Dictionary<string, string> ExtraVariables = new(StringComparer.Ordinal)
     {
-        ["deploy"] = ReleaseCenterSettings.SageMakerRoleVariable,
-        [RetrainWorkflow.TriggerFunction.Handler] = ReleaseCenterSettings.RetrainStateMachineArnVariable,
-        ["retrain-open-release"] = ReleaseCenterSettings.ReleaseStateMachineArnVariable,
+        ["deploy"] = FunctionVariables.SageMakerRole,
+        [RetrainWorkflow.TriggerFunction.Handler] = FunctionVariables.RetrainStateMachineArn,
+        ["retrain-open-release"] = FunctionVariables.ReleaseStateMachineArn,
     };
 
     [Theory]
@@ -57,14 +56,14 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
 
         string[] shared =
         [
-            ReleaseCenterSettings.EventBusNameVariable, ReleaseCenterSettings.EnvironmentsVariable,
-            ReleaseCenterSettings.StageVariable, ReleaseCenterSettings.TableNameVariable,
+            FunctionVariables.EventBusName, FunctionVariables.Environments,
+            FunctionVariables.Stage, FunctionVariables.TableName,
         ];
         var expected = ExtraVariables.TryGetValue(handler, out var extra) ? [.. shared, extra] : shared;
         Assert.Equal(expected.Order(StringComparer.Ordinal), variables.Select(v => v.Key).Order(StringComparer.Ordinal));
-        Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.TableNameVariable]));
-        Assert.Equal([busId], TemplateJson.ReferencedIds(variables[ReleaseCenterSettings.EventBusNameVariable]));
-        Assert.Equal(SynthesizedStackFixture.Stage, (string)variables[ReleaseCenterSettings.StageVariable]!);
+        Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[FunctionVariables.TableName]));
+        Assert.Equal([busId], TemplateJson.ReferencedIds(variables[FunctionVariables.EventBusName]));
+        Assert.Equal(SynthesizedStackFixture.Stage, (string)variables[FunctionVariables.Stage]!);
     }
 
     [Fact]
@@ -76,9 +75,9 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 1, functions.Count);
         foreach (var (logicalId, function) in functions)
         {
-            var value = (string?)function["Properties"]!["Environment"]!["Variables"]![ReleaseCenterSettings.EnvironmentsVariable];
-            Assert.True(value is not null, $"{logicalId} has no {ReleaseCenterSettings.EnvironmentsVariable}.");
-            Assert.True(JsonNode.DeepEquals(file, JsonNode.Parse(value)), $"{logicalId}'s {ReleaseCenterSettings.EnvironmentsVariable} differs from config/environments.json.");
+            var value = (string?)function["Properties"]!["Environment"]!["Variables"]![FunctionVariables.Environments];
+            Assert.True(value is not null, $"{logicalId} has no {FunctionVariables.Environments}.");
+            Assert.True(JsonNode.DeepEquals(file, JsonNode.Parse(value)), $"{logicalId}'s {FunctionVariables.Environments} differs from config/environments.json.");
             Assert.DoesNotContain('\n', value);
         }
     }
@@ -106,9 +105,9 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
     /// retrains. Each variable names its own workflow's state machine.
     /// </summary>
     [Theory]
-    [InlineData(ReleaseCenterSettings.ReleaseStateMachineArnVariable, ReleaseWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler, "retrain-open-release" })]
-    [InlineData(ReleaseCenterSettings.RollbackStateMachineArnVariable, RollbackWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler })]
-    [InlineData(ReleaseCenterSettings.RetrainStateMachineArnVariable, RetrainWorkflow.Name, new[] { "start-retrain" })]
+    [InlineData(FunctionVariables.ReleaseStateMachineArn, ReleaseWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler, "retrain-open-release" })]
+    [InlineData(FunctionVariables.RollbackStateMachineArn, RollbackWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler })]
+    [InlineData(FunctionVariables.RetrainStateMachineArn, RetrainWorkflow.Name, new[] { "start-retrain" })]
     public void OnlyTheFunctionsThatStartAWorkflow_GetItsStateMachineArn(string variable, string workflow, string[] handlers)
     {
         var (stateMachineId, _) = stack.StateMachine(workflow);

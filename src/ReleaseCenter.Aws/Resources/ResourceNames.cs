@@ -9,6 +9,9 @@ public sealed record ResourceNames(string Stage)
 {
     public const string Service = "release-center";
 
+    /// <summary>The <c>source</c> of every event the product puts on its bus (docs/events.md).</summary>
+    public const string EventSource = Service;
+
     public string TableName => $"{Service}-table-{Stage}";
 
     /// <summary>The event bus keeps the product's name (api.md, events.md); the stage is a suffix only outside prod.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Aws.Resources;
 
 namespace ReleaseCenter.Functions.Workflow;
 
@@ -10,7 +11,7 @@ namespace ReleaseCenter.Functions.Workflow;
 /// </summary>
 public sealed class Announcer(EventBridgeClient events, ReleaseCenterSettings settings, ModelProjects projects)
 {
-    public const string Source = "release-center";
+    public const string Source = ResourceNames.EventSource;
 
     public async Task AnnounceAsync(string detailType, Dictionary<string, string> detail, CancellationToken ct)
     {
