@@ -47,19 +47,13 @@ public static class ApprovalGate
         {
             return Refuse(VoteRefusal.NotAwaitingApproval, $"{stage.Environment} is not waiting for approval.");
         }
-        if (!policy.Groups.Any(groups.Contains))
+        var requesterReason = !release.IsRequestedBy(voter) ? null
+            : string.Equals(voter, release.RequestedBy, StringComparison.Ordinal) ? "The requester of a release cannot approve or reject it."
+            : $"{voter} set this release in motion (retraining they triggered or configured), so counts as its requester and cannot approve or reject it.";
+        var (refusal, reason) = ApprovalRules.Admit(stage.Environment, policy, voter, groups, requesterReason, stage.Approvals);
+        if (refusal != VoteRefusal.None)
         {
-            return Refuse(VoteRefusal.NotAnApprover, $"Approving {stage.Environment} needs membership of {string.Join(" or ", policy.Groups)}.");
-        }
-        if (release.IsRequestedBy(voter))
-        {
-            return Refuse(VoteRefusal.SelfApproval, string.Equals(voter, release.RequestedBy, StringComparison.Ordinal)
-                ? "The requester of a release cannot approve or reject it."
-                : $"{voter} set this release in motion (retraining they triggered or configured), so counts as its requester and cannot approve or reject it.");
-        }
-        if (stage.Approvals.Any(a => a.By == voter))
-        {
-            return Refuse(VoteRefusal.AlreadyVoted, $"{voter} has already voted on {stage.Environment}; a person counts once.");
+            return Refuse(refusal, reason);
         }
         var bundleDigest = release.Bundle?.Digest ?? "";
         var evaluationDigest = EvaluationDigest(stage.Evaluation);
@@ -73,10 +67,7 @@ public static class ApprovalGate
         }
 
         var approvals = stage.Approvals.Append(new ApprovalRecord(voter, decision, comment, now, bundleDigest) { EvaluationDigest = evaluationDigest }).ToArray();
-        var approvedBy = approvals.Where(a => a.Decision == Approve).Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
-        var decided = decision == Reject && policy.OnRejection == ApprovalPolicy.RejectStage ? "rejected"
-            : approvedBy >= policy.Required ? "approved"
-            : null;
+        var decided = ApprovalRules.Decide(approvals, decision, policy.OnRejection == ApprovalPolicy.RejectStage, policy.Required);
         return new VoteOutcome(VoteRefusal.None, "", stage with { Approvals = approvals, Decision = decided }, decided);
     }
 
@@ -84,8 +75,7 @@ public static class ApprovalGate
     {
         ArgumentNullException.ThrowIfNull(stage);
         ArgumentNullException.ThrowIfNull(policy);
-        var approved = stage.Approvals.Where(a => a.Decision == Approve).Select(a => a.By).Distinct(StringComparer.Ordinal).Count();
-        return Math.Max(0, policy.Required - approved);
+        return ApprovalRules.Remaining(stage.Approvals, policy.Required);
     }
 
     /// <summary>A digest of the evaluation report a reviewer is shown (metric, value, threshold, live value, verdict).</summary>

@@ -12,8 +12,8 @@ public sealed record RollbackVote(VoteRefusal Refusal, string Reason, Rollback R
 /// </summary>
 public static class RollbackApproval
 {
-    public const string Approved = "approved";
-    public const string Rejected = "rejected";
+    public const string Approved = ApprovalRules.Approved;
+    public const string Rejected = ApprovalRules.Rejected;
 
     public static RollbackVote Vote(Rollback rollback, ApprovalPolicy policy, string voter, IReadOnlySet<string> groups, string decision, string? comment,
         DateTimeOffset now)
@@ -27,29 +27,24 @@ public static class RollbackApproval
         {
             return Refuse(VoteRefusal.NotAwaitingApproval, $"Rollback {rollback.Id} is {rollback.Status}; it is not waiting for approval.");
         }
-        if (!policy.Groups.Any(groups.Contains))
+        var requesterReason = string.Equals(voter, rollback.RequestedBy, StringComparison.Ordinal)
+            ? "The requester of a rollback cannot approve or reject it."
+            : null;
+        var (refusal, reason) = ApprovalRules.Admit($"this rollback in {rollback.Environment}", policy, voter, groups, requesterReason, rollback.Approvals);
+        if (refusal != VoteRefusal.None)
         {
-            return Refuse(VoteRefusal.NotAnApprover, $"Approving a rollback in {rollback.Environment} needs membership of {string.Join(" or ", policy.Groups)}.");
-        }
-        if (string.Equals(voter, rollback.RequestedBy, StringComparison.Ordinal))
-        {
-            return Refuse(VoteRefusal.SelfApproval, "The requester of a rollback cannot approve or reject it.");
-        }
-        if (rollback.Approvals.Any(a => a.By == voter))
-        {
-            return Refuse(VoteRefusal.AlreadyVoted, $"{voter} has already voted on this rollback; a person counts once.");
+            return Refuse(refusal, reason);
         }
         var vote = new ApprovalRecord(voter, decision, comment, now, rollback.To.BundleDigest);
         var approvals = rollback.Approvals.Append(vote).ToArray();
-        string? decided = decision == ApprovalGate.Reject ? Rejected
-            : approvals.Count(a => a.Decision == ApprovalGate.Approve) >= Math.Max(1, rollback.RequiredApprovals) ? Approved
-            : null;
+        // One rejection always rejects a rollback: there is no record-only mode for it.
+        var decided = ApprovalRules.Decide(approvals, decision, rejectionDecides: true, Math.Max(1, rollback.RequiredApprovals));
         return new RollbackVote(VoteRefusal.None, "", rollback with { Approvals = approvals, Decision = decided, UpdatedAt = now }, decided);
     }
 
     public static int Remaining(Rollback rollback)
     {
         ArgumentNullException.ThrowIfNull(rollback);
-        return Math.Max(0, rollback.RequiredApprovals - rollback.Approvals.Count(a => a.Decision == ApprovalGate.Approve));
+        return ApprovalRules.Remaining(rollback.Approvals, rollback.RequiredApprovals);
     }
 }
