@@ -33,6 +33,8 @@ public static class ReleaseCenterApi
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
+        // Use cases throw domain errors; this turns them into problem+json, so endpoints need no catch blocks.
+        services.AddExceptionHandler<DomainErrorHandler>();
         services.AddSingleton(TimeProvider.System);
         if (jwt is not null)
         {

@@ -50,15 +50,8 @@ public static class AuditApi
         {
             return JsonBody.Invalid("subject", subjectReason);
         }
-        try
-        {
-            var page = await log.ListAsync(filter with { Actor = actor, Action = action, Subject = subject }, size, Given(cursor), ct).ConfigureAwait(false);
-            return TypedResults.Ok(new PageDto<AuditEntryDto>(page.Items.Select(AuditEntryDto.From).ToArray(), page.NextCursor));
-        }
-        catch (InvalidCursorException ex)
-        {
-            return JsonBody.Invalid("cursor", ex.Message);
-        }
+        var page = await log.ListAsync(filter with { Actor = actor, Action = action, Subject = subject }, size, Given(cursor), ct).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<AuditEntryDto>(page.Items.Select(AuditEntryDto.From).ToArray(), page.NextCursor));
     }
 
     /// <summary>Streams the file: see <see cref="AuditExport"/> for why its memory stays flat.</summary>

@@ -97,23 +97,12 @@ public static class DriftApi
                     new ObservedDistribution(f.Current.Bins, f.Current.Samples)));
             }
         }
-        try
+        if (!errors.IsValid)
         {
-            if (!errors.IsValid)
-            {
-                throw new DomainValidationException(errors);
-            }
-            var report = await drift.SubmitAsync(model, request.Environment, features, "api", Roles.UserId(http.User), ct).ConfigureAwait(false);
-            return TypedResults.Created($"/v1/models/{model}/drift-reports/{report.Id}", report);
+            throw new DomainValidationException(errors);
         }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        var report = await drift.SubmitAsync(model, request.Environment, features, "api", Roles.UserId(http.User), ct).ConfigureAwait(false);
+        return TypedResults.Created($"/v1/models/{model}/drift-reports/{report.Id}", report);
     }
 
     private static async Task<Results<Ok<PageDto<DriftReportRecord>>, ValidationProblem>> List(string model, int? limit, string? cursor, IDriftStore store,
@@ -123,15 +112,8 @@ public static class DriftApi
         {
             return bad!;
         }
-        try
-        {
-            var page = await store.ListReportsAsync(model, size, cursor, ct).ConfigureAwait(false);
-            return TypedResults.Ok(new PageDto<DriftReportRecord>(page.Items, page.NextCursor));
-        }
-        catch (InvalidCursorException ex)
-        {
-            return JsonBody.Invalid("cursor", ex.Message);
-        }
+        var page = await store.ListReportsAsync(model, size, cursor, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<DriftReportRecord>(page.Items, page.NextCursor));
     }
 
     private static async Task<Results<Ok<DriftReportRecord>, ProblemHttpResult>> Get(string model, string id, IDriftStore store, CancellationToken ct) =>
@@ -141,14 +123,7 @@ public static class DriftApi
 
     private static async Task<Results<Ok<DriftPolicy>, ProblemHttpResult>> GetPolicy(string model, DriftService drift, CancellationToken ct)
     {
-        try
-        {
-            return TypedResults.Ok(await drift.PolicyAsync(model, ct).ConfigureAwait(false));
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await drift.PolicyAsync(model, ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<DriftPolicy>, ValidationProblem, ProblemHttpResult>> SetPolicy(string model, HttpContext http, DriftService drift,
@@ -159,30 +134,12 @@ public static class DriftApi
         {
             return Problems.Unwrap<Ok<DriftPolicy>>(problem!);
         }
-        try
-        {
-            return TypedResults.Ok(await drift.SetPolicyAsync(model, request.PsiWarn, request.PsiAlert, request.KsAlpha, Roles.UserId(http.User), ct).ConfigureAwait(false));
-        }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await drift.SetPolicyAsync(model, request.PsiWarn, request.PsiAlert, request.KsAlpha, Roles.UserId(http.User), ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<RetrainingPolicy>, ProblemHttpResult>> GetRetrainingPolicy(string model, DriftService drift, CancellationToken ct)
     {
-        try
-        {
-            return TypedResults.Ok(await drift.RetrainingPolicyAsync(model, ct).ConfigureAwait(false));
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await drift.RetrainingPolicyAsync(model, ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<RetrainingPolicy>, ValidationProblem, ProblemHttpResult>> SetRetrainingPolicy(string model, HttpContext http,
@@ -193,20 +150,9 @@ public static class DriftApi
         {
             return Problems.Unwrap<Ok<RetrainingPolicy>>(problem!);
         }
-        try
-        {
-            return TypedResults.Ok(await drift.SetRetrainingPolicyAsync(model, request.Enabled, request.PipelineName, request.CooldownSeconds, request.MaxPerDay,
-                request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), Roles.GroupsOf(http.User).Contains(Roles.Admins), ct)
-                .ConfigureAwait(false));
-        }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await drift.SetRetrainingPolicyAsync(model, request.Enabled, request.PipelineName, request.CooldownSeconds, request.MaxPerDay,
+            request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), Roles.GroupsOf(http.User).Contains(Roles.Admins), ct)
+            .ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<RetrainRun>, ProblemHttpResult>> GetRetrain(string model, string id, IRetrainStore store, CancellationToken ct) =>

@@ -134,28 +134,17 @@ public static class EnvironmentsApi
         {
             return Problems.Unwrap<Created<Consumer>>(problem!);
         }
-        try
+        var actor = Roles.UserId(http.User);
+        var consumer = Consumer.Create(env, request.Model, request.Name, request.Contact, request.Description, actor, clock.GetUtcNow());
+        if (await registry.GetModelAsync(consumer.Model, ct).ConfigureAwait(false) is not { } owner)
         {
-            var actor = Roles.UserId(http.User);
-            var consumer = Consumer.Create(env, request.Model, request.Name, request.Contact, request.Description, actor, clock.GetUtcNow());
-            if (await registry.GetModelAsync(consumer.Model, ct).ConfigureAwait(false) is not { } owner)
-            {
-                return JsonBody.Invalid("model", $"'{consumer.Model}' is not a registered model.");
-            }
-            await store.AddConsumerAsync(consumer, ct).ConfigureAwait(false);
-            await journal.RecordRegistryAsync(owner.Project, actor, "consumer.registered", $"environment/{env}/consumer/{consumer.Model}/{consumer.Name}",
-                new Dictionary<string, string> { ["environment"] = env, ["model"] = consumer.Model, ["name"] = consumer.Name, ["contact"] = consumer.Contact ?? "" }, ct)
-                .ConfigureAwait(false);
-            return TypedResults.Created($"/v1/environments/{env}/consumers", consumer);
+            return JsonBody.Invalid("model", $"'{consumer.Model}' is not a registered model.");
         }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ConflictException ex)
-        {
-            return Problems.Conflict(ex.Message);
-        }
+        await store.AddConsumerAsync(consumer, ct).ConfigureAwait(false);
+        await journal.RecordRegistryAsync(owner.Project, actor, "consumer.registered", $"environment/{env}/consumer/{consumer.Model}/{consumer.Name}",
+            new Dictionary<string, string> { ["environment"] = env, ["model"] = consumer.Model, ["name"] = consumer.Name, ["contact"] = consumer.Contact ?? "" }, ct)
+            .ConfigureAwait(false);
+        return TypedResults.Created($"/v1/environments/{env}/consumers", consumer);
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemoveConsumer(string env, string model, string name, HttpContext http,
@@ -185,18 +174,7 @@ public static class EnvironmentsApi
         {
             return Problems.Unwrap<Ok<RollbackPreview>>(problem!);
         }
-        try
-        {
-            return TypedResults.Ok(await rollbacks.PreviewAsync(env, request.Model, request.ToRelease, ct).ConfigureAwait(false));
-        }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await rollbacks.PreviewAsync(env, request.Model, request.ToRelease, ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Accepted<RollbackAcceptedDto>, Ok<RollbackAcceptedDto>, ValidationProblem, ProblemHttpResult>> RequestRollback(string env,
@@ -212,24 +190,13 @@ public static class EnvironmentsApi
                 _ => throw new InvalidOperationException("JsonBody returns only problem results."),
             };
         }
-        try
+        var result = await rollbacks.RequestAsync(env, request.Model, request.ToRelease, request.Reason, Roles.UserId(http.User), ct).ConfigureAwait(false);
+        if (result.Rollback is not { } started)
         {
-            var result = await rollbacks.RequestAsync(env, request.Model, request.ToRelease, request.Reason, Roles.UserId(http.User), ct).ConfigureAwait(false);
-            if (result.Rollback is not { } started)
-            {
-                return TypedResults.Ok(new RollbackAcceptedDto(null, null, "NoOp", true, result.Preview.Message, result.Preview));
-            }
-            return TypedResults.Accepted($"/v1/rollbacks/{started.Id}",
-                new RollbackAcceptedDto(started.Id, started.ExecutionArn, started.Status.ToString(), false, result.Preview.Message, result.Preview));
+            return TypedResults.Ok(new RollbackAcceptedDto(null, null, "NoOp", true, result.Preview.Message, result.Preview));
         }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Accepted($"/v1/rollbacks/{started.Id}",
+            new RollbackAcceptedDto(started.Id, started.ExecutionArn, started.Status.ToString(), false, result.Preview.Message, result.Preview));
     }
 
     private static async Task<Results<Ok<ReleaseCenter.Functions.Environments.UnlockResult>, ValidationProblem, ProblemHttpResult>> Unlock(string env,
@@ -248,14 +215,7 @@ public static class EnvironmentsApi
         {
             return JsonBody.Invalid("reason", tooLong);
         }
-        try
-        {
-            return TypedResults.Ok(await locks.UnlockAsync(env, Roles.UserId(http.User), request.Reason, request.Force == true, ct).ConfigureAwait(false));
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await locks.UnlockAsync(env, Roles.UserId(http.User), request.Reason, request.Force == true, ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<Rollback>, ProblemHttpResult>> GetRollback(string id, IRollbackStore store, CancellationToken ct) =>
@@ -279,14 +239,7 @@ public static class EnvironmentsApi
         {
             return JsonBody.Invalid("comment", reason);
         }
-        try
-        {
-            return TypedResults.Ok(await rollbacks.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
-                .ConfigureAwait(false));
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(await rollbacks.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
+            .ConfigureAwait(false));
     }
 }

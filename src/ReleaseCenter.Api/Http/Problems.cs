@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using ReleaseCenter.Domain.Validation;
 
 namespace ReleaseCenter.Api.Http;
 
@@ -20,24 +19,6 @@ public static class Problems
         ProblemHttpResult p => p,
         _ => throw new InvalidOperationException("JsonBody returns only problem results."),
     };
-
-    public static ValidationProblem From(DomainValidationException ex)
-    {
-        ArgumentNullException.ThrowIfNull(ex);
-        var errors = ex.Errors.ToDictionary()
-            .ToDictionary(e => e.Key, e => e.Value.Select(m => $"'{e.Key}' {m}").ToArray());
-        return TypedResults.ValidationProblem(errors, title: "The request is not valid.",
-            detail: string.Join(" ", errors.SelectMany(e => e.Value)));
-    }
-
-    /// <summary>A refused request of the release or rollback services, with the field it names (if any) under errors.</summary>
-    public static ProblemHttpResult From(ReleaseCenter.Functions.Releases.ReleaseRequestException ex)
-    {
-        ArgumentNullException.ThrowIfNull(ex);
-        Dictionary<string, object?>? extensions = ex.Field is null ? null
-            : new() { ["errors"] = new Dictionary<string, string[]> { [ex.Field] = [ex.Message] } };
-        return TypedResults.Problem(statusCode: ex.Status, title: ex.Title, detail: ex.Message, extensions: extensions);
-    }
 
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: detail);

@@ -41,25 +41,9 @@ public static class ModelsApi
         {
             return Problems.Unwrap<Created<ModelDto>>(problem!);
         }
-        Model model;
-        try
-        {
-            model = Model.Create(new ModelDraft(request.Name, request.Project, request.Description, request.Owner, request.Tags),
-                Roles.UserId(http.User), clock.GetUtcNow());
-        }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        try
-        {
-            await store.CreateModelAsync(model, ct).ConfigureAwait(false);
-        }
-        catch (ConflictException ex)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: ex.Message,
-                extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["name"] = [ex.Message] } });
-        }
+        var model = Model.Create(new ModelDraft(request.Name, request.Project, request.Description, request.Owner, request.Tags),
+            Roles.UserId(http.User), clock.GetUtcNow());
+        await store.CreateModelAsync(model, ct).ConfigureAwait(false);
         await journal.RecordRegistryAsync(model.Project, model.CreatedBy, "model.registered", $"model/{model.Name}",
             new Dictionary<string, string> { ["owner"] = model.Owner ?? "", ["description"] = model.Description ?? "" }, ct).ConfigureAwait(false);
         return TypedResults.Created($"/v1/models/{model.Name}", ModelDto.From(model));
@@ -76,15 +60,8 @@ public static class ModelsApi
         {
             return JsonBody.Invalid("project", reason);
         }
-        try
-        {
-            var page = await store.ListModelsAsync(project, size, cursor, ct).ConfigureAwait(false);
-            return TypedResults.Ok(new PageDto<ModelDto>(page.Items.Select(ModelDto.From).ToArray(), page.NextCursor));
-        }
-        catch (InvalidCursorException ex)
-        {
-            return JsonBody.Invalid("cursor", ex.Message);
-        }
+        var page = await store.ListModelsAsync(project, size, cursor, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<ModelDto>(page.Items.Select(ModelDto.From).ToArray(), page.NextCursor));
     }
 
     private static async Task<Results<Ok<ModelDto>, ProblemHttpResult>> GetModel(string model, IRegistryStore store, CancellationToken ct) =>
@@ -100,37 +77,22 @@ public static class ModelsApi
         {
             return Problems.Unwrap<Created<ModelVersionDto>>(problem!);
         }
-        ModelVersion draft;
-        try
-        {
-            draft = ModelVersion.Create(model, new ModelVersionDraft(
-                request.ArtifactUri, request.ArtifactDigest, request.Framework, request.Image, request.TrainingRun,
-                request.Datasets?.Select(d => d is null ? null : new DatasetRef(d.Name, d.Uri, d.Digest)).ToArray(),
-                request.Hyperparameters, request.Metrics,
-                request.InferenceConfig is { } ic ? new InferenceConfig(ic.InstanceType, ic.InstanceCount) : null),
-                Roles.UserId(http.User), clock.GetUtcNow());
-        }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        try
-        {
-            var version = await store.AddVersionAsync(draft, ct).ConfigureAwait(false);
-            var project = (await store.GetModelAsync(model, ct).ConfigureAwait(false))!.Project;
-            await journal.RecordRegistryAsync(project, version.CreatedBy, "model.version-registered", $"model/{model}/versions/{version.Version}",
-                new Dictionary<string, string>
-                {
-                    ["artifactUri"] = version.ArtifactUri,
-                    ["artifactDigest"] = version.ArtifactDigest,
-                    ["trainingRun"] = version.TrainingRun ?? "",
-                }, ct).ConfigureAwait(false);
-            return TypedResults.Created($"/v1/models/{model}/versions/{version.Version}", ModelVersionDto.From(version));
-        }
-        catch (NotFoundException ex)
-        {
-            return Problems.NotFound(ex.Message);
-        }
+        var draft = ModelVersion.Create(model, new ModelVersionDraft(
+            request.ArtifactUri, request.ArtifactDigest, request.Framework, request.Image, request.TrainingRun,
+            request.Datasets?.Select(d => d is null ? null : new DatasetRef(d.Name, d.Uri, d.Digest)).ToArray(),
+            request.Hyperparameters, request.Metrics,
+            request.InferenceConfig is { } ic ? new InferenceConfig(ic.InstanceType, ic.InstanceCount) : null),
+            Roles.UserId(http.User), clock.GetUtcNow());
+        var version = await store.AddVersionAsync(draft, ct).ConfigureAwait(false);
+        var project = (await store.GetModelAsync(model, ct).ConfigureAwait(false))!.Project;
+        await journal.RecordRegistryAsync(project, version.CreatedBy, "model.version-registered", $"model/{model}/versions/{version.Version}",
+            new Dictionary<string, string>
+            {
+                ["artifactUri"] = version.ArtifactUri,
+                ["artifactDigest"] = version.ArtifactDigest,
+                ["trainingRun"] = version.TrainingRun ?? "",
+            }, ct).ConfigureAwait(false);
+        return TypedResults.Created($"/v1/models/{model}/versions/{version.Version}", ModelVersionDto.From(version));
     }
 
     private static async Task<Results<Ok<PageDto<ModelVersionDto>>, ValidationProblem, ProblemHttpResult>> ListVersions(
@@ -144,15 +106,8 @@ public static class ModelsApi
         {
             return Problems.NotFound($"Model '{model}' does not exist.");
         }
-        try
-        {
-            var page = await store.ListVersionsAsync(model, size, cursor, ct).ConfigureAwait(false);
-            return TypedResults.Ok(new PageDto<ModelVersionDto>(page.Items.Select(ModelVersionDto.From).ToArray(), page.NextCursor));
-        }
-        catch (InvalidCursorException ex)
-        {
-            return JsonBody.Invalid("cursor", ex.Message);
-        }
+        var page = await store.ListVersionsAsync(model, size, cursor, ct).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<ModelVersionDto>(page.Items.Select(ModelVersionDto.From).ToArray(), page.NextCursor));
     }
 
     private static async Task<Results<Ok<ModelVersionDto>, ProblemHttpResult>> GetVersion(

@@ -40,21 +40,10 @@ public static class ReleasesApi
         {
             return Problems.Unwrap<Accepted<ReleaseAcceptedDto>>(problem!);
         }
-        try
-        {
-            var release = await releases.CreateAsync(request.Model, request.Version, request.Environments, request.Notes, Roles.UserId(http.User), ct)
-                .ConfigureAwait(false);
-            return TypedResults.Accepted($"/v1/releases/{release.Id}",
-                new ReleaseAcceptedDto(release.Id, release.Status, release.ExecutionArn, release.Bundle!.Digest));
-        }
-        catch (DomainValidationException ex)
-        {
-            return Problems.From(ex);
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        var release = await releases.CreateAsync(request.Model, request.Version, request.Environments, request.Notes, Roles.UserId(http.User), ct)
+            .ConfigureAwait(false);
+        return TypedResults.Accepted($"/v1/releases/{release.Id}",
+            new ReleaseAcceptedDto(release.Id, release.Status, release.ExecutionArn, release.Bundle!.Digest));
     }
 
     private static async Task<Results<Ok<PageDto<ReleaseDto>>, ValidationProblem>> List(IRegistryStore store, string? model, string? status,
@@ -68,15 +57,8 @@ public static class ReleasesApi
         {
             return invalid;
         }
-        try
-        {
-            var page = await store.ListReleasesAsync(model, size, cursor, ct, filter).ConfigureAwait(false);
-            return TypedResults.Ok(new PageDto<ReleaseDto>(page.Items.Select(ReleaseDto.From).ToArray(), page.NextCursor));
-        }
-        catch (InvalidCursorException ex)
-        {
-            return JsonBody.Invalid("cursor", ex.Message);
-        }
+        var page = await store.ListReleasesAsync(model, size, cursor, ct, filter).ConfigureAwait(false);
+        return TypedResults.Ok(new PageDto<ReleaseDto>(page.Items.Select(ReleaseDto.From).ToArray(), page.NextCursor));
     }
 
     /// <summary>
@@ -186,16 +168,9 @@ public static class ReleasesApi
         {
             return JsonBody.Invalid("comment", reason);
         }
-        try
-        {
-            var evidence = request.BundleDigest is null && request.EvaluationDigest is null ? null : new Evidence(request.BundleDigest, request.EvaluationDigest);
-            return TypedResults.Ok(await releases.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment,
-                evidence, ct).ConfigureAwait(false));
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        var evidence = request.BundleDigest is null && request.EvaluationDigest is null ? null : new Evidence(request.BundleDigest, request.EvaluationDigest);
+        return TypedResults.Ok(await releases.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment,
+            evidence, ct).ConfigureAwait(false));
     }
 
     private static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Cancel(
@@ -210,13 +185,6 @@ public static class ReleasesApi
         {
             return JsonBody.Invalid("reason", "is required: 1 to 2000 characters saying why.");
         }
-        try
-        {
-            return TypedResults.Ok(ReleaseDto.From(await releases.CancelAsync(id, Roles.UserId(http.User), request.Reason, ct).ConfigureAwait(false)));
-        }
-        catch (ReleaseRequestException ex)
-        {
-            return Problems.From(ex);
-        }
+        return TypedResults.Ok(ReleaseDto.From(await releases.CancelAsync(id, Roles.UserId(http.User), request.Reason, ct).ConfigureAwait(false)));
     }
 }

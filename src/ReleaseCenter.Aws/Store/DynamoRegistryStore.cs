@@ -56,7 +56,7 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         }
         catch (ConditionalCheckFailedException)
         {
-            throw new ConflictException($"A model named '{model.Name}' already exists.");
+            throw new ConflictException($"A model named '{model.Name}' already exists.", "name");
         }
     }
 

@@ -1,3 +1,4 @@
+using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Registry;
 using ReleaseCenter.Domain.Releases;
 
@@ -55,10 +56,12 @@ public sealed record ReleaseFilter(ReleaseStatus? Status = null, string? Environ
     public string? Text { get; init; }
 }
 
-public sealed class ConflictException(string message) : Exception(message);
+/// <summary>The item already exists or changed under the writer's condition; <paramref name="field"/> names the request field that clashes, if one does.</summary>
+public sealed class ConflictException(string message, string? field = null) : RequestRefusedException(RefusalKind.Conflict, "Conflict", message, field);
 
-public sealed class NotFoundException(string message) : Exception(message);
+public sealed class NotFoundException(string message) : RequestRefusedException(RefusalKind.NotFound, "Not found", message);
 
 public sealed class ConcurrencyConflictException(string message) : Exception(message);
 
+/// <summary>A paging cursor that this store did not hand out (or that no longer fits the query); the API answers 400 naming <c>cursor</c>.</summary>
 public sealed class InvalidCursorException(string message) : Exception(message);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ReleaseCenter.Domain.Drift;
+using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Domain.Validation;
@@ -78,7 +79,7 @@ public sealed class DriftService(
         var current = await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false);
         if (!actorIsAdmin && policy.PipelineName is not null && policy.PipelineName != current?.PipelineName)
         {
-            throw new ReleaseRequestException(403, "Release-admins only", "Only release-admins may set or change a retraining policy's pipeline: what it trains is released under this policy.");
+            throw new RequestRefusedException(RefusalKind.Forbidden, "Release-admins only", "Only release-admins may set or change a retraining policy's pipeline: what it trains is released under this policy.");
         }
         await retrain.PutRetrainingPolicyAsync(policy, ct).ConfigureAwait(false);
         await journal.RecordRegistryAsync(owner.Project, actor, "retrain.policy-set", $"model/{model}", new Dictionary<string, string>
@@ -167,7 +168,7 @@ public sealed class DriftService(
     }
 
     private async Task<Domain.Registry.Model> RequireModelAsync(string model, CancellationToken ct) =>
-        await registry.GetModelAsync(model, ct).ConfigureAwait(false) ?? throw new ReleaseRequestException(404, "Not found", $"Model '{model}' does not exist.");
+        await registry.GetModelAsync(model, ct).ConfigureAwait(false) ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"Model '{model}' does not exist.");
 
     /// <summary>drift-{UTC time}-{random}: sortable, unique, and a valid Step Functions execution name (the retrain execution is named after it).</summary>
     private static string NewId(DateTimeOffset now) =>

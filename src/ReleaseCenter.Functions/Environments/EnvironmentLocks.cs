@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Functions.Releases;
@@ -73,17 +74,17 @@ public sealed class EnvironmentLocks(
     {
         if (policies.Find(environment) is null)
         {
-            throw new ReleaseRequestException(404, "Not found", $"'{environment}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+            throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"'{environment}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         }
         var held = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
         if (held.LockedBy is null)
         {
-            throw new ReleaseRequestException(409, "Not locked", $"{environment} is not locked; there is nothing to unlock.");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Not locked", $"{environment} is not locked; there is nothing to unlock.");
         }
         var (arn, model, status, _) = await HolderAsync(held, ct).ConfigureAwait(false);
         if (status is ExecutionStatus.Running or Unknown && !force)
         {
-            throw new ReleaseRequestException(409, "Lock in use", status == Unknown
+            throw new RequestRefusedException(RefusalKind.Conflict, "Lock in use", status == Unknown
                 ? $"{environment} is locked by {held.LockedBy}, whose execution cannot be found to check; send \"force\": true to free it anyway."
                 : $"{environment} is locked by {held.LockedBy}, whose execution {arn} is still running; stop it or wait, or send \"force\": true to free the lock anyway.");
         }
@@ -93,14 +94,14 @@ public sealed class EnvironmentLocks(
             var undone = await compensation.RevertAsync(held.LockedBy, environment, ct).ConfigureAwait(false);
             if (!undone.Done && !force)
             {
-                throw new ReleaseRequestException(409, "Deployment not undone yet", $"{held.LockedBy} began a deployment it never recorded: {undone.Message} "
+                throw new RequestRefusedException(RefusalKind.Conflict, "Deployment not undone yet", $"{held.LockedBy} began a deployment it never recorded: {undone.Message} "
                     + "Wait for that, or send \"force\": true to free the lock anyway.");
             }
             undoneMessage = undone.Message;
         }
         if (!await FreeAsync(held, arn, model, status, actor, reason, undoneMessage, ct).ConfigureAwait(false))
         {
-            throw new ReleaseRequestException(409, "Lock changed", $"The {environment} lock changed hands while it was being freed; look again.");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Lock changed", $"The {environment} lock changed hands while it was being freed; look again.");
         }
         return new UnlockResult(environment, held.LockedBy, arn, status, force && status is ExecutionStatus.Running or Unknown);
     }

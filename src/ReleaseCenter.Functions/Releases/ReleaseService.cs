@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Registry;
 using ReleaseCenter.Domain.Releases;
@@ -11,14 +12,6 @@ using ReleaseCenter.Domain.Workflow;
 using ReleaseCenter.Functions.Workflow;
 
 namespace ReleaseCenter.Functions.Releases;
-
-/// <summary>Why a release request was refused, in HTTP terms the API maps directly.</summary>
-public sealed class ReleaseRequestException(int status, string title, string detail, string? field = null) : Exception(detail)
-{
-    public int Status { get; } = status;
-    public string Title { get; } = title;
-    public string? Field { get; } = field;
-}
 
 public sealed record ApprovalState(string Environment, int Required, IReadOnlyList<ApprovalRecord> Approvals, int Remaining, string? Decision);
 
@@ -130,7 +123,7 @@ public sealed class ReleaseService(
         catch (AmazonServiceException ex)
         {
             await SaveAsync(release.Id, r => r.MoveTo(ReleaseStatus.Failed, clock.GetUtcNow()), ct).ConfigureAwait(false);
-            throw new ReleaseRequestException(503, "Workflow unavailable", $"The release workflow could not be started ({ex.ErrorCode}); the release is marked Failed.");
+            throw new RequestRefusedException(RefusalKind.Unavailable, "Workflow unavailable", $"The release workflow could not be started ({ex.ErrorCode}); the release is marked Failed.");
         }
         release = await SaveAsync(release.Id, r => r with { ExecutionArn = executionArn }, ct).ConfigureAwait(false);
         await announcer.AnnounceAsync("release.requested.v1", new()
@@ -155,7 +148,7 @@ public sealed class ReleaseService(
         Evidence? evidence, CancellationToken ct)
     {
         var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
-            ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
+            ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"Release '{releaseId}' does not exist.");
         var waiting = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null);
         if (waiting is null)
         {
@@ -164,7 +157,7 @@ public sealed class ReleaseService(
             {
                 await TryDeliverAsync(release, decided.Environment, ct).ConfigureAwait(false);
             }
-            throw new ReleaseRequestException(409, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
         }
         var environment = waiting.Environment;
         var policy = policies.Get(environment).Approval;
@@ -191,13 +184,13 @@ public sealed class ReleaseService(
                 await JournalVoteAsync(saved, environment, saved.Stage(environment).Approvals.First(a => a.By == actor), ct).ConfigureAwait(false);
                 break;
             case VoteRefusal.NotAnApprover:
-                throw new ReleaseRequestException(403, "Not an approver", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Forbidden, "Not an approver", outcome.Reason);
             case VoteRefusal.SelfApproval:
-                throw new ReleaseRequestException(403, "Self-approval", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Forbidden, "Self-approval", outcome.Reason);
             case VoteRefusal.StaleEvidence:
-                throw new ReleaseRequestException(409, "Stale evidence", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Conflict, "Stale evidence", outcome.Reason);
             default:
-                throw new ReleaseRequestException(409, "Not awaiting approval", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Conflict, "Not awaiting approval", outcome.Reason);
         }
         var stage = saved.Stage(environment);
         return new ApprovalState(environment, policy.Required, stage.Approvals, ApprovalGate.Remaining(stage, policy), stage.Decision);
@@ -226,7 +219,7 @@ public sealed class ReleaseService(
                 {
                     delivered += await TryDeliverAsync(release, stage.Environment, ct).ConfigureAwait(false) ? 1 : 0;
                 }
-                catch (ReleaseRequestException)
+                catch (RequestRefusedException)
                 {
                     // The wait ended meanwhile (expired or stopped): nothing is left to deliver to.
                 }
@@ -324,10 +317,10 @@ public sealed class ReleaseService(
     public async Task<Release> CancelAsync(string releaseId, string actor, string reason, CancellationToken ct)
     {
         var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
-            ?? throw new ReleaseRequestException(404, "Not found", $"Release '{releaseId}' does not exist.");
+            ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"Release '{releaseId}' does not exist.");
         if (release.Status.IsTerminal())
         {
-            throw new ReleaseRequestException(409, "Already finished", $"Release {releaseId} is {release.Status}; there is nothing to cancel.");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Already finished", $"Release {releaseId} is {release.Status}; there is nothing to cancel.");
         }
         if (release.ExecutionArn is { } arn)
         {
@@ -338,7 +331,7 @@ public sealed class ReleaseService(
             }
             catch (AmazonServiceException ex) when (ex.ErrorCode != StepFunctionsErrors.ExecutionDoesNotExist)
             {
-                throw new ReleaseRequestException(503, "Workflow unavailable", $"The release's execution could not be stopped ({ex.ErrorCode}); nothing changed, try again.");
+                throw new RequestRefusedException(RefusalKind.Unavailable, "Workflow unavailable", $"The release's execution could not be stopped ({ex.ErrorCode}); nothing changed, try again.");
             }
         }
         var now = clock.GetUtcNow();
@@ -360,7 +353,7 @@ public sealed class ReleaseService(
         }, ct).ConfigureAwait(false);
         if (release.Status != ReleaseStatus.Cancelled)
         {
-            throw new ReleaseRequestException(409, "Already finished", $"Release {releaseId} ended {release.Status} first.");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Already finished", $"Release {releaseId} ended {release.Status} first.");
         }
         foreach (var environment in release.Environments.Except(deploying))
         {
@@ -410,7 +403,7 @@ public sealed class ReleaseService(
         }
         catch (NotFoundException ex)
         {
-            throw new ReleaseRequestException(404, "Not found", ex.Message);
+            throw new RequestRefusedException(RefusalKind.NotFound, "Not found", ex.Message);
         }
     }
 

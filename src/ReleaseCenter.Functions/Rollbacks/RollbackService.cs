@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Domain.Rollbacks;
@@ -18,7 +19,7 @@ namespace ReleaseCenter.Functions.Rollbacks;
 /// <summary>
 /// Rollback as a first-class action: preview its impact, request it (which starts
 /// statemachines/rollback.asl.json), vote on it when the environment's policy asks for approval.
-/// Errors are <see cref="ReleaseRequestException"/> (HTTP status, title, field) or
+/// Errors are <see cref="RequestRefusedException"/> (kind, title, field) or
 /// <see cref="DomainValidationException"/>.
 /// </summary>
 public sealed class RollbackService(
@@ -41,7 +42,7 @@ public sealed class RollbackService(
     public async Task<RollbackPreview> PreviewAsync(string environment, string? model, string? toRelease, CancellationToken ct)
     {
         var policy = policies.Find(environment)
-            ?? throw new ReleaseRequestException(404, "Not found", $"No environment '{environment}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+            ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"No environment '{environment}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         var errors = new ValidationErrors();
         if (model is not null)
         {
@@ -58,7 +59,7 @@ public sealed class RollbackService(
 
         model ??= await OnlyLiveModelAsync(environment, ct).ConfigureAwait(false);
         var live = await workflow.GetLiveAsync(environment, model, ct).ConfigureAwait(false)
-            ?? throw new ReleaseRequestException(409, "Nothing to roll back", $"Nothing of model '{model}' is live in {environment}, so there is nothing to roll back.");
+            ?? throw new RequestRefusedException(RefusalKind.Conflict, "Nothing to roll back", $"Nothing of model '{model}' is live in {environment}, so there is nothing to roll back.");
         var history = await workflow.ListDeploymentsAsync(environment, HistoryDepth, ct, model: model).ConfigureAwait(false);
 
         LiveDeployment? target;
@@ -137,11 +138,11 @@ public sealed class RollbackService(
         }
         if (preview.Target is not { } target)
         {
-            throw new ReleaseRequestException(409, "Nothing to roll back to", preview.Message);
+            throw new RequestRefusedException(RefusalKind.Conflict, "Nothing to roll back to", preview.Message);
         }
         if (preview.LockedBy is { } holder)
         {
-            throw new ReleaseRequestException(409, "Environment locked", preview.Blockers[0] + $" (locked by {holder}).");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Environment locked", preview.Blockers[0] + $" (locked by {holder}).");
         }
 
         var now = clock.GetUtcNow();
@@ -173,7 +174,7 @@ public sealed class RollbackService(
             {
                 Failure = new FailureRecord("Rollback.NotStarted", ex.ErrorCode),
             }, ct).ConfigureAwait(false);
-            throw new ReleaseRequestException(503, "Workflow unavailable", $"The rollback workflow could not be started ({ex.ErrorCode}); the rollback is marked Failed.");
+            throw new RequestRefusedException(RefusalKind.Unavailable, "Workflow unavailable", $"The rollback workflow could not be started ({ex.ErrorCode}); the rollback is marked Failed.");
         }
         rollback = await rollbacks.UpdateAsync(rollback.Id, r => r with { ExecutionArn = executionArn }, ct).ConfigureAwait(false);
         await announcer.AnnounceAsync("rollback.requested.v1", new()
@@ -190,7 +191,7 @@ public sealed class RollbackService(
     }
 
     public async Task<Rollback> GetAsync(string id, CancellationToken ct) =>
-        await rollbacks.GetAsync(id, ct).ConfigureAwait(false) ?? throw new ReleaseRequestException(404, "Not found", $"Rollback '{id}' does not exist.");
+        await rollbacks.GetAsync(id, ct).ConfigureAwait(false) ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"Rollback '{id}' does not exist.");
 
     /// <summary>One reviewer's vote on a rollback that waits for approval; the deciding vote completes the waiting task, once.</summary>
     public async Task<Rollback> DecideAsync(string id, string actor, IReadOnlySet<string> groups, string decision, string? comment, CancellationToken ct)
@@ -218,18 +219,18 @@ public sealed class RollbackService(
             case VoteRefusal.AlreadyVoted:
                 return saved;
             case VoteRefusal.NotAnApprover:
-                throw new ReleaseRequestException(403, "Not an approver", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Forbidden, "Not an approver", outcome.Reason);
             case VoteRefusal.SelfApproval:
-                throw new ReleaseRequestException(403, "Self-approval", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Forbidden, "Self-approval", outcome.Reason);
             default:
-                throw new ReleaseRequestException(409, "Not awaiting approval", outcome.Reason);
+                throw new RequestRefusedException(RefusalKind.Conflict, "Not awaiting approval", outcome.Reason);
         }
     }
 
     private async Task CompleteTaskAsync(Rollback rollback, string decided, string actor, string? comment, CancellationToken ct)
     {
         var token = await rollbacks.GetTaskTokenAsync(rollback.Id, ct).ConfigureAwait(false)
-            ?? throw new ReleaseRequestException(409, "No waiting task", $"No approval task is waiting for rollback {rollback.Id}.");
+            ?? throw new RequestRefusedException(RefusalKind.Conflict, "No waiting task", $"No approval task is waiting for rollback {rollback.Id}.");
         await ApprovalTasks.CompleteAsync(stepFunctions, token, decided, actor, comment, $"rollback {rollback.Id}", ct).ConfigureAwait(false);
     }
 
@@ -238,7 +239,7 @@ public sealed class RollbackService(
         var live = await workflow.ListLiveAsync(environment, ct).ConfigureAwait(false);
         return live.Count switch
         {
-            0 => throw new ReleaseRequestException(409, "Nothing to roll back", $"Nothing is live in {environment}, so there is nothing to roll back."),
+            0 => throw new RequestRefusedException(RefusalKind.Conflict, "Nothing to roll back", $"Nothing is live in {environment}, so there is nothing to roll back."),
             1 => live[0].Model,
             _ => throw DomainValidationException.For("model", $"is required: {string.Join(", ", live.Select(l => l.Model).Order(StringComparer.Ordinal))} are live in {environment}."),
         };

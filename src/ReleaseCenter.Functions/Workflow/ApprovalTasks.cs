@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Workflow;
 using ReleaseCenter.Functions.Releases;
 
@@ -33,7 +34,7 @@ public static class ApprovalTasks
         }
         catch (AmazonServiceException ex) when (ex.ErrorCode is "TaskTimedOut" or "TaskDoesNotExist" or "InvalidToken")
         {
-            throw new ReleaseRequestException(409, "Approval window closed", $"The approval of {what} can no longer be completed ({ex.ErrorCode}).");
+            throw new RequestRefusedException(RefusalKind.Conflict, "Approval window closed", $"The approval of {what} can no longer be completed ({ex.ErrorCode}).");
         }
     }
 }

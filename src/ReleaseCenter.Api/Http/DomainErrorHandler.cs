@@ -1,0 +1,69 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using ReleaseCenter.Domain.Errors;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Validation;
+
+namespace ReleaseCenter.Api.Http;
+
+/// <summary>
+/// The one place where errors of the use cases become HTTP answers (problem+json): invalid input is
+/// 400 naming each field, a refusal gets the status of its kind, with the field it names under
+/// <c>errors</c>. Anything else is left to the default handler (a 500 without details).
+/// </summary>
+internal sealed class DomainErrorHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var problem = ToProblem(exception);
+        if (problem is null)
+        {
+            return false;
+        }
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception })
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>The answer for a use case's error, or null when it is not one (a defect: the caller answers 500).</summary>
+    public static ProblemDetails? ToProblem(Exception exception) => exception switch
+    {
+        DomainValidationException invalid => Invalid(invalid.Errors.ToDictionary()),
+        InvalidCursorException cursor => Invalid(new Dictionary<string, string[]> { ["cursor"] = [cursor.Message] }),
+        RequestRefusedException refused => Refused(refused),
+        _ => null,
+    };
+
+    /// <summary>The shape JsonBody.Invalid answers too: each message starts with the quoted field.</summary>
+    private static HttpValidationProblemDetails Invalid(IDictionary<string, string[]> errors)
+    {
+        var quoted = errors.ToDictionary(e => e.Key, e => e.Value.Select(m => $"'{e.Key}' {m}").ToArray(), StringComparer.Ordinal);
+        return new HttpValidationProblemDetails(quoted)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request is not valid.",
+            Detail = string.Join(" ", quoted.SelectMany(e => e.Value)),
+        };
+    }
+
+    private static ProblemDetails Refused(RequestRefusedException refused)
+    {
+        var status = refused.Kind switch
+        {
+            RefusalKind.NotFound => StatusCodes.Status404NotFound,
+            RefusalKind.Conflict => StatusCodes.Status409Conflict,
+            RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
+            RefusalKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            _ => throw new ArgumentOutOfRangeException(nameof(refused), refused.Kind, "Unknown refusal kind."),
+        };
+        ProblemDetails problem = refused.Field is { } field
+            ? new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [refused.Message] })
+            : new ProblemDetails();
+        problem.Status = status;
+        problem.Title = refused.Title;
+        problem.Detail = refused.Message;
+        return problem;
+    }
+}
