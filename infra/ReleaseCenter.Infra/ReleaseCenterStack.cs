@@ -111,6 +111,21 @@ public sealed class ReleaseCenterStack : Stack
             EventPattern = new EventPattern { Source = [ResourceNames.EventSource], DetailType = [RetrainWorkflow.DetectedDetailType] },
             Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(trigger, new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
         });
+        // A workflow whose endpoint is still updating parks on a task token; SageMaker's state-change event (default bus) wakes it.
+        // Waking is SendTaskSuccess only (Step Functions authorizes it against the state machine). The ARNs are built from the
+        // names: await-endpoint is itself invoked by these state machines, and referencing them would make a dependency cycle.
+        foreach (var waker in new[] { TaskFunctions[ReleaseWorkflow.AwaitEndpointHandler], TaskFunctions[ReleaseWorkflow.EndpointChangedHandler] })
+        {
+            waker.AddToRolePolicy(Allow(["states:SendTaskSuccess"], StateMachineArnOf(ReleaseWorkflow.Name), StateMachineArnOf(RollbackWorkflow.Name)));
+        }
+        new Rule(this, "EndpointChangedRule", new RuleProps
+        {
+            RuleName = $"{ResourceNames.Service}-endpoint-changed-{props.Stage}",
+            Description = "SageMaker says an endpoint's status changed: wake the release or rollback waiting for it.",
+            EventPattern = new EventPattern { Source = [ReleaseWorkflow.EndpointStateChangeSource], DetailType = [ReleaseWorkflow.EndpointStateChangeDetailType] },
+            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(TaskFunctions[ReleaseWorkflow.EndpointChangedHandler],
+                new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
+        });
         // AWS's own drift signals (alarms, Model Monitor jobs with violations) arrive on the account's default bus.
         new Rule(this, "DriftSignalsRule", new RuleProps
         {
@@ -420,6 +435,15 @@ public sealed class ReleaseCenterStack : Stack
                 function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
                 break;
 
+            case ReleaseWorkflow.AwaitEndpointHandler:
+                // Stores the waiting token, looks once more at the endpoint (an event may have come first); states:SendTaskSuccess
+                // on the release and rollback state machines is granted once they exist.
+                function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+                break;
+
+            case ReleaseWorkflow.EndpointChangedHandler:
+                break; // takes the waiting token from the table; states:SendTaskSuccess granted once the state machines exist
+
             case "verify":
                 // Verification reads the endpoint only; alarm-based checks come with the deployment strategies.
                 function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
@@ -479,6 +503,14 @@ public sealed class ReleaseCenterStack : Stack
     }
 
     /// <summary>The ARN pattern of a workflow's executions.</summary>
+    private string StateMachineArnOf(string workflow) => FormatArn(new ArnComponents
+    {
+        Service = "states",
+        Resource = "stateMachine",
+        ResourceName = Names.StateMachineName(workflow),
+        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+    });
+
     private string ExecutionsOf(string workflow) => FormatArn(new ArnComponents
     {
         Service = "states",

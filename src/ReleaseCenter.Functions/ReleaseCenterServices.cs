@@ -36,6 +36,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
         services.AddSingleton<Releases.ReleaseJournal>();
         services.AddSingleton<DeploymentCompensation>();
+        services.AddSingleton<EndpointWaits>();
         services.AddSingleton<ReleaseSteps>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();

@@ -30,6 +30,13 @@ public sealed record ReleaseCenterSettings(
     /// <summary>The retrain state machine the start-retrain trigger starts (statemachines/retrain.asl.json).</summary>
     public string? RetrainStateMachineArn { get; init; }
 
+    /// <summary>
+    /// How long a workflow parked on an updating endpoint waits before it looks again without an event
+    /// (SageMaker's "Endpoint State Change" normally wakes it first). Five minutes in AWS: a lost event
+    /// costs at most that much time, and the wait costs no transitions.
+    /// </summary>
+    public int EndpointFallbackCheckSeconds { get; init; } = 300;
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v

@@ -9,7 +9,7 @@ namespace ReleaseCenter.Functions;
 /// its payload, calls one <see cref="ReleaseSteps"/> use case and serializes the result.
 /// </summary>
 public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rollback, Drift.RetrainSteps retrain, Drift.DriftService drift,
-    Domain.Releases.EnvironmentPolicies policies, Environments.EnvironmentLocks locks, Releases.ReleaseService releases) : ITaskHandlers
+    Domain.Releases.EnvironmentPolicies policies, Environments.EnvironmentLocks locks, Releases.ReleaseService releases, EndpointWaits waits) : ITaskHandlers
 {
     private const string Empty = "{}";
 
@@ -28,6 +28,20 @@ public sealed class TaskHandlers(ReleaseSteps steps, Rollbacks.RollbackSteps rol
         },
         ["deploy"] = async (p, ct) => Json(await steps.DeployAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.DeployResult),
         ["check-endpoint"] = async (p, ct) => Json(await steps.CheckEndpointAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.EndpointResult),
+        // Parks the workflow on a task token until SageMaker says the endpoint changed (or the task's timeout, the fallback, passes).
+        [Aws.Resources.ReleaseWorkflow.AwaitEndpointHandler] = async (p, ct) =>
+        {
+            var waiter = OptionalText(p, "rollbackId") is { } rollbackId ? $"rollback {rollbackId}" : $"release {Id(p)} in {Env(p)}";
+            await waits.ParkAsync(Text(p, "endpointName"), Text(p, "taskToken"), waiter, ct).ConfigureAwait(false);
+            return Empty;
+        },
+        // Not a state machine task: the target of the EventBridge rule on SageMaker's "Endpoint State Change" events.
+        [Aws.Resources.ReleaseWorkflow.EndpointChangedHandler] = async (p, ct) =>
+        {
+            var (endpoint, woken) = await waits.OnStateChangeAsync(p, ct).ConfigureAwait(false);
+            return JsonSerializer.Serialize(new Dictionary<string, string> { ["endpoint"] = endpoint ?? "", ["woken"] = woken ? "true" : "false" },
+                WorkflowJsonContext.Default.DictionaryStringString);
+        },
         ["verify"] = async (p, ct) => Json(await steps.VerifyAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.VerifyResult),
         ["roll-back-endpoint"] = async (p, ct) => Json(await steps.RollBackEndpointAsync(Id(p), Env(p), ct).ConfigureAwait(false), WorkflowJsonContext.Default.RollbackResult),
         ["record-deployment"] = async (p, ct) =>

@@ -62,6 +62,13 @@ public static class LocalHost
             }, ct).ConfigureAwait(false);
             await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-drift-signals-{stage}",
                 [new RuleTarget("normalize", FunctionArn(names, RetrainWorkflow.SignalFunction.Handler))]), ct).ConfigureAwait(false);
+            // As in the CDK app: SageMaker's endpoint state changes (default bus; the launcher's stand-in sends them) wake parked workflows.
+            await events.PutRuleAsync(new PutRuleRequest($"{ResourceNames.Service}-endpoint-changed-{stage}")
+            {
+                EventPattern = ReleaseWorkflow.EndpointStateChangePattern,
+            }, ct).ConfigureAwait(false);
+            await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-endpoint-changed-{stage}",
+                [new RuleTarget("wake", FunctionArn(names, ReleaseWorkflow.EndpointChangedHandler))]), ct).ConfigureAwait(false);
         }
         var notifications = await LocalNotifications.ProvisionAsync(aws, names, LocalNotifications.ReadPolicy(), ct).ConfigureAwait(false);
         var settings = new ReleaseCenterSettings(stage, names.TableName, names.EventBusName, stateMachineArn, environmentsJson ?? ReadResource("environments.json"),
@@ -69,6 +76,8 @@ public static class LocalHost
         {
             RollbackStateMachineArn = rollbackArn,
             RetrainStateMachineArn = retrainArn,
+            // SageMaker runs 300x faster here; a lost state-change event should cost seconds, not minutes.
+            EndpointFallbackCheckSeconds = 5,
         };
 
         var builder = WebApplication.CreateSlimBuilder();

@@ -29,6 +29,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:UpdateEndpoint",
         ],
         ["check-endpoint"] = ["sagemaker:DescribeEndpoint"],
+        // Parks a waiting workflow's token; wakes it at once if the endpoint settled first.
+        [ReleaseWorkflow.AwaitEndpointHandler] = ["sagemaker:DescribeEndpoint", "states:SendTaskSuccess"],
+        // The target of SageMaker's endpoint state-change events: wakes the parked workflow, nothing else.
+        [ReleaseWorkflow.EndpointChangedHandler] = ["states:SendTaskSuccess"],
         ["verify"] = ["sagemaker:DescribeEndpoint"],
         ["roll-back-endpoint"] = ["events:PutEvents", "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
         ["rollback-request-approval"] = ["events:PutEvents"],
@@ -416,14 +420,24 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         var openRelease = stack.RoleOf(stack.TaskFunction("retrain-open-release").Properties);
         var trigger = stack.RoleOf(stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).Properties);
         var reconcile = stack.RoleOf(stack.Function(stack.Names.FunctionName(ReleaseWorkflow.ReconcileHandler)).Properties);
+        string[] wakers = [stack.RoleOf(stack.TaskFunction(ReleaseWorkflow.AwaitEndpointHandler).Properties),
+            stack.RoleOf(stack.TaskFunction(ReleaseWorkflow.EndpointChangedHandler).Properties)];
 
         var functionRoles = stack.Resources("AWS::Lambda::Function").Select(f => stack.RoleOf(f.Resource["Properties"]!.AsObject())).ToList();
         Assert.Equal(functionRoles.Count, functionRoles.Distinct(StringComparer.Ordinal).Count());
-        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != trigger && r != reconcile))
+        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != trigger && r != reconcile && !wakers.Contains(r)))
         {
             Assert.DoesNotContain(stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants), g => g.Action.StartsWith("states:", StringComparison.Ordinal));
         }
 
+        // The endpoint wakers complete tokens of release and rollback executions (SendTaskSuccess only), by the state machines' names.
+        foreach (var waker in wakers)
+        {
+            var grants = StatesGrantsOf(waker);
+            Assert.Equal(["states:SendTaskSuccess", "states:SendTaskSuccess"], grants.Select(g => g.Action));
+            Assert.Contains(grants, g => g.Resource.EndsWith($":stateMachine:{stack.Names.StateMachineName(ReleaseWorkflow.Name)}", StringComparison.Ordinal));
+            Assert.Contains(grants, g => g.Resource.EndsWith($":stateMachine:{stack.Names.StateMachineName(RollbackWorkflow.Name)}", StringComparison.Ordinal));
+        }
         Assert.Equal([("states:StartExecution", release)], StatesGrantsOf(openRelease));
         Assert.Equal([("states:StartExecution", retrain)], StatesGrantsOf(trigger));
         Assert.DoesNotContain(StatesGrantsOf(reconcile), g => g.Action is "states:StartExecution" or "states:StopExecution");

@@ -123,6 +123,28 @@ public sealed class RetrainRuleTests(SynthesizedStackFixture stack)
         Assert.Equal($"${{{ruleId}.Arn}}", TemplateJson.Text(permission["SourceArn"]));
     }
 
+    [Fact]
+    public void EndpointChangedRule_IsOnTheDefaultBus_MatchesSageMakersEndpointStateChanges_AndInvokesOnlyTheWaker()
+    {
+        var (wakerId, waker) = stack.TaskFunction(ReleaseWorkflow.EndpointChangedHandler);
+        var (ruleId, resource) = Assert.Single(stack.Resources(RuleType),
+            r => TemplateJson.ReferencedIds(r.Resource["Properties"]!["Targets"]).Contains(wakerId));
+        var rule = resource["Properties"]!.AsObject();
+
+        Assert.Null(rule["EventBusName"]); // SageMaker puts its events on the default bus
+        Assert.Equal($"release-center-endpoint-changed-{SynthesizedStackFixture.Stage}", (string)rule["Name"]!);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(ReleaseWorkflow.EndpointStateChangePattern), rule["EventPattern"]),
+            $"Unexpected pattern {rule["EventPattern"]?.ToJsonString()}");
+        Assert.Equal("""{"source":["aws.sagemaker"],"detail-type":["SageMaker Endpoint State Change"]}""", ReleaseWorkflow.EndpointStateChangePattern);
+        var target = Assert.Single(rule["Targets"]!.AsArray())!.AsObject();
+        Assert.Equal($"${{{wakerId}.Arn}}", TemplateJson.Text(target["Arn"]));
+        Assert.Equal(ReleaseWorkflow.EndpointChangedHandler, (string)waker["Handler"]!);
+        var permission = Assert.Single(
+            stack.Resources("AWS::Lambda::Permission").Select(p => p.Resource["Properties"]!.AsObject()),
+            p => TemplateJson.ReferencedIds(p["FunctionName"]).Contains(wakerId));
+        Assert.Equal($"${{{ruleId}.Arn}}", TemplateJson.Text(permission["SourceArn"]));
+    }
+
     /// <summary>The one rule with an event pattern that invokes the trigger; picked by its target, so the tests can assert its name and pattern.</summary>
     private (string LogicalId, JsonObject Properties) StartRetrainRule()
     {

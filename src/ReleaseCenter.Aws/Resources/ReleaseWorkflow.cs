@@ -18,6 +18,21 @@ public static class ReleaseWorkflow
 
     public const string ReconcileHandler = "reconcile";
 
+    /// <summary>The task that parks a workflow until its endpoint changes (release and rollback state machines both use it).</summary>
+    public const string AwaitEndpointHandler = "await-endpoint";
+
+    /// <summary>The target of the rule on SageMaker's "Endpoint State Change" events: wakes the parked workflow.</summary>
+    public const string EndpointChangedHandler = "endpoint-changed";
+
+    /// <summary>SageMaker's event for an endpoint's status change, on the account's default bus.</summary>
+    public const string EndpointStateChangeSource = "aws.sagemaker";
+
+    public const string EndpointStateChangeDetailType = "SageMaker Endpoint State Change";
+
+    /// <summary>The rule matches every status: a woken workflow checks the endpoint itself and parks again if it still moves.</summary>
+    public static string EndpointStateChangePattern =>
+        $$"""{"source":["{{EndpointStateChangeSource}}"],"detail-type":["{{EndpointStateChangeDetailType}}"]}""";
+
     /// <summary>Every task function's timeout: the reconciler waits this long after an execution ended before it undoes what the execution left, so no task of it can still be running.</summary>
     public const int TaskTimeoutSeconds = 30;
 
@@ -27,13 +42,18 @@ public static class ReleaseWorkflow
         new("request-approval", "RequestApprovalFunctionArn", "Store the approval task token and ask reviewers"),
         new("acquire-lock", "AcquireLockFunctionArn", "Take the environment's deployment lock (conditional write)"),
         new("deploy", "DeployFunctionArn", "Create the SageMaker model and endpoint config, create or update the endpoint"),
-        new("check-endpoint", "CheckEndpointFunctionArn", "Fail with Release.EndpointNotReady until the endpoint is InService"),
+        new("check-endpoint", "CheckEndpointFunctionArn", "Say whether the endpoint serves the release yet, and how long to wait if not; fail past the deployment bound"),
+        new(AwaitEndpointHandler, "AwaitEndpointFunctionArn", "Park the workflow's task token until SageMaker's Endpoint State Change event (or the fallback timeout)"),
         new("verify", "VerifyFunctionArn", "Check the endpoint's health after the bake time"),
         new("roll-back-endpoint", "RollBackEndpointFunctionArn", "Put the previous endpoint config back and release the lock"),
         new("record-deployment", "RecordDeploymentFunctionArn", "Record the deployment, make the release live, release the lock"),
         new("stop-stage", "StopStageFunctionArn", "Record a failed stage, release its lock, name the release-level error to raise"),
         new("finish", "FinishFunctionArn", "Record the release's final status and announce it"),
     ];
+
+    /// <summary>The target of the EventBridge rule on SageMaker's endpoint state changes (default bus): wakes the workflow parked on that endpoint.</summary>
+    public static readonly TaskFunction EndpointChangedFunction =
+        new(EndpointChangedHandler, "", "Wake the workflow waiting for a SageMaker endpoint when SageMaker says its status changed");
 
     /// <summary>Handlers run on a schedule rather than by the state machine, with their EventBridge schedule expression.</summary>
     public static readonly IReadOnlyList<(TaskFunction Function, string Schedule)> ScheduledFunctions =

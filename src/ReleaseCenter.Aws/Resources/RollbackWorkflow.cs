@@ -17,7 +17,9 @@ public static class RollbackWorkflow
         new("rollback-request-approval", "RollbackRequestApprovalFunctionArn", "Store a rollback's approval task token and ask reviewers"),
         new("rollback-acquire-lock", "RollbackAcquireLockFunctionArn", "Take the environment's deployment lock for a rollback (conditional write)"),
         new("rollback-restore", "RollbackRestoreFunctionArn", "Point the endpoint back at the target release's endpoint config"),
-        new("rollback-check-endpoint", "RollbackCheckEndpointFunctionArn", "Fail with Release.EndpointNotReady until the endpoint is InService on the target"),
+        new("rollback-check-endpoint", "RollbackCheckEndpointFunctionArn", "Say whether the endpoint serves the target yet, and how long to wait if not; fail past the time a rollback may take"),
+        // The same function as the release workflow's: one waiter per endpoint, whichever workflow waits.
+        ReleaseWorkflow.Functions.Single(f => f.Handler == ReleaseWorkflow.AwaitEndpointHandler),
         new("rollback-verify", "RollbackVerifyFunctionArn", "Check the restored endpoint's health after the bake time"),
         new("rollback-record", "RollbackRecordFunctionArn", "Make the target live again, free the lock, announce the rollback"),
         new("rollback-stop", "RollbackStopFunctionArn", "Record a rejected, expired or failed rollback, free the lock, name the outcome"),

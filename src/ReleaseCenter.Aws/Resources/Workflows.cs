@@ -3,7 +3,11 @@ namespace ReleaseCenter.Aws.Resources;
 /// <summary>Every workflow's task functions, for those that host or deploy them all.</summary>
 public static class Workflows
 {
-    /// <summary>Functions a state machine invokes, plus the retrain trigger and the drift-signal normalizer (invoked by EventBridge rules).</summary>
+    /// <summary>
+    /// Functions a state machine invokes (once each, though two workflows may share one), plus those EventBridge
+    /// rules invoke: the retrain trigger, the drift-signal normalizer and the endpoint-change waker.
+    /// </summary>
     public static IReadOnlyList<TaskFunction> TaskFunctions { get; } =
-        [.. ReleaseWorkflow.Functions, .. RollbackWorkflow.Functions, .. RetrainWorkflow.Functions, RetrainWorkflow.TriggerFunction, RetrainWorkflow.SignalFunction];
+        [.. new[] { ReleaseWorkflow.Functions, RollbackWorkflow.Functions, RetrainWorkflow.Functions }.SelectMany(f => f).DistinctBy(f => f.Handler, StringComparer.Ordinal),
+            RetrainWorkflow.TriggerFunction, RetrainWorkflow.SignalFunction, ReleaseWorkflow.EndpointChangedFunction];
 }

@@ -14,6 +14,7 @@ namespace ReleaseCenter.Aws.Store;
 /// <item>deployment: PK=ENV#{env}, SK=DEPLOY#{deployedAt}#{releaseId or rollbackId}, plus a once-only marker PK=RELEASE#{id}, SK=DEPLOYED#{env} (a rollback's: PK=ROLLBACK#{id}, SK=DEPLOYED)</item>
 /// <item>timeline: PK=RELEASE#{id}, SK=STEP#{env or -}#{step}</item>
 /// <item>task token: PK=RELEASE#{id}, SK=TOKEN#{env}</item>
+/// <item>endpoint waiter: PK=ENDPOINT#{endpoint name}, SK=WAITER (token, waiter)</item>
 /// </list>
 /// </summary>
 public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName) : IWorkflowStore
@@ -273,5 +274,31 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"RELEASE#{releaseId}", $"TOKEN#{environment}"), ConsistentRead = true }, ct)
             .ConfigureAwait(false)).Item;
         return item is { Count: > 0 } ? item.GetSOrNull("token") : null;
+    }
+
+    public Task PutEndpointWaiterAsync(string endpointName, string token, string waiter, CancellationToken ct) =>
+        dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = tableName,
+            Item = new()
+            {
+                [PartitionKey] = Attr.S($"ENDPOINT#{endpointName}"),
+                [SortKey] = Attr.S("WAITER"),
+                [ItemType] = Attr.S("EndpointWaiter"),
+                ["token"] = Attr.S(token),
+                ["waiter"] = Attr.S(waiter),
+            },
+        }, ct);
+
+    public async Task<string?> TakeEndpointWaiterAsync(string endpointName, CancellationToken ct)
+    {
+        // DeleteItem answers the item it deleted, so of two callers only one gets the token.
+        var old = (await dynamo.DeleteItemAsync(new DeleteItemRequest
+        {
+            TableName = tableName,
+            Key = Key($"ENDPOINT#{endpointName}", "WAITER"),
+            ReturnValues = ReturnValue.ALL_OLD,
+        }, ct).ConfigureAwait(false)).Attributes;
+        return old is { Count: > 0 } ? old.GetSOrNull("token") : null;
     }
 }

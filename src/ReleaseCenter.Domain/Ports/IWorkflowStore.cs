@@ -81,4 +81,13 @@ public interface IWorkflowStore
     Task PutTaskTokenAsync(string releaseId, string environment, string token, CancellationToken ct);
 
     Task<string?> GetTaskTokenAsync(string releaseId, string environment, CancellationToken ct);
+
+    /// <summary>
+    /// Remembers the task token of a workflow waiting for <paramref name="endpointName"/> to finish an update
+    /// (one waiter per endpoint: the environment lock lets one workflow at a time change it).
+    /// </summary>
+    Task PutEndpointWaiterAsync(string endpointName, string token, string waiter, CancellationToken ct);
+
+    /// <summary>Removes and returns the token of the workflow waiting for <paramref name="endpointName"/>, once: a second caller gets null.</summary>
+    Task<string?> TakeEndpointWaiterAsync(string endpointName, CancellationToken ct);
 }

@@ -24,6 +24,7 @@ public sealed class RollbackSteps(
     IEndpointVerifier verifier,
     Announcer announcer,
     ReleaseJournal journal,
+    ReleaseCenterSettings settings,
     TimeProvider clock)
 {
     public const string WorkflowActor = "rollback-workflow";
@@ -98,17 +99,21 @@ public sealed class RollbackSteps(
     {
         var rollback = await LoadAsync(rollbackId, ct).ConfigureAwait(false);
         var endpoint = await sageMaker.DescribeEndpointAsync(rollback.EndpointName, ct).ConfigureAwait(false);
-        return endpoint.EndpointStatus switch
+        var waited = clock.GetUtcNow() - (rollback.StartedAt ?? rollback.RequestedAt);
+        switch (endpoint.EndpointStatus)
         {
-            EndpointStatus.InService when endpoint.EndpointConfigName == rollback.To.EndpointConfigName => new EndpointResult(endpoint.EndpointStatus),
-            EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating
-                when clock.GetUtcNow() - (rollback.StartedAt ?? rollback.RequestedAt) > TimeSpan.FromSeconds(DeploymentStrategy.ProvisioningSeconds) =>
+            case EndpointStatus.InService when endpoint.EndpointConfigName == rollback.To.EndpointConfigName:
+                return new EndpointResult(endpoint.EndpointStatus, true, 0, rollback.EndpointName);
+            case EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating
+                when waited.TotalSeconds > DeploymentStrategy.ProvisioningSeconds:
                 throw new WorkflowErrorException(WorkflowErrors.DeploymentTimedOut,
-                    $"{rollback.EndpointName} is still {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}, past the {DeploymentStrategy.ProvisioningSeconds / 60} minutes a rollback may take."),
-            EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating =>
-                throw new WorkflowErrorException(WorkflowErrors.EndpointNotReady, $"{rollback.EndpointName} is {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}."),
-            _ => throw new WorkflowErrorException("Release.DeploymentFailed", $"{rollback.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}"),
-        };
+                    $"{rollback.EndpointName} is still {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}, past the {DeploymentStrategy.ProvisioningSeconds / 60} minutes a rollback may take.");
+            case EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating:
+                return new EndpointResult(endpoint.EndpointStatus, false,
+                    EndpointWaits.ParkSeconds(settings.EndpointFallbackCheckSeconds, DeploymentStrategy.ProvisioningSeconds - waited.TotalSeconds), rollback.EndpointName);
+            default:
+                throw new WorkflowErrorException("Release.DeploymentFailed", $"{rollback.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}");
+        }
     }
 
     public async Task<VerifyResult> VerifyAsync(string rollbackId, CancellationToken ct)

@@ -268,9 +268,10 @@ public sealed partial class ReleaseSteps(
 
     /// <summary>
     /// Whether the endpoint serves this release's config yet. While SageMaker provisions or shifts
-    /// traffic: Release.EndpointNotReady (the state machine retries), until the environment's
-    /// deployment bound has passed (Release.DeploymentTimedOut). An update SageMaker rolled back on
-    /// an alarm (InService again on the config that served before) is Release.AutoRolledBack.
+    /// traffic: not ready, with how long the workflow may park before it looks again on its own
+    /// (<see cref="EndpointWaits"/>: SageMaker's state-change event normally wakes it sooner), until
+    /// the environment's deployment bound has passed (Release.DeploymentTimedOut). An update SageMaker
+    /// rolled back on an alarm (InService again on the config that served before) is Release.AutoRolledBack.
     /// </summary>
     public async Task<EndpointResult> CheckEndpointAsync(string releaseId, string environment, CancellationToken ct)
     {
@@ -281,7 +282,7 @@ public sealed partial class ReleaseSteps(
         switch (endpoint.EndpointStatus)
         {
             case EndpointStatus.InService when ours:
-                return new EndpointResult(endpoint.EndpointStatus);
+                return new EndpointResult(endpoint.EndpointStatus, true, 0, deployment.EndpointName);
             case EndpointStatus.InService when endpoint.PendingDeploymentSummary is null && deployment.PreviousEndpointConfigName is { } previous
                 && endpoint.EndpointConfigName == previous:
                 // UpdateEndpoint turns the endpoint Updating before it answers, so InService on the old config afterwards means the update was undone.
@@ -290,10 +291,13 @@ public sealed partial class ReleaseSteps(
             case EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating or EndpointStatus.RollingBack:
                 var bound = policies.Get(environment).Deployment.DeploymentBoundSeconds;
                 var waited = clock.GetUtcNow() - deployment.StartedAt;
-                throw waited.TotalSeconds > bound
-                    ? new WorkflowErrorException(WorkflowErrors.DeploymentTimedOut,
-                        $"{deployment.EndpointName} is still {endpoint.EndpointStatus} on {endpoint.EndpointConfigName} after {waited.TotalMinutes:0} minutes, past the {bound / 60} minutes this environment's deployment may take.")
-                    : new WorkflowErrorException(WorkflowErrors.EndpointNotReady, $"{deployment.EndpointName} is {endpoint.EndpointStatus} on {endpoint.EndpointConfigName}.");
+                if (waited.TotalSeconds > bound)
+                {
+                    throw new WorkflowErrorException(WorkflowErrors.DeploymentTimedOut,
+                        $"{deployment.EndpointName} is still {endpoint.EndpointStatus} on {endpoint.EndpointConfigName} after {waited.TotalMinutes:0} minutes, past the {bound / 60} minutes this environment's deployment may take.");
+                }
+                return new EndpointResult(endpoint.EndpointStatus, false, EndpointWaits.ParkSeconds(settings.EndpointFallbackCheckSeconds, bound - waited.TotalSeconds),
+                    deployment.EndpointName);
             default:
                 throw new WorkflowErrorException("Release.DeploymentFailed", $"{deployment.EndpointName} is {endpoint.EndpointStatus}: {endpoint.FailureReason}");
         }
@@ -546,7 +550,8 @@ public sealed record EvaluateResult(bool Passed, IReadOnlyList<StagePlan> Stages
 
 public sealed record DeployResult(string EndpointName, string EndpointConfigName);
 
-public sealed record EndpointResult(string Status);
+/// <summary>The endpoint check: ready to bake, or park for at most <paramref name="WaitSeconds"/> (a fallback: the state-change event wakes it sooner).</summary>
+public sealed record EndpointResult(string Status, bool Ready, int WaitSeconds, string EndpointName);
 
 public sealed record VerifyResult(bool Healthy, string Reason);
 

@@ -109,7 +109,8 @@ public sealed class AwsEndpoint : IAsyncDisposable
 
         if (string.Equals(context.Request.Headers["X-Amz-Invocation-Type"], "Event", StringComparison.Ordinal))
         {
-            // Async invocation: accepted now, run in the background like Lambda's event queue.
+            // Async invocation: accepted now, run in the background like Lambda's event queue. Faults apply as to a synchronous one.
+            var asyncFault = Faults.Next("lambda", name, payload);
             lock (_asyncInvocations)
             {
                 _asyncInvocations.RemoveAll(t => t.IsCompleted);
@@ -117,7 +118,20 @@ public sealed class AwsEndpoint : IAsyncDisposable
                 {
                     try
                     {
+                        if (asyncFault?.Kind == "latency")
+                        {
+                            await Task.Delay(asyncFault.Latency).ConfigureAwait(false);
+                        }
+                        if (asyncFault?.Kind == "fail")
+                        {
+                            _logger.LogWarning("Injected fault: the async invocation of {Function} failed before it ran", name);
+                            return;
+                        }
                         await function(payload, CancellationToken.None).ConfigureAwait(false);
+                        if (asyncFault?.Kind == "twice")
+                        {
+                            await function(payload, CancellationToken.None).ConfigureAwait(false);
+                        }
                     }
 #pragma warning disable CA1031 // An async invocation's failure has nowhere to go but the log, as in Lambda.
                     catch (Exception ex)

@@ -274,8 +274,15 @@ def patch_6_sagemaker_update_endpoint():
       at most 50% and linear steps 10..50% of the fleet. Alarms never trip (moto evaluates none)
       and the execution timeout is not enforced.
 
+    * SageMaker sends "SageMaker Endpoint State Change" (source aws.sagemaker) to the account's
+      default bus when an endpoint's status settles; moto sends nothing. The stand-in puts that
+      event (detail: EndpointName, EndpointArn, EndpointConfigName, EndpointStatus in SageMaker's
+      IN_SERVICE form, CreationTime, LastModifiedTime) when an endpoint is created, when an update
+      switches at once, and when a rollout ends. A timer thread per rollout ends it on time even
+      if nobody describes the endpoint, so the event comes without polling.
+
     Clock: the state is computed lazily from the wall clock whenever the endpoint is described
-    or listed (no threads). SageMaker seconds run RELEASE_CENTER_SAGEMAKER_SPEEDUP (default 300)
+    or listed, and by the rollout's timer when it is due. SageMaker seconds run RELEASE_CENTER_SAGEMAKER_SPEEDUP (default 300)
     times faster than real ones, so deployments with realistic waits (up to 3600 s a step) finish
     in seconds locally; tests observe each step but assert no exact timings."""
     from moto.core.responses import ActionResult
@@ -346,6 +353,21 @@ def patch_6_sagemaker_update_endpoint():
         total = sum(weights)
         return [w / total if total else 1.0 / len(variants) for w in weights]
 
+    def state_change_event(endpoint):
+        """SageMaker's event for the endpoint's status now, put on the default bus of its account and region."""
+        from moto.events.models import events_backends
+        status = re.sub(r"(?<!^)(?=[A-Z])", "_", endpoint.endpoint_status).upper()  # InService -> IN_SERVICE
+        detail = {"EndpointName": endpoint.endpoint_name, "EndpointArn": endpoint.arn,
+                  "EndpointConfigName": endpoint.endpoint_config_name, "EndpointStatus": status,
+                  "CreationTime": str(endpoint.creation_time), "LastModifiedTime": str(endpoint.last_modified_time)}
+        account, region = endpoint.arn.split(":")[4], endpoint.arn.split(":")[3]
+        try:
+            events_backends[account][region].put_events([{
+                "Source": "aws.sagemaker", "DetailType": "SageMaker Endpoint State Change",
+                "Detail": json.dumps(detail), "Resources": [endpoint.arn], "EventBusName": "default"}])
+        except Exception as ex:  # an event SageMaker could not send must not fail the SageMaker call
+            log(f"SageMaker Endpoint State Change for {endpoint.endpoint_name} not sent: {ex!r}")
+
     def switch(endpoint, config_name, variants, data_capture, deployment_config):
         endpoint.endpoint_config_name = config_name
         endpoint.production_variants = variants
@@ -367,6 +389,7 @@ def patch_6_sagemaker_update_endpoint():
                 del endpoint.__dict__[rollout_attribute]
                 switch(endpoint, rollout["config_name"], rollout["variants"], rollout["data_capture"],
                        rollout["deployment_config"])
+                state_change_event(endpoint)
                 return None
             step = len(steps) - 1 if wait == 0 else min(int(elapsed // wait), len(steps) - 1)
             return {**rollout, "green_percent": steps[step]}
@@ -395,6 +418,7 @@ def patch_6_sagemaker_update_endpoint():
             schedule = plan(deployment_config, variants)
             if schedule is None:
                 switch(endpoint, endpoint_config_name, variants, config.get("DataCaptureConfig"), deployment_config)
+                state_change_event(endpoint)
                 return endpoint
             endpoint.__dict__[rollout_attribute] = {
                 **schedule, "started": time.monotonic(), "start_time": utcnow(),
@@ -402,6 +426,11 @@ def patch_6_sagemaker_update_endpoint():
                 "data_capture": config.get("DataCaptureConfig"), "deployment_config": deployment_config}
             endpoint.endpoint_status = "Updating"
             endpoint.last_modified_time = utcnow()
+            due = (schedule["wait"] * len(schedule["steps"]) + schedule["termination"]) / speedup
+            # Ends the rollout on time; an endpoint deleted (or replaced) meanwhile is left alone.
+            timer = threading.Timer(due + 0.01, lambda: self.endpoints.get(endpoint_name) is endpoint and advance(endpoint))
+            timer.daemon = True
+            timer.start()
             return endpoint
 
     def update_endpoint_response(self):
@@ -447,6 +476,14 @@ def patch_6_sagemaker_update_endpoint():
             advance(endpoint)
         return original_list_endpoints(self, *args, **kwargs)
 
+    original_create_endpoint = SageMakerModelBackend.create_endpoint
+
+    def create_endpoint(self, *args, **kwargs):
+        endpoint = original_create_endpoint(self, *args, **kwargs)  # InService at once in moto
+        state_change_event(endpoint)
+        return endpoint
+
+    SageMakerModelBackend.create_endpoint = create_endpoint
     SageMakerModelBackend.update_endpoint = update_endpoint
     SageMakerResponse.update_endpoint = update_endpoint_response
     FakeEndpoint.response_object = property(response_object)

@@ -233,8 +233,8 @@ public sealed class RollbackTests(EmulatorFixture emulator) : IAsyncLifetime
         Assert.Equal(ExecutionStatus.Succeeded, execution.Status);
         var states = ((await sfn.GetExecutionHistoryAsync(new GetExecutionHistoryRequest(arn))).Events ?? [])
             .Where(e => e.StateEnteredEventDetails is not null).Select(e => e.StateEnteredEventDetails!.Name).ToArray();
-        Assert.Equal(["Does this rollback need approval?", "Take the environment lock", "Point the endpoint at the target", "Wait until the endpoint is in service",
-            "Let the endpoint bake", "Verify the endpoint", "Record the rollback", "Rolled back"], states);
+        Assert.Equal(["Does this rollback need approval?", "Take the environment lock", "Point the endpoint at the target", "Is the endpoint serving the target?",
+            "Is the endpoint ready?", "Let the endpoint bake", "Verify the endpoint", "Record the rollback", "Rolled back"], states);
 
         // Both releases' stories tell of it, and the audit log has each step once, even when the last task runs again.
         var history2 = await _alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{second}/history");
