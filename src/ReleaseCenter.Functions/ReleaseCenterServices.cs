@@ -21,12 +21,22 @@ public static class ReleaseCenterServices
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IAmazonDynamoDB>(_ => aws?.ServiceUrl is { } url
-            ? new AmazonDynamoDBClient(aws.Credentials, new AmazonDynamoDBConfig { ServiceURL = url, AuthenticationRegion = aws.Region, MaxErrorRetry = 3 })
+            ? new AmazonDynamoDBClient(aws.Credentials, new AmazonDynamoDBConfig
+            {
+                ServiceURL = url,
+                AuthenticationRegion = aws.Region,
+                MaxErrorRetry = 3,
+                HttpClientFactory = aws.HttpClientFactory,
+            })
             : new AmazonDynamoDBClient());
         services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton(_ => new StepFunctionsClient(aws));
         services.AddSingleton(_ => new EventBridgeClient(aws));
         services.AddSingleton(_ => new SageMakerClient(aws));
+        // The use cases see the ports; a host or a test may replace them.
+        services.AddSingleton<IStepFunctions>(sp => sp.GetRequiredService<StepFunctionsClient>());
+        services.AddSingleton<IEventBridge>(sp => sp.GetRequiredService<EventBridgeClient>());
+        services.AddSingleton<ISageMaker>(sp => sp.GetRequiredService<SageMakerClient>());
         services.AddSingleton<IWorkflowStore>(sp => new DynamoWorkflowStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp =>
             new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
@@ -37,17 +47,46 @@ public static class ReleaseCenterServices
         services.AddSingleton<Releases.ReleaseJournal>();
         services.AddSingleton<DeploymentCompensation>();
         services.AddSingleton<EndpointWaits>();
-        services.AddSingleton<ReleaseSteps>();
+        services.AddSingleton<ReleaseRecord>();
+        services.AddSingleton<Rollbacks.RollbackRecord>();
+        // One class per task; TaskHandlers dispatches by handler name.
+        services.AddSingleton<ITaskStep, EvaluateStep>();
+        services.AddSingleton<ITaskStep, RequestApprovalStep>();
+        services.AddSingleton<ITaskStep, SendRemindersStep>();
+        services.AddSingleton<ITaskStep, AcquireLockStep>();
+        services.AddSingleton<ITaskStep, DeployStep>();
+        services.AddSingleton<ITaskStep, CheckEndpointStep>();
+        services.AddSingleton<ITaskStep, AwaitEndpointStep>();
+        services.AddSingleton<ITaskStep, EndpointChangedStep>();
+        services.AddSingleton<ITaskStep, VerifyStep>();
+        services.AddSingleton<ITaskStep, RollBackEndpointStep>();
+        services.AddSingleton<ITaskStep, RecordDeploymentStep>();
+        services.AddSingleton<ITaskStep, StopStageStep>();
+        services.AddSingleton<ITaskStep, FinishStep>();
+        services.AddSingleton<ITaskStep, Environments.ReconcileStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackRequestApprovalStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackAcquireLockStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackRestoreStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackCheckEndpointStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackVerifyStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackRecordStep>();
+        services.AddSingleton<ITaskStep, Rollbacks.RollbackStopStep>();
+        services.AddSingleton<ITaskStep, Drift.StartRetrainStep>();
+        services.AddSingleton<ITaskStep, Drift.NormalizeDriftSignalStep>();
+        services.AddSingleton<ITaskStep, Drift.RetrainCheckPolicyStep>();
+        services.AddSingleton<ITaskStep, Drift.RetrainStartPipelineStep>();
+        services.AddSingleton<ITaskStep, Drift.RetrainCheckPipelineStep>();
+        services.AddSingleton<ITaskStep, Drift.RetrainRegisterStep>();
+        services.AddSingleton<ITaskStep, Drift.RetrainOpenReleaseStep>();
+        services.AddSingleton<ITaskStep, Drift.RetrainStopStep>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();
         services.AddSingleton<IRollbackStore>(sp => new DynamoRollbackStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
-        services.AddSingleton<Rollbacks.RollbackSteps>();
         services.AddSingleton<Environments.EnvironmentLocks>();
         services.AddSingleton<Rollbacks.RollbackService>();
         services.AddSingleton<IDriftStore>(sp => new DynamoDriftStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton<Drift.DriftService>();
         services.AddSingleton<IRetrainStore>(sp => new DynamoRetrainStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
-        services.AddSingleton<Drift.RetrainSteps>();
         return services;
     }
 }

@@ -93,6 +93,9 @@ public static class LocalHost
         builder.Services.AddSingleton<LocalFaults>();
         builder.Services.AddSingleton(faults ?? new AwsFaults());
         builder.Services.AddHostedService<ScheduledSweeper>();
+        // The default bus is the emulator's, shared by every host that ran against it: take this host's rules off it when it stops.
+        builder.Services.AddHostedService(_ => new DefaultBusRules(aws,
+            [($"{ResourceNames.Service}-drift-signals-{stage}", "normalize"), ($"{ResourceNames.Service}-endpoint-changed-{stage}", "wake")]));
         builder.Services.AddLocalNotifications(notifications, aws);
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());

@@ -37,6 +37,9 @@ public sealed record AwsClientOptions
     public string? Region { get; init; }
 
     public AWSCredentials? Credentials { get; init; }
+
+    /// <summary>How the SDK gets its HttpClient; null: the SDK's own. The local stack hooks its fault switch in here.</summary>
+    public HttpClientFactory? HttpClientFactory { get; init; }
 }
 
 /// <summary>Client configuration for one <see cref="AwsJsonService"/>; endpoint, retries and timeouts are the SDK's.</summary>
@@ -71,6 +74,10 @@ internal sealed class AwsJsonClientConfig : ClientConfig
     public static AwsJsonClientConfig Create(AwsJsonService service, AwsClientOptions? options)
     {
         var config = new AwsJsonClientConfig(service);
+        if (options?.HttpClientFactory is { } factory)
+        {
+            config.HttpClientFactory = factory;
+        }
         if (!string.IsNullOrEmpty(options?.ServiceUrl))
         {
             // ServiceURL and RegionEndpoint exclude each other; the region is then only for signing.

@@ -5,7 +5,7 @@ namespace ReleaseCenter.Aws.Clients;
 /// <see cref="EventBridgeErrors"/>); failed entries of PutEvents/PutTargets as <see cref="EventBridgeEntriesFailedException"/>.
 /// </summary>
 public sealed class EventBridgeClient(AwsClientOptions? options = null)
-    : AwsJsonServiceClient(AwsJsonService.EventBridge, options)
+    : AwsJsonServiceClient(AwsJsonService.EventBridge, options), IEventBridge
 {
     private static EventBridgeJsonContext Json => EventBridgeJsonContext.Default;
 
@@ -51,6 +51,13 @@ public sealed class EventBridgeClient(AwsClientOptions? options = null)
         }
         return response;
     }
+
+    /// <summary>Removes targets from a rule (a rule must have none left before DeleteRule).</summary>
+    public Task RemoveTargetsAsync(string rule, IReadOnlyList<string> ids, string? eventBusName = null, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("RemoveTargets", new RemoveTargetsRequest(rule, ids) { EventBusName = eventBusName }, Json.RemoveTargetsRequest, Json.PutTargetsResponse, cancellationToken);
+
+    public Task DeleteRuleAsync(string name, string? eventBusName = null, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("DeleteRule", new DeleteRuleRequest(name) { EventBusName = eventBusName }, Json.DeleteRuleRequest, Json.EmptyResponse, cancellationToken);
 
     public Task<CreateArchiveResponse> CreateArchiveAsync(CreateArchiveRequest request, CancellationToken cancellationToken = default) =>
         InvokeJsonAsync("CreateArchive", request, Json.CreateArchiveRequest, Json.CreateArchiveResponse, cancellationToken);

@@ -117,6 +117,16 @@ internal sealed record EventBusNameRequest(string Name);
 
 internal sealed record PutEventsRequest(IReadOnlyList<PutEventsEntry> Entries);
 
+internal sealed record RemoveTargetsRequest(string Rule, IReadOnlyList<string> Ids)
+{
+    public string? EventBusName { get; init; }
+}
+
+internal sealed record DeleteRuleRequest(string Name)
+{
+    public string? EventBusName { get; init; }
+}
+
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     Converters = [typeof(EpochSecondsConverter)])]
@@ -132,4 +142,7 @@ internal sealed record PutEventsRequest(IReadOnlyList<PutEventsEntry> Entries);
 [JsonSerializable(typeof(PutEventsResponse))]
 [JsonSerializable(typeof(CreateArchiveRequest))]
 [JsonSerializable(typeof(CreateArchiveResponse))]
+[JsonSerializable(typeof(RemoveTargetsRequest))]
+[JsonSerializable(typeof(DeleteRuleRequest))]
+[JsonSerializable(typeof(EmptyResponse))]
 internal sealed partial class EventBridgeJsonContext : JsonSerializerContext;

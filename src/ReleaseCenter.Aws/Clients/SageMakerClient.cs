@@ -5,7 +5,7 @@ namespace ReleaseCenter.Aws.Clients;
 /// endpoint or config is ErrorCode ValidationException (see <see cref="SageMakerErrors"/>).
 /// </summary>
 public sealed class SageMakerClient(AwsClientOptions? options = null)
-    : AwsJsonServiceClient(AwsJsonService.SageMaker, options)
+    : AwsJsonServiceClient(AwsJsonService.SageMaker, options), ISageMaker
 {
     private static SageMakerJsonContext Json => SageMakerJsonContext.Default;
 

@@ -10,13 +10,13 @@ namespace ReleaseCenter.Aws.Clients;
 /// </summary>
 public static class SageMakerLookups
 {
-    public static Task<DescribeEndpointResponse?> FindEndpointAsync(this SageMakerClient client, string name, CancellationToken ct) =>
+    public static Task<DescribeEndpointResponse?> FindEndpointAsync(this ISageMaker client, string name, CancellationToken ct) =>
         OrNullAsync(() => client.DescribeEndpointAsync(name, ct));
 
-    public static Task<DescribeEndpointConfigResponse?> FindEndpointConfigAsync(this SageMakerClient client, string name, CancellationToken ct) =>
+    public static Task<DescribeEndpointConfigResponse?> FindEndpointConfigAsync(this ISageMaker client, string name, CancellationToken ct) =>
         OrNullAsync(() => client.DescribeEndpointConfigAsync(name, ct));
 
-    public static Task<DescribeModelResponse?> FindModelAsync(this SageMakerClient client, string name, CancellationToken ct) =>
+    public static Task<DescribeModelResponse?> FindModelAsync(this ISageMaker client, string name, CancellationToken ct) =>
         OrNullAsync(() => client.DescribeModelAsync(name, ct));
 
     private static async Task<T?> OrNullAsync<T>(Func<Task<T>> describe) where T : class

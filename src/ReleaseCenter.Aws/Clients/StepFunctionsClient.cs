@@ -2,7 +2,7 @@ namespace ReleaseCenter.Aws.Clients;
 
 /// <summary>The Step Functions operations the product uses. Errors surface as AmazonServiceException (see <see cref="StepFunctionsErrors"/>).</summary>
 public sealed class StepFunctionsClient(AwsClientOptions? options = null)
-    : AwsJsonServiceClient(AwsJsonService.StepFunctions, options)
+    : AwsJsonServiceClient(AwsJsonService.StepFunctions, options), IStepFunctions
 {
     private static StepFunctionsJsonContext Json => StepFunctionsJsonContext.Default;
 

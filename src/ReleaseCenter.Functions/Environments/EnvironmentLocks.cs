@@ -22,7 +22,7 @@ public sealed class EnvironmentLocks(
     IRegistryStore registry,
     IRollbackStore rollbacks,
     EnvironmentPolicies policies,
-    StepFunctionsClient stepFunctions,
+    IStepFunctions stepFunctions,
     ReleaseJournal journal,
     Announcer announcer,
     DeploymentCompensation compensation,

@@ -27,7 +27,7 @@ public sealed class ReleaseService(
     IRegistryStore registry,
     IWorkflowStore workflow,
     EnvironmentPolicies policies,
-    StepFunctionsClient stepFunctions,
+    IStepFunctions stepFunctions,
     Announcer announcer,
     ReleaseJournal journal,
     ReleaseCenterSettings settings,

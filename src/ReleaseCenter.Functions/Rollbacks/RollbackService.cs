@@ -27,7 +27,7 @@ public sealed class RollbackService(
     IWorkflowStore workflow,
     IRollbackStore rollbacks,
     EnvironmentPolicies policies,
-    StepFunctionsClient stepFunctions,
+    IStepFunctions stepFunctions,
     Announcer announcer,
     ReleaseJournal journal,
     ReleaseCenterSettings settings,

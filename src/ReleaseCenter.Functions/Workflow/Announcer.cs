@@ -9,7 +9,7 @@ namespace ReleaseCenter.Functions.Workflow;
 /// tokens or secrets. Every event that names a model also names its project, so that
 /// notification rules can route per project.
 /// </summary>
-public sealed class Announcer(EventBridgeClient events, ReleaseCenterSettings settings, ModelProjects projects)
+public sealed class Announcer(IEventBridge events, ReleaseCenterSettings settings, ModelProjects projects)
 {
     public const string Source = ResourceNames.EventSource;
 

@@ -11,7 +11,7 @@ namespace ReleaseCenter.Functions.Workflow;
 public static class ApprovalTasks
 {
     /// <param name="what">What was decided, for messages: "prod", "rollback rb-...".</param>
-    public static async Task CompleteAsync(StepFunctionsClient stepFunctions, string token, string decided, string actor, string? comment, string what,
+    public static async Task CompleteAsync(IStepFunctions stepFunctions, string token, string decided, string actor, string? comment, string what,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(stepFunctions);

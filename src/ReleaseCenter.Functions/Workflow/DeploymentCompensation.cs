@@ -16,7 +16,7 @@ public sealed record CompensationResult(bool Done, string Message);
 /// done yet, the environment stays locked, and the reconciler tries again.
 /// Idempotent: a deployment already recorded, rolled back or reverted is left alone.
 /// </summary>
-public sealed class DeploymentCompensation(IRegistryStore registry, IWorkflowStore workflow, SageMakerClient sageMaker, Releases.ReleaseJournal journal,
+public sealed class DeploymentCompensation(IRegistryStore registry, IWorkflowStore workflow, ISageMaker sageMaker, Releases.ReleaseJournal journal,
     TimeProvider clock)
 {
     private const string Actor = "release-workflow";

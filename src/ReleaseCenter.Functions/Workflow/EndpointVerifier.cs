@@ -13,7 +13,7 @@ public interface IEndpointVerifier
 /// In AWS: the endpoint must be InService on the config we deployed. (Alarm checks over the bake
 /// time are the deployment strategy's AutoRollbackConfiguration, which comes with canary/linear.)
 /// </summary>
-public sealed class SageMakerEndpointVerifier(SageMakerClient sageMaker) : IEndpointVerifier
+public sealed class SageMakerEndpointVerifier(ISageMaker sageMaker) : IEndpointVerifier
 {
     public async Task<(bool Healthy, string Reason)> VerifyAsync(Release release, string environment, string endpointName, string expectedConfig, CancellationToken ct)
     {

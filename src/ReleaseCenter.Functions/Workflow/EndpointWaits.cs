@@ -12,7 +12,7 @@ namespace ReleaseCenter.Functions.Workflow;
 /// workflow checks the endpoint again. The token task's timeout is the fallback when an event is
 /// lost; the environment's deployment bound stays the deadline (checked by the endpoint check).
 /// </summary>
-public sealed class EndpointWaits(IWorkflowStore store, SageMakerClient sageMaker, StepFunctionsClient stepFunctions)
+public sealed class EndpointWaits(IWorkflowStore store, ISageMaker sageMaker, IStepFunctions stepFunctions)
 {
     /// <summary>
     /// How long a parked workflow waits before it checks the endpoint on its own: the fallback interval, but never past the

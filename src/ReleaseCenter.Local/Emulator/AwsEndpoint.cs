@@ -157,15 +157,24 @@ public sealed class AwsEndpoint : IAsyncDisposable
             {
                 throw new ReleaseCenter.Domain.Workflow.WorkflowErrorException("Injected.Failure", $"Injected fault: {name} failed before it ran.");
             }
-            result = await function(payload, context.RequestAborted).ConfigureAwait(false);
+            var crash = fault?.Kind == "crash" ? CrashAfterFirstWrite.Arm() : null;
+            try
+            {
+                result = await function(payload, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception) when (crash?.Fired == true)
+            {
+                // However the handler met the dead "process", the caller sees what Lambda reports for a sandbox that died.
+                throw new ReleaseCenter.Domain.Workflow.WorkflowErrorException("Sandbox.Timedout", $"Injected fault: {name} crashed right after {crash.AfterWrite}.");
+            }
             if (fault?.Kind == "twice")
             {
                 result = await function(payload, context.RequestAborted).ConfigureAwait(false);
             }
-            else if (fault?.Kind == "crash")
+            else if (crash is not null)
             {
-                // The handler did its work; the caller sees what Lambda reports when the process dies before answering.
-                throw new ReleaseCenter.Domain.Workflow.WorkflowErrorException("Sandbox.Timedout", $"Injected fault: {name} crashed after its writes, before answering.");
+                // It wrote nothing: it dies before answering.
+                throw new ReleaseCenter.Domain.Workflow.WorkflowErrorException("Sandbox.Timedout", $"Injected fault: {name} crashed before answering (it wrote nothing).");
             }
         }
 #pragma warning disable CA1031 // Any handler failure becomes a Lambda function error, exactly as the Lambda service reports it.

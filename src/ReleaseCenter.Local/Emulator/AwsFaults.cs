@@ -6,8 +6,8 @@ namespace ReleaseCenter.Local.Emulator;
 /// <summary>
 /// The local AWS endpoint's fault switch, for tests and for the local stack (/v1/local/faults):
 /// requests to emulated services can be throttled with the error that service really returns,
-/// answered with a 500, delayed, or cut off; Lambda invocations of our handlers can crash after
-/// the handler did its work (the caller sees a failure, the writes stay) or run twice.
+/// answered with a 500, delayed, or cut off; Lambda invocations of our handlers can crash right
+/// after their first write (the caller sees a failure, that write stays) or run twice.
 /// A rule applies to a service and optionally one operation, optionally only to requests whose
 /// body contains <see cref="FaultRule.Match"/>, at most <see cref="FaultRule.Count"/> times,
 /// each time with <see cref="FaultRule.Probability"/> drawn from one seeded generator, so a run
@@ -106,9 +106,11 @@ public sealed class AwsFaults
 /// One fault. Kinds: throttle, error (HTTP 500), latency (<see cref="LatencyMilliseconds"/>, then
 /// the real answer), drop (the connection is cut before any answer); for service "lambda" (our
 /// handlers; Operation is the handler name, such as deploy): fail (the invocation fails with
-/// Injected.Failure before the handler runs, which no Retry matches), crash (the handler runs,
-/// then the invocation fails as if the process died before answering) and twice (the handler
-/// runs twice, the second answer is returned).
+/// Injected.Failure before the handler runs, which no Retry matches), crash (the handler's process
+/// dies right after its first write reached AWS, see <see cref="CrashAfterFirstWrite"/>: the
+/// invocation fails with Sandbox.Timedout and nothing after that write happens) and twice (the
+/// handler runs twice, the second answer is returned). Asynchronous invocations (EventBridge
+/// targets) get fail, latency and twice too.
 /// </summary>
 public sealed record FaultRule(string Kind, string Service)
 {

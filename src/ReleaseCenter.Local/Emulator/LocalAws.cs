@@ -61,10 +61,10 @@ public sealed class LocalAws : IAsyncDisposable
 
     /// <summary>Options for our Step Functions, EventBridge and SageMaker clients against an emulated endpoint.</summary>
     public static ReleaseCenter.Aws.Clients.AwsClientOptions ClientOptions(string serviceUrl) =>
-        new() { ServiceUrl = serviceUrl, Region = Region, Credentials = Credentials };
+        new() { ServiceUrl = serviceUrl, Region = Region, Credentials = Credentials, HttpClientFactory = CrashAfterFirstWrite.Factory };
 
     public static AmazonDynamoDBClient CreateDynamoDbClient(string serviceUrl) =>
-        new(Credentials, new AmazonDynamoDBConfig { ServiceURL = serviceUrl, AuthenticationRegion = Region, MaxErrorRetry = 3 });
+        new(Credentials, new AmazonDynamoDBConfig { ServiceURL = serviceUrl, AuthenticationRegion = Region, MaxErrorRetry = 3, HttpClientFactory = CrashAfterFirstWrite.Factory });
 
     public async ValueTask DisposeAsync()
     {

@@ -78,9 +78,9 @@ public sealed class LongRolloutTests(EmulatorFixture emulator) : DriverTestBase(
         Assert.NotNull(shifting!.PendingDeploymentSummary);
         var bound = Driver.Api.App.Services.GetRequiredService<EnvironmentPolicies>().Get("staging").Deployment.DeploymentBoundSeconds;
 
-        var steps = (TimeSpan ahead) => ActivatorUtilities.CreateInstance<ReleaseSteps>(Driver.Api.App.Services, new AheadClock(ahead));
-        var within = await steps(TimeSpan.FromSeconds(bound - 60)).CheckEndpointAsync(second, "staging", CancellationToken.None);
-        var past = await Assert.ThrowsAsync<WorkflowErrorException>(() => steps(TimeSpan.FromSeconds(bound + 60)).CheckEndpointAsync(second, "staging", CancellationToken.None));
+        var steps = (TimeSpan ahead) => ActivatorUtilities.CreateInstance<CheckEndpointStep>(Driver.Api.App.Services, new AheadClock(ahead));
+        var within = await steps(TimeSpan.FromSeconds(bound - 60)).RunAsync(second, "staging", CancellationToken.None);
+        var past = await Assert.ThrowsAsync<WorkflowErrorException>(() => steps(TimeSpan.FromSeconds(bound + 60)).RunAsync(second, "staging", CancellationToken.None));
 
         Assert.False(within.Ready);
         Assert.InRange(within.WaitSeconds, 1, Driver.Api.App.Services.GetRequiredService<ReleaseCenterSettings>().EndpointFallbackCheckSeconds);

@@ -104,10 +104,10 @@ public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
         var pipelineExecution = running.GetProperty("pipelineExecutionArn").GetString()!;
 
         // The check as it runs 61 s after the start (the state machine's own checks see the real clock).
-        var later = ActivatorUtilities.CreateInstance<ReleaseCenter.Functions.Drift.RetrainSteps>(_api.App.Services, new AheadClock(TimeSpan.FromSeconds(61)));
-        var timedOut = await Assert.ThrowsAsync<ReleaseCenter.Domain.Workflow.WorkflowErrorException>(() => later.CheckPipelineAsync(reportId, model, CancellationToken.None));
+        var later = ActivatorUtilities.CreateInstance<ReleaseCenter.Functions.Drift.RetrainCheckPipelineStep>(_api.App.Services, new AheadClock(TimeSpan.FromSeconds(61)));
+        var timedOut = await Assert.ThrowsAsync<ReleaseCenter.Domain.Workflow.WorkflowErrorException>(() => later.RunAsync(reportId, model, CancellationToken.None));
 
-        Assert.Equal(ReleaseCenter.Functions.Drift.RetrainSteps.PipelineTimedOut, timedOut.ErrorType);
+        Assert.Equal(ReleaseCenter.Functions.Drift.RetrainRuns.PipelineTimedOut, timedOut.ErrorType);
         using var sageMaker = new SageMakerClient(emulator.ClientOptions());
         Assert.Equal(PipelineExecutionStatus.Stopped, (await sageMaker.DescribePipelineExecutionAsync(pipelineExecution)).PipelineExecutionStatus);
         var failed = await RetrainEndsAsync(model, reportId, "Failed");

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using ReleaseCenter.Functions.Workflow;
+using ReleaseCenter.Domain.Drift;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Functions.Releases;
+
+namespace ReleaseCenter.Functions.Drift;
+
+/// <summary>
+/// Record why the retrain failed and announce retrain.failed.v1, once.
+/// </summary>
+public sealed class RetrainStopStep(
+    IRetrainStore retrain,
+    Announcer announcer,
+    ReleaseJournal journal,
+    TimeProvider clock) : ITaskStep
+{
+    public string Handler => "retrain-stop";
+
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct) =>
+        Payload.Json(await RunAsync(Payload.DriftReportId(payload), Payload.Text(payload, "model"), Payload.Failure(payload).Error ?? "Retrain.Unknown", Payload.Failure(payload).Cause, ct)
+            .ConfigureAwait(false), WorkflowJsonContext.Default.StopResult);
+
+    public async Task<StopResult> RunAsync(string driftReportId, string model, string error, string? cause, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var moved = false;
+        if (await retrain.GetRunAsync(driftReportId, ct).ConfigureAwait(false) is not null)
+        {
+            await retrain.UpdateRunAsync(driftReportId, r =>
+            {
+                moved = r.Status != RetrainStatus.Failed;
+                return moved ? r with { Status = RetrainStatus.Failed, Failure = $"{error}: {cause}", UpdatedAt = now } : null;
+            }, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            moved = true; // failed before the decision was stored
+        }
+        if (moved)
+        {
+            var details = new Dictionary<string, string> { ["driftReportId"] = driftReportId, ["model"] = model, ["error"] = error, ["cause"] = cause ?? "" };
+            await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.failed", $"drift-report/{driftReportId}", details, $"retrain/{driftReportId}/failed", ct)
+                .ConfigureAwait(false);
+            await announcer.AnnounceAsync("retrain.failed.v1", details, ct).ConfigureAwait(false);
+        }
+        return new StopResult(error, cause ?? error);
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+
+namespace ReleaseCenter.Functions.Workflow;
+
+/// <summary>
+/// Record the deployment: the release is live in the environment (once), the lock is freed, deployment.succeeded.v1 announced.
+/// </summary>
+public sealed class RecordDeploymentStep(
+    ReleaseRecord record,
+    IWorkflowStore workflow,
+    Announcer announcer,
+    TimeProvider clock) : ITaskStep
+{
+    public string Handler => "record-deployment";
+
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct)
+    {
+        await RunAsync(Payload.ReleaseId(payload), Payload.Environment(payload), ct).ConfigureAwait(false);
+        return Payload.Empty;
+    }
+
+    public async Task RunAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        var release = await record.LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var deployment = release.Stage(environment).Deployment ?? throw new InvalidOperationException($"Release {releaseId} has not deployed to {environment}.");
+        var now = clock.GetUtcNow();
+        await workflow.RecordDeploymentAsync(new LiveDeployment(environment, release.Model, release.Id, release.Version,
+            deployment.EndpointName, deployment.EndpointConfigName, now) { ReplacedRelease = deployment.PreviousRelease }, ct).ConfigureAwait(false);
+        release = await record.SaveAsync(releaseId, r => r.Stage(environment).Status == ReleaseStatus.Released
+            ? null
+            : r.MoveStage(environment, ReleaseStatus.Released, now)
+                .WithStage(environment, s => s with { Deployment = s.Deployment! with { CompletedAt = now } }, now), ct).ConfigureAwait(false);
+        await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
+        if (await record.TimelineAsync(release, environment, "deployed", $"{release.Model} v{release.Version} is live in {environment} on {deployment.EndpointName}.", ct)
+            .ConfigureAwait(false))
+        {
+            await announcer.AnnounceAsync("deployment.succeeded.v1", new()
+            {
+                ["releaseId"] = release.Id,
+                ["model"] = release.Model,
+                ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+                ["environment"] = environment,
+                ["endpointName"] = deployment.EndpointName,
+                ["endpointConfigName"] = deployment.EndpointConfigName,
+            }, ct).ConfigureAwait(false);
+        }
+    }
+}

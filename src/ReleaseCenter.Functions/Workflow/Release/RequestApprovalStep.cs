@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text.Json;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Releases;
+
+namespace ReleaseCenter.Functions.Workflow;
+
+/// <summary>
+/// Wait for approval: stores the newest task token and asks the environment's approvers (once).
+/// </summary>
+public sealed class RequestApprovalStep(
+    ReleaseRecord record,
+    IWorkflowStore workflow,
+    EnvironmentPolicies policies,
+    Announcer announcer,
+    TimeProvider clock) : ITaskStep
+{
+    public string Handler => "request-approval";
+
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct)
+    {
+        await RunAsync(Payload.ReleaseId(payload), Payload.Environment(payload), Payload.Text(payload, "taskToken"), ct).ConfigureAwait(false);
+        return Payload.Empty;
+    }
+
+    public async Task RunAsync(string releaseId, string environment, string taskToken, CancellationToken ct)
+    {
+        // Always store the newest token: a retried wait task gets a new one, and only that one can complete it.
+        await workflow.PutTaskTokenAsync(releaseId, environment, taskToken, ct).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        var release = await record.SaveAsync(releaseId, r =>
+        {
+            var stage = r.Stage(environment);
+            if (stage.Status != ReleaseStatus.Evaluating)
+            {
+                return null;
+            }
+            var next = r.MoveStage(environment, ReleaseStatus.AwaitingApproval, now).WithStage(environment, s => s with { ApprovalRequestedAt = now }, now);
+            return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.AwaitingApproval) ? next.MoveTo(ReleaseStatus.AwaitingApproval, now) : next;
+        }, ct).ConfigureAwait(false);
+        var policy = policies.Get(environment);
+        var message = $"Waiting for {policy.Approval.Required} approval(s) in {environment} from {string.Join(" or ", policy.Approval.Groups)}.";
+        if (await record.TimelineAsync(release, environment, "approval-requested", message, ct).ConfigureAwait(false))
+        {
+            await announcer.AnnounceAsync("release.approval-requested.v1", new()
+            {
+                ["releaseId"] = release.Id,
+                ["model"] = release.Model,
+                ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
+                ["environment"] = environment,
+                ["requiredApprovals"] = policy.Approval.Required.ToString(CultureInfo.InvariantCulture),
+                ["approverGroups"] = string.Join(",", policy.Approval.Groups),
+                ["approveAt"] = $"/v1/releases/{release.Id}/approvals",
+            }, ct).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,631 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using ReleaseCenter.Domain.Audit;
+using ReleaseCenter.Domain.Drift;
+using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Rollbacks;
+
+namespace ReleaseCenter.Functions.Tests.Fakes;
+
+// The stores in memory, with the contracts of their DynamoDB adapters: conditional writes (a taken
+// key is a ConflictException, a stale revision a ConcurrencyConflictException), once-only markers,
+// newest-first listings with a cursor. One lock each: a use case sees the same atomicity it gets
+// from a conditional write or a transaction.
+
+internal static class Pages
+{
+    /// <summary>An offset cursor over an already ordered list.</summary>
+    public static Page<T> Of<T>(IReadOnlyList<T> all, int limit, string? cursor)
+    {
+        var start = 0;
+        if (cursor is not null && (!int.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out start) || start > all.Count))
+        {
+            throw new InvalidCursorException("The cursor was not issued by this listing.");
+        }
+        var items = all.Skip(start).Take(limit).ToArray();
+        var next = start + items.Length;
+        return new Page<T>(items, next < all.Count ? next.ToString(CultureInfo.InvariantCulture) : null);
+    }
+}
+
+public sealed class InMemoryRegistryStore : IRegistryStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Model> _models = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, int), ModelVersion> _versions = [];
+    private readonly Dictionary<string, ModelVersion> _onceKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Release> _releases = new(StringComparer.Ordinal);
+
+    public Task CreateModelAsync(Model model, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        lock (_lock)
+        {
+            if (!_models.TryAdd(model.Name, model))
+            {
+                throw new ConflictException($"A model named '{model.Name}' already exists.", "name");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Model?> GetModelAsync(string name, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_models.GetValueOrDefault(name));
+        }
+    }
+
+    public Task<Page<Model>> ListModelsAsync(string? project, int limit, string? cursor, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Pages.Of(_models.Values.Where(m => project is null || m.Project == project).OrderBy(m => m.Name, StringComparer.Ordinal).ToArray(), limit, cursor));
+        }
+    }
+
+    public Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        lock (_lock)
+        {
+            var model = _models.GetValueOrDefault(version.Model) ?? throw new NotFoundException($"Model '{version.Model}' does not exist.");
+            var numbered = version with { Version = model.LatestVersion + 1 };
+            _versions[(numbered.Model, numbered.Version)] = numbered;
+            _models[model.Name] = model with { LatestVersion = numbered.Version };
+            return Task.FromResult(numbered);
+        }
+    }
+
+    public async Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (_onceKeys.TryGetValue(idempotencyKey, out var done))
+            {
+                return done;
+            }
+        }
+        var added = await AddVersionAsync(version, ct).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _onceKeys[idempotencyKey] = added;
+        }
+        return added;
+    }
+
+    public Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_versions.GetValueOrDefault((model, version)));
+        }
+    }
+
+    public Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Pages.Of(_versions.Values.Where(v => v.Model == model).OrderByDescending(v => v.Version).ToArray(), limit, cursor));
+        }
+    }
+
+    public Task CreateReleaseAsync(Release release, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        lock (_lock)
+        {
+            if (!_releases.TryAdd(release.Id, release))
+            {
+                throw new ConflictException($"A release with id '{release.Id}' already exists.");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Release?> GetReleaseAsync(string id, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_releases.GetValueOrDefault(id));
+        }
+    }
+
+    public Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct, ReleaseFilter? filter = null)
+    {
+        lock (_lock)
+        {
+            var matching = _releases.Values
+                .Where(r => model is null || r.Model == model)
+                .Where(r => filter?.Status is not { } status || r.Status == status)
+                .Where(r => filter?.Environment is not { } env || r.Environments.Contains(env))
+                .Where(r => filter?.RequestedBy is not { } by || r.RequestedBy == by)
+                .Where(r => filter?.Since is not { } since || r.CreatedAt >= since)
+                .Where(r => filter?.Until is not { } until || r.CreatedAt <= until)
+                .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal)
+                .ToArray();
+            return Task.FromResult(Pages.Of(matching, limit, cursor));
+        }
+    }
+
+    public Task<Release> UpdateReleaseAsync(Release release, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        lock (_lock)
+        {
+            if (!_releases.TryGetValue(release.Id, out var stored) || stored.Revision != expectedRevision)
+            {
+                throw new ConcurrencyConflictException($"Release {release.Id} changed since revision {expectedRevision}.");
+            }
+            var saved = release with { Revision = expectedRevision + 1 };
+            _releases[release.Id] = saved;
+            return Task.FromResult(saved);
+        }
+    }
+}
+
+public sealed class InMemoryWorkflowStore : IWorkflowStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, EnvironmentLock> _locks = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), LiveDeployment> _live = [];
+    private readonly List<LiveDeployment> _deployments = [];
+    private readonly HashSet<string> _deployedMarkers = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string?, string), TimelineEntry> _timeline = [];
+    private readonly Dictionary<(string, string), string> _tokens = [];
+    private readonly Dictionary<string, string> _waiters = new(StringComparer.Ordinal);
+
+    /// <summary>Every deployment record, oldest first (a test asserts there is one per release and environment).</summary>
+    public IReadOnlyList<LiveDeployment> Deployments
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _deployments];
+            }
+        }
+    }
+
+    public Task<bool> TryAcquireLockAsync(string environment, string releaseId, DateTimeOffset now, CancellationToken ct, string? executionArn = null)
+    {
+        lock (_lock)
+        {
+            var held = _locks.GetValueOrDefault(environment);
+            if (held?.LockedBy is { } holder && holder != releaseId)
+            {
+                return Task.FromResult(false);
+            }
+            _locks[environment] = new EnvironmentLock(environment, releaseId, held?.LockedAt ?? now) { ExecutionArn = executionArn };
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> ReleaseLockAsync(string environment, string releaseId, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (_locks.GetValueOrDefault(environment)?.LockedBy != releaseId)
+            {
+                return Task.FromResult(false);
+            }
+            _locks.Remove(environment);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<EnvironmentLock> GetLockAsync(string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_locks.GetValueOrDefault(environment) ?? new EnvironmentLock(environment, null, null));
+        }
+    }
+
+    public Task<LiveDeployment?> GetLiveAsync(string environment, string model, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_live.GetValueOrDefault((environment, model)));
+        }
+    }
+
+    public Task<bool> RecordDeploymentAsync(LiveDeployment deployment, CancellationToken ct, string? expectedLiveRelease = null)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        lock (_lock)
+        {
+            var marker = deployment.Kind == DeploymentKinds.Rollback ? $"ROLLBACK#{deployment.RollbackId}" : $"RELEASE#{deployment.ReleaseId}#{deployment.Environment}";
+            if (_deployedMarkers.Contains(marker))
+            {
+                return Task.FromResult(false);
+            }
+            var live = _live.GetValueOrDefault((deployment.Environment, deployment.Model));
+            if (expectedLiveRelease is not null && live?.ReleaseId != expectedLiveRelease)
+            {
+                throw new LiveChangedException($"{deployment.Model} in {deployment.Environment} is now release {live?.ReleaseId ?? "(none)"}, not {expectedLiveRelease}.");
+            }
+            _deployedMarkers.Add(marker);
+            _deployments.Add(deployment);
+            _live[(deployment.Environment, deployment.Model)] = deployment;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<LiveDeployment>> ListDeploymentsAsync(string environment, int limit, CancellationToken ct, DateTimeOffset? atOrBefore = null, string? model = null)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<LiveDeployment> found = _deployments.Where(d => d.Environment == environment && (model is null || d.Model == model)
+                && (atOrBefore is null || d.DeployedAt <= atOrBefore)).Reverse().Take(limit).ToArray();
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<IReadOnlyList<LiveDeployment>> ListLiveAsync(string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<LiveDeployment> found = _live.Where(l => l.Key.Item1 == environment).Select(l => l.Value).ToArray();
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<bool> AppendTimelineAsync(TimelineEntry entry, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        lock (_lock)
+        {
+            return Task.FromResult(_timeline.TryAdd((entry.ReleaseId, entry.Environment, entry.Step), entry));
+        }
+    }
+
+    public Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(string releaseId, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<TimelineEntry> found = _timeline.Values.Where(e => e.ReleaseId == releaseId).OrderBy(e => e.At).ToArray();
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task PutTaskTokenAsync(string releaseId, string environment, string token, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            _tokens[(releaseId, environment)] = token;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<string?> GetTaskTokenAsync(string releaseId, string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_tokens.GetValueOrDefault((releaseId, environment)));
+        }
+    }
+
+    public Task PutEndpointWaiterAsync(string endpointName, string token, string waiter, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            _waiters[endpointName] = token;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<string?> TakeEndpointWaiterAsync(string endpointName, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_waiters.Remove(endpointName, out var token) ? token : null);
+        }
+    }
+}
+
+public sealed class InMemoryRollbackStore : IRollbackStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Rollback> _rollbacks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _tokens = new(StringComparer.Ordinal);
+    private readonly List<Consumer> _consumers = [];
+
+    public Task CreateAsync(Rollback rollback, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rollback);
+        lock (_lock)
+        {
+            if (!_rollbacks.TryAdd(rollback.Id, rollback))
+            {
+                throw new ConflictException($"Rollback '{rollback.Id}' exists.");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Rollback?> GetAsync(string id, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_rollbacks.GetValueOrDefault(id));
+        }
+    }
+
+    public Task<Rollback> UpdateAsync(Rollback rollback, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(rollback);
+        lock (_lock)
+        {
+            if (!_rollbacks.TryGetValue(rollback.Id, out var stored) || stored.Revision != expectedRevision)
+            {
+                throw new ConcurrencyConflictException($"Rollback {rollback.Id} changed since revision {expectedRevision}.");
+            }
+            var saved = rollback with { Revision = expectedRevision + 1 };
+            _rollbacks[rollback.Id] = saved;
+            return Task.FromResult(saved);
+        }
+    }
+
+    public Task PutTaskTokenAsync(string rollbackId, string token, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            _tokens[rollbackId] = token;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<string?> GetTaskTokenAsync(string rollbackId, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_tokens.GetValueOrDefault(rollbackId));
+        }
+    }
+
+    public Task AddConsumerAsync(Consumer consumer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(consumer);
+        lock (_lock)
+        {
+            if (_consumers.Any(c => c.Environment == consumer.Environment && c.Model == consumer.Model && c.Name == consumer.Name))
+            {
+                throw new ConflictException($"'{consumer.Name}' is already registered as a consumer of {consumer.Model} in {consumer.Environment}.");
+            }
+            _consumers.Add(consumer);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<Consumer>> ListConsumersAsync(string environment, string? model, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<Consumer> found = _consumers.Where(c => c.Environment == environment && (model is null || c.Model == model))
+                .OrderBy(c => c.Model, StringComparer.Ordinal).ThenBy(c => c.Name, StringComparer.Ordinal).ToArray();
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_consumers.RemoveAll(c => c.Environment == environment && c.Model == model && c.Name == name) > 0);
+        }
+    }
+}
+
+/// <summary>The audit log in memory: one chain per project, sealed by <see cref="AuditChain"/>, idempotency keys honoured.</summary>
+public sealed class InMemoryAuditLog(TimeProvider clock) : IAuditLog
+{
+    private readonly Lock _lock = new();
+    private readonly List<AuditEntry> _entries = [];
+    private readonly Dictionary<string, AuditEntry> _byKey = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<AuditEntry> Entries
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    public Task<AuditEntry> AppendAsync(AuditRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        AuditChain.Validate(record);
+        lock (_lock)
+        {
+            if (record.IdempotencyKey is { } key && _byKey.TryGetValue(key, out var done))
+            {
+                return Task.FromResult(done);
+            }
+            var last = _entries.LastOrDefault(e => e.Project == record.Project);
+            var entry = AuditChain.Seal(record, last is null ? AuditHead.Empty : new AuditHead(last.Seq, last.Hash), clock.GetUtcNow());
+            _entries.Add(entry);
+            if (record.IdempotencyKey is { } newKey)
+            {
+                _byKey[newKey] = entry;
+            }
+            return Task.FromResult(entry);
+        }
+    }
+
+    public Task<Page<AuditEntry>> ListAsync(AuditFilter filter, int limit, string? cursor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        lock (_lock)
+        {
+            return Task.FromResult(Pages.Of(Matching(filter).Reverse().ToArray(), limit, cursor));
+        }
+    }
+
+    public async IAsyncEnumerable<IReadOnlyList<AuditEntry>> ExportAsync(AuditFilter filter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        AuditEntry[] all;
+        lock (_lock)
+        {
+            all = Matching(filter).ToArray();
+        }
+        await Task.Yield();
+        yield return all;
+    }
+
+    public Task<AuditVerification> VerifyAsync(string? project, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var projects = project is null ? _entries.Select(e => e.Project).Distinct(StringComparer.Ordinal).ToArray() : [project];
+            var checkedCount = 0L;
+            foreach (var p in projects)
+            {
+                var result = AuditChainVerifier.Verify(_entries.Where(e => e.Project == p).ToArray(), project: p);
+                if (!result.Valid)
+                {
+                    return Task.FromResult(result);
+                }
+                checkedCount += result.EntriesChecked;
+            }
+            return Task.FromResult(new AuditVerification(true, checkedCount));
+        }
+    }
+
+    private IEnumerable<AuditEntry> Matching(AuditFilter f) => _entries.Where(e =>
+        (f.Since is null || e.At >= f.Since) && (f.Until is null || e.At <= f.Until) && (f.Actor is null || e.Actor == f.Actor)
+        && (f.Action is null || e.Action == f.Action) && (f.Subject is null || e.Subject == f.Subject));
+}
+
+public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, DriftPolicy> _policies = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string), DriftReportRecord> _reports = [];
+    private readonly Dictionary<string, RetrainingPolicy> _retrainPolicies = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RetrainRun> _runs = new(StringComparer.Ordinal);
+    private readonly List<(string Model, DateTimeOffset At)> _claims = [];
+
+    public Task<DriftPolicy?> GetPolicyAsync(string model, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_policies.GetValueOrDefault(model));
+        }
+    }
+
+    public Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        lock (_lock)
+        {
+            _policies[policy.Model] = policy;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task CreateReportAsync(DriftReportRecord report, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_lock)
+        {
+            if (!_reports.TryAdd((report.Model, report.Id), report))
+            {
+                throw new ConflictException($"Drift report '{report.Id}' exists.");
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<DriftReportRecord?> GetReportAsync(string model, string id, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_reports.GetValueOrDefault((model, id)));
+        }
+    }
+
+    public Task<Page<DriftReportRecord>> ListReportsAsync(string model, int limit, string? cursor, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(Pages.Of(_reports.Values.Where(r => r.Model == model).OrderByDescending(r => r.Id, StringComparer.Ordinal).ToArray(), limit, cursor));
+        }
+    }
+
+    public Task<RetrainingPolicy?> GetRetrainingPolicyAsync(string model, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_retrainPolicies.GetValueOrDefault(model));
+        }
+    }
+
+    public Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        lock (_lock)
+        {
+            _retrainPolicies[policy.Model] = policy;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<RetrainClaim> TryClaimRetrainAsync(string model, string driftReportId, DateTimeOffset now, int cooldownSeconds, int maxPerDay, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            var mine = _claims.Where(c => c.Model == model).ToArray();
+            if (mine.Length > 0 && (now - mine.Max(c => c.At)).TotalSeconds < cooldownSeconds)
+            {
+                return Task.FromResult(new RetrainClaim(false, $"Cooling down: the last retrain of {model} started less than {cooldownSeconds} s ago."));
+            }
+            if (mine.Count(c => c.At > now.AddDays(-1)) >= maxPerDay)
+            {
+                return Task.FromResult(new RetrainClaim(false, $"{model} has had its {maxPerDay} retrains today."));
+            }
+            _claims.Add((model, now));
+            return Task.FromResult(new RetrainClaim(true, "Policy allows a retrain."));
+        }
+    }
+
+    public Task<RetrainRun> CreateRunAsync(RetrainRun run, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        lock (_lock)
+        {
+            return Task.FromResult(_runs.TryAdd(run.DriftReportId, run) ? run : _runs[run.DriftReportId]);
+        }
+    }
+
+    public Task<RetrainRun?> GetRunAsync(string driftReportId, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_runs.GetValueOrDefault(driftReportId));
+        }
+    }
+
+    public Task<RetrainRun> UpdateRunAsync(RetrainRun run, long expectedRevision, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        lock (_lock)
+        {
+            if (!_runs.TryGetValue(run.DriftReportId, out var stored) || stored.Revision != expectedRevision)
+            {
+                throw new ConcurrencyConflictException($"The retrain of {run.DriftReportId} changed since revision {expectedRevision}.");
+            }
+            var saved = run with { Revision = expectedRevision + 1 };
+            _runs[run.DriftReportId] = saved;
+            return Task.FromResult(saved);
+        }
+    }
+}
