@@ -31,7 +31,11 @@ internal sealed class DomainErrorHandler(IProblemDetailsService problems) : IExc
     public static ProblemDetails? ToProblem(Exception exception) => exception switch
     {
         DomainValidationException invalid => Invalid(invalid.Errors.ToDictionary()),
-        InvalidCursorException cursor => Invalid(new Dictionary<string, string[]> { ["cursor"] = [cursor.Message] }),
+        // The store says why in its own words ("The cursor is not valid."); the answer names the field and what to do.
+        InvalidCursorException => Invalid(new Dictionary<string, string[]>
+        {
+            ["cursor"] = ["is not one this listing handed out (or it no longer fits the filters): list again without it and follow nextCursor."],
+        }),
         RequestRefusedException refused => Refused(refused),
         _ => null,
     };
