@@ -18,7 +18,17 @@ public sealed record ApprovalState(string Environment, int Required, IReadOnlyLi
 /// <summary>A stage the caller may vote on now, with the evidence to judge.</summary>
 public sealed record PendingApproval(
     string ReleaseId, string Model, int Version, string Environment, string RequestedBy, int Required, int Remaining,
-    IReadOnlyList<ApprovalRecord> Approvals, string BundleDigest, string EvaluationDigest, Domain.Evaluation.EvaluationReport? Evaluation, string ApproveAt);
+    IReadOnlyList<ApprovalRecord> Approvals, string BundleDigest, string EvaluationDigest, Domain.Evaluation.EvaluationReport? Evaluation, string ApproveAt)
+{
+    /// <summary>Since when the stage waits for approval.</summary>
+    public DateTimeOffset? ApprovalRequestedAt { get; init; }
+
+    /// <summary>When the wait ends without a decision (the stage then expires): the request time plus the policy's timeout.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>The groups whose members may vote (any one of them).</summary>
+    public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+}
 
 public sealed record HistoryItem(DateTimeOffset At, string Source, string Type, string? Environment, string Message);
 
@@ -298,7 +308,12 @@ public sealed class ReleaseService(
                 {
                     pending.Add(new PendingApproval(release.Id, release.Model, release.Version, stage.Environment, release.RequestedBy, policy.Required,
                         ApprovalGate.Remaining(stage, policy), stage.Approvals, release.Bundle?.Digest ?? "", stage.EvaluationDigest, stage.Evaluation,
-                        $"/v1/releases/{release.Id}/approvals"));
+                        $"/v1/releases/{release.Id}/approvals")
+                    {
+                        ApprovalRequestedAt = stage.ApprovalRequestedAt,
+                        ExpiresAt = stage.ApprovalRequestedAt?.AddSeconds(Math.Max(1, policy.TimeoutSeconds)),
+                        ApproverGroups = policy.Groups,
+                    });
                 }
             }
             seen += page.Items.Count;

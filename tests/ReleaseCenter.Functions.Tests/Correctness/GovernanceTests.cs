@@ -159,6 +159,26 @@ public sealed class GovernanceTests : IDisposable
     }
 
     [Fact]
+    public async Task PendingApprovals_SayWhoMayVote_SinceWhen_AndUntilWhen()
+    {
+        var model = await _h.RegisterAsync("inbox", (0.93, 80));
+        var release = await _h.ReleaseAsync(model, 1, "staging");
+        var asked = _h.Clock.GetUtcNow();
+        await _h.WaitForApprovalAsync(release.Id, "staging");
+
+        var forSam = await Releases.PendingForAsync("sam", Staging, CancellationToken.None);
+        var forAlice = await Releases.PendingForAsync("alice", Staging, CancellationToken.None); // the requester
+        var forPat = await Releases.PendingForAsync("pat", new HashSet<string> { "approvers-prod" }, CancellationToken.None);
+
+        var item = Assert.Single(forSam);
+        Assert.Equal(["approvers-staging"], item.ApproverGroups);
+        Assert.Equal(asked, item.ApprovalRequestedAt);
+        Assert.Equal(asked.AddSeconds(_h.Get<EnvironmentPolicies>().Get("staging").Approval.TimeoutSeconds), item.ExpiresAt);
+        Assert.Empty(forAlice);
+        Assert.Empty(forPat);
+    }
+
+    [Fact]
     public void Defect10_ProdShipsWithOneRollbackApproverFromApproversProd()
     {
         var prod = _h.Get<EnvironmentPolicies>().Get("prod");

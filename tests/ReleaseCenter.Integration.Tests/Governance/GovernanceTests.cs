@@ -146,8 +146,12 @@ public sealed class GovernanceTests(EmulatorFixture emulator) : IAsyncLifetime
         using var pat = await _api.As("pat", "approvers-prod");
         using var sam = await _api.As("sam", "approvers-staging");
 
-        Assert.Contains((await pat.GetFromJsonAsync<JsonElement>("/v1/approvals/pending")).GetProperty("items").EnumerateArray(),
-            i => i.GetProperty("releaseId").GetString() == id && i.GetProperty("remaining").GetInt32() == 2);
+        var forPat = Assert.Single((await pat.GetFromJsonAsync<JsonElement>("/v1/approvals/pending")).GetProperty("items").EnumerateArray(),
+            i => i.GetProperty("releaseId").GetString() == id);
+        Assert.Equal(2, forPat.GetProperty("remaining").GetInt32());
+        // What an inbox shows: who may vote, waiting since when, expiring when (the policy's timeout after the request).
+        Assert.Equal("approvers-prod", Assert.Single(forPat.GetProperty("approverGroups").EnumerateArray()).GetString());
+        Assert.True(forPat.GetProperty("expiresAt").GetDateTimeOffset() > forPat.GetProperty("approvalRequestedAt").GetDateTimeOffset());
         Assert.DoesNotContain((await sam.GetFromJsonAsync<JsonElement>("/v1/approvals/pending")).GetProperty("items").EnumerateArray(),
             i => i.GetProperty("releaseId").GetString() == id);
         Assert.DoesNotContain((await _alice.GetFromJsonAsync<JsonElement>("/v1/approvals/pending")).GetProperty("items").EnumerateArray(),
