@@ -238,7 +238,7 @@ public sealed partial class EventCatalogTests
         return new Rollback("rb", "env", "m", "e", side, side, "", "", DateTimeOffset.UnixEpoch, status, DateTimeOffset.UnixEpoch).IsFinal;
     }
 
-    /// <summary>Like ReleaseSteps: RolledBack -> rolled-back.</summary>
+    /// <summary>Like FinishStep: RolledBack -> rolled-back.</summary>
     private static string Kebab(string pascal) => PascalBoundary().Replace(pascal, "-$1").ToLowerInvariant();
 
     private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
