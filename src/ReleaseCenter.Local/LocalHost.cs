@@ -45,6 +45,9 @@ public static class LocalHost
             RollbackWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
         var retrainArn = await EnsureStateMachineAsync(aws, names, RetrainWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("retrain.asl.json"),
             RetrainWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
+        // Rules on the emulator's default bus, shared by every host that runs against it (DefaultBusRules takes them off again).
+        var driftSignalsRule = $"{ResourceNames.Service}-drift-signals-{stage}";
+        var endpointChangedRule = $"{ResourceNames.Service}-endpoint-changed-{stage}";
         using (var events = new EventBridgeClient(aws))
         {
             // As in the CDK app: drift.detected.v1 invokes the start-retrain function, which names the execution after the report.
@@ -56,18 +59,18 @@ public static class LocalHost
             await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-start-retrain-{stage}",
                 [new RuleTarget("start-retrain", FunctionArn(names, RetrainWorkflow.TriggerFunction.Handler))]) { EventBusName = names.EventBusName }, ct).ConfigureAwait(false);
             // As in the CDK app: AWS's own drift signals arrive on the default bus.
-            await events.PutRuleAsync(new PutRuleRequest($"{ResourceNames.Service}-drift-signals-{stage}")
+            await events.PutRuleAsync(new PutRuleRequest(driftSignalsRule)
             {
                 EventPattern = DriftSignalPattern,
             }, ct).ConfigureAwait(false);
-            await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-drift-signals-{stage}",
+            await events.PutTargetsAsync(new PutTargetsRequest(driftSignalsRule,
                 [new RuleTarget("normalize", FunctionArn(names, RetrainWorkflow.SignalFunction.Handler))]), ct).ConfigureAwait(false);
             // As in the CDK app: SageMaker's endpoint state changes (default bus; the launcher's stand-in sends them) wake parked workflows.
-            await events.PutRuleAsync(new PutRuleRequest($"{ResourceNames.Service}-endpoint-changed-{stage}")
+            await events.PutRuleAsync(new PutRuleRequest(endpointChangedRule)
             {
                 EventPattern = ReleaseWorkflow.EndpointStateChangePattern,
             }, ct).ConfigureAwait(false);
-            await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-endpoint-changed-{stage}",
+            await events.PutTargetsAsync(new PutTargetsRequest(endpointChangedRule,
                 [new RuleTarget("wake", FunctionArn(names, ReleaseWorkflow.EndpointChangedHandler))]), ct).ConfigureAwait(false);
         }
         var notifications = await LocalNotifications.ProvisionAsync(aws, names, LocalNotifications.ReadPolicy(), ct).ConfigureAwait(false);
@@ -95,7 +98,7 @@ public static class LocalHost
         builder.Services.AddHostedService<ScheduledSweeper>();
         // The default bus is the emulator's, shared by every host that ran against it: take this host's rules off it when it stops.
         builder.Services.AddHostedService(_ => new DefaultBusRules(aws,
-            [($"{ResourceNames.Service}-drift-signals-{stage}", "normalize"), ($"{ResourceNames.Service}-endpoint-changed-{stage}", "wake")]));
+            [(driftSignalsRule, "normalize"), (endpointChangedRule, "wake")]));
         builder.Services.AddLocalNotifications(notifications, aws);
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());

@@ -17,9 +17,12 @@ public sealed class RetrainStopStep(
 {
     public string Handler => "retrain-stop";
 
-    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct) =>
-        Payload.Json(await RunAsync(Payload.DriftReportId(payload), Payload.Text(payload, "model"), Payload.Failure(payload).Error ?? "Retrain.Unknown", Payload.Failure(payload).Cause, ct)
-            .ConfigureAwait(false), WorkflowJsonContext.Default.StopResult);
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct)
+    {
+        var (error, cause) = Payload.Failure(payload);
+        return Payload.Json(await RunAsync(Payload.DriftReportId(payload), Payload.Text(payload, "model"), error ?? "Retrain.Unknown", cause, ct).ConfigureAwait(false),
+            WorkflowJsonContext.Default.StopResult);
+    }
 
     public async Task<StopResult> RunAsync(string driftReportId, string model, string error, string? cause, CancellationToken ct)
     {

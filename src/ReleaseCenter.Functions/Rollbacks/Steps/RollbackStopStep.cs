@@ -23,9 +23,12 @@ public sealed class RollbackStopStep(
 {
     public string Handler => "rollback-stop";
 
-    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct) =>
-        Payload.Json(await RunAsync(Payload.RollbackId(payload), Payload.Failure(payload).Error ?? "Rollback.Unknown", Payload.Failure(payload).Cause, ct).ConfigureAwait(false),
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct)
+    {
+        var (error, cause) = Payload.Failure(payload);
+        return Payload.Json(await RunAsync(Payload.RollbackId(payload), error ?? "Rollback.Unknown", cause, ct).ConfigureAwait(false),
             WorkflowJsonContext.Default.RollbackStopResult);
+    }
 
     /// <summary>
     /// Records why a rollback stopped (rejected, expired or failed), frees its lock, puts the endpoint

@@ -16,9 +16,12 @@ public sealed class FinishStep(
 {
     public string Handler => "finish";
 
-    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct) =>
-        Payload.Json(await RunAsync(Payload.ReleaseId(payload), Enum.Parse<ReleaseStatus>(Payload.Text(payload, "outcome")), Payload.Failure(payload).Error, Payload.Failure(payload).Cause, ct)
-            .ConfigureAwait(false), WorkflowJsonContext.Default.FinishResult);
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct)
+    {
+        var (error, cause) = Payload.Failure(payload);
+        return Payload.Json(await RunAsync(Payload.ReleaseId(payload), Enum.Parse<ReleaseStatus>(Payload.Text(payload, "outcome")), error, cause, ct).ConfigureAwait(false),
+            WorkflowJsonContext.Default.FinishResult);
+    }
 
     public async Task<FinishResult> RunAsync(string releaseId, ReleaseStatus outcome, string? error, string? cause, CancellationToken ct)
     {

@@ -16,9 +16,12 @@ public sealed class StopStageStep(
 {
     public string Handler => "stop-stage";
 
-    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct) =>
-        Payload.Json(await RunAsync(Payload.ReleaseId(payload), Payload.Environment(payload), Payload.Failure(payload).Error ?? "Release.Unknown", Payload.Failure(payload).Cause, ct).ConfigureAwait(false),
+    public async Task<string> InvokeAsync(JsonElement payload, CancellationToken ct)
+    {
+        var (error, cause) = Payload.Failure(payload);
+        return Payload.Json(await RunAsync(Payload.ReleaseId(payload), Payload.Environment(payload), error ?? "Release.Unknown", cause, ct).ConfigureAwait(false),
             WorkflowJsonContext.Default.StopResult);
+    }
 
     /// <summary>Records why a stage stopped, frees its lock, and returns the release-level error the state machine raises next (a Fail state with ErrorPath).</summary>
     public async Task<StopResult> RunAsync(string releaseId, string environment, string error, string? cause, CancellationToken ct)
