@@ -61,11 +61,7 @@ public static class ReleaseCenterApi
             }))
             .AddPolicy(Roles.CanAdminister, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>
                 Roles.GroupsOf(ctx.User).Contains(Roles.Admins)));
-        services.AddOpenApi("v1", o => o.AddDocumentTransformer((doc, _, _) =>
-        {
-            doc.Info = new() { Title = "ML Release Center API", Version = "v1", Description = "The HTTP contract of ML Release Center (api.md)." };
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi("v1", o => o.Describe());
         return services;
     }
 

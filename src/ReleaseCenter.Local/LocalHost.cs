@@ -114,6 +114,7 @@ public static class LocalHost
         app.MapLocalApi(new LocalInfoDto(awsServiceUrl, LocalAws.Region, names.TableName, names.EventBusName,
             new Dictionary<string, string> { [ReleaseWorkflow.Name] = stateMachineArn, [RollbackWorkflow.Name] = rollbackArn, [RetrainWorkflow.Name] = retrainArn }));
         app.MapLocalNotifications();
+        app.MapConsole();
 
         if (functions is not null)
         {

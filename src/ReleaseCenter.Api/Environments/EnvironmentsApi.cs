@@ -65,7 +65,11 @@ public static class EnvironmentsApi
             items.Add(new EnvironmentDto(policy.Name, order, current?.EndpointName, current?.ReleaseId, current?.Version, lockState.LockedBy,
                 last is null ? null : DeploymentDto.From(last), live.Select(DeploymentDto.From).ToArray(),
                 new EnvironmentPolicyDto(policy.Approval.Required, policy.Approval.Groups, policy.BakeSeconds, policy.InstanceType,
-                    policy.RollbackApproval.Required, policy.RollbackApproval.Groups)));
+                    policy.RollbackApproval.Required, policy.RollbackApproval.Groups)
+                {
+                    ApprovalTimeoutSeconds = policy.Approval.TimeoutSeconds,
+                    Deployment = DeploymentStrategyDto.From(policy.Deployment),
+                }));
         }
         return TypedResults.Ok(new EnvironmentListDto(items));
     }

@@ -19,7 +19,27 @@ public sealed record DeploymentDto(
 
 /// <summary>An environment's release and rollback policy, as configured.</summary>
 public sealed record EnvironmentPolicyDto(int RequiredApprovals, IReadOnlyList<string> ApproverGroups, int BakeSeconds, string InstanceType,
-    int RollbackRequiredApprovals, IReadOnlyList<string> RollbackApproverGroups);
+    int RollbackRequiredApprovals, IReadOnlyList<string> RollbackApproverGroups)
+{
+    /// <summary>How long a stage waits for approval before it expires.</summary>
+    public int ApprovalTimeoutSeconds { get; init; }
+
+    /// <summary>How a deployment shifts traffic: all-at-once, canary or linear, with its step and wait.</summary>
+    public DeploymentStrategyDto Deployment { get; init; } = new("all-at-once", null, null, 0);
+}
+
+/// <summary>The environment's traffic shifting (config/environments.json "deployment").</summary>
+public sealed record DeploymentStrategyDto(string Strategy, int? CanaryPercent, int? LinearStepPercent, int WaitIntervalSeconds)
+{
+    public static DeploymentStrategyDto From(ReleaseCenter.Domain.Releases.DeploymentStrategy s) => new(
+        s.Kind switch
+        {
+            ReleaseCenter.Domain.Releases.DeploymentStrategyKind.Canary => "canary",
+            ReleaseCenter.Domain.Releases.DeploymentStrategyKind.Linear => "linear",
+            _ => "all-at-once",
+        },
+        s.CanaryPercent, s.LinearStepPercent, s.WaitIntervalSeconds);
+}
 
 /// <summary>
 /// GET /v1/environments item. <see cref="EndpointName"/>, <see cref="LiveRelease"/> and

@@ -77,4 +77,5 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
 [JsonSerializable(typeof(ReleaseCenter.Api.Releases.HistoryDto))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Releases.ApprovalState))]
 [JsonSerializable(typeof(ReleaseCenter.Api.Releases.PendingApprovalsDto))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Releases.VoteEligibility))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -47,10 +47,7 @@ public static class ApprovalGate
         {
             return Refuse(VoteRefusal.NotAwaitingApproval, $"{stage.Environment} is not waiting for approval.");
         }
-        var requesterReason = !release.IsRequestedBy(voter) ? null
-            : string.Equals(voter, release.RequestedBy, StringComparison.Ordinal) ? "The requester of a release cannot approve or reject it."
-            : $"{voter} set this release in motion (retraining they triggered or configured), so counts as its requester and cannot approve or reject it.";
-        var (refusal, reason) = ApprovalRules.Admit(stage.Environment, policy, voter, groups, requesterReason, stage.Approvals);
+        var (refusal, reason) = ApprovalRules.Admit(stage.Environment, policy, voter, groups, RequesterReason(release, voter), stage.Approvals);
         if (refusal != VoteRefusal.None)
         {
             return Refuse(refusal, reason);
@@ -70,6 +67,28 @@ public static class ApprovalGate
         var decided = ApprovalRules.Decide(approvals, decision, policy.OnRejection == ApprovalPolicy.RejectStage, policy.Required);
         return new VoteOutcome(VoteRefusal.None, "", stage with { Approvals = approvals, Decision = decided }, decided);
     }
+
+    /// <summary>
+    /// Every reason <paramref name="voter"/> may not vote on the stage now, not only the first one a vote would be
+    /// refused for: not waiting, not an approver, the requester, already voted. Empty when they may vote.
+    /// </summary>
+    public static IReadOnlyList<(VoteRefusal Refusal, string Reason)> Eligibility(Release release, ReleaseStage? stage, ApprovalPolicy? policy,
+        string voter, IReadOnlySet<string> groups)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        if (stage is null || policy is null || stage.Status != ReleaseStatus.AwaitingApproval || stage.Decision is not null)
+        {
+            return [(VoteRefusal.NotAwaitingApproval, stage is null
+                ? "No stage of this release is waiting for approval."
+                : $"{stage.Environment} is not waiting for approval.")];
+        }
+        return ApprovalRules.Refusals(stage.Environment, policy, voter, groups, RequesterReason(release, voter), stage.Approvals).ToArray();
+    }
+
+    private static string? RequesterReason(Release release, string voter) =>
+        !release.IsRequestedBy(voter) ? null
+        : string.Equals(voter, release.RequestedBy, StringComparison.Ordinal) ? "The requester of a release cannot approve or reject it."
+        : $"{voter} set this release in motion (retraining they triggered or configured), so counts as its requester and cannot approve or reject it.";
 
     public static int Remaining(ReleaseStage stage, ApprovalPolicy policy)
     {

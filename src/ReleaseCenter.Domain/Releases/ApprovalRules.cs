@@ -14,22 +14,32 @@ public static class ApprovalRules
     public static (VoteRefusal Refusal, string Reason) Admit(string subject, ApprovalPolicy policy, string voter, IReadOnlySet<string> groups,
         string? requesterReason, IEnumerable<ApprovalRecord> cast)
     {
+        var first = Refusals(subject, policy, voter, groups, requesterReason, cast).FirstOrDefault();
+        return first.Reason is null ? (VoteRefusal.None, "") : first;
+    }
+
+    /// <summary>
+    /// Every reason <paramref name="voter"/> may not vote, in the order <see cref="Admit"/> checks them, so a
+    /// person is told all of them at once (the console shows them instead of the buttons). Empty when they may vote.
+    /// </summary>
+    public static IEnumerable<(VoteRefusal Refusal, string Reason)> Refusals(string subject, ApprovalPolicy policy, string voter,
+        IReadOnlySet<string> groups, string? requesterReason, IEnumerable<ApprovalRecord> cast)
+    {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(groups);
         ArgumentNullException.ThrowIfNull(cast);
         if (!policy.Groups.Any(groups.Contains))
         {
-            return (VoteRefusal.NotAnApprover, $"Approving {subject} needs membership of {string.Join(" or ", policy.Groups)}.");
+            yield return (VoteRefusal.NotAnApprover, $"Approving {subject} needs membership of {string.Join(" or ", policy.Groups)}.");
         }
         if (requesterReason is not null)
         {
-            return (VoteRefusal.SelfApproval, requesterReason);
+            yield return (VoteRefusal.SelfApproval, requesterReason);
         }
         if (cast.Any(a => a.By == voter))
         {
-            return (VoteRefusal.AlreadyVoted, $"{voter} has already voted on {subject}; a person counts once.");
+            yield return (VoteRefusal.AlreadyVoted, $"{voter} has already voted on {subject}; a person counts once.");
         }
-        return (VoteRefusal.None, "");
     }
 
     /// <summary>How many different people approved.</summary>

@@ -16,6 +16,18 @@ namespace ReleaseCenter.Functions.Releases;
 public sealed record ApprovalState(string Environment, int Required, IReadOnlyList<ApprovalRecord> Approvals, int Remaining, string? Decision);
 
 /// <summary>A stage the caller may vote on now, with the evidence to judge.</summary>
+/// <summary>One reason a person may not vote: its kind (NotAwaitingApproval, NotAnApprover, SelfApproval, AlreadyVoted) and the words.</summary>
+public sealed record EligibilityReason(string Kind, string Message);
+
+/// <summary>Whether the caller may vote on the stage waiting now (<see cref="Environment"/>, null when none waits), and why not.</summary>
+public sealed record VoteEligibility(string ReleaseId, string? Environment, string Voter, bool CanVote, IReadOnlyList<EligibilityReason> Reasons)
+{
+    public int? Required { get; init; }
+    public int? Remaining { get; init; }
+    public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
+
 public sealed record PendingApproval(
     string ReleaseId, string Model, int Version, string Environment, string RequestedBy, int Required, int Remaining,
     IReadOnlyList<ApprovalRecord> Approvals, string BundleDigest, string EvaluationDigest, Domain.Evaluation.EvaluationReport? Evaluation, string ApproveAt)
@@ -321,6 +333,27 @@ public sealed class ReleaseService(
         }
         while (cursor is not null && seen < scanLimit);
         return pending;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="actor"/> may vote on the stage of <paramref name="releaseId"/> that waits now, and
+    /// every reason they may not (the same rules and words as a vote's refusal, all of them at once).
+    /// </summary>
+    public async Task<VoteEligibility> EligibilityAsync(string releaseId, string actor, IReadOnlySet<string> groups, CancellationToken ct)
+    {
+        var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+            ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"Release '{releaseId}' does not exist.");
+        var stage = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null);
+        var policy = stage is null ? null : policies.Get(stage.Environment).Approval;
+        var reasons = ApprovalGate.Eligibility(release, stage, policy, actor, groups)
+            .Select(r => new EligibilityReason(r.Refusal.ToString(), r.Reason)).ToArray();
+        return new VoteEligibility(release.Id, stage?.Environment, actor, reasons.Length == 0, reasons)
+        {
+            Required = policy?.Required,
+            Remaining = stage is null || policy is null ? null : ApprovalGate.Remaining(stage, policy),
+            ApproverGroups = policy?.Groups ?? [],
+            ExpiresAt = stage?.ApprovalRequestedAt?.AddSeconds(Math.Max(1, policy?.TimeoutSeconds ?? 1)),
+        };
     }
 
     /// <summary>

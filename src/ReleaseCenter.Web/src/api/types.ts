@@ -1,0 +1,22 @@
+import type { components } from './schema';
+
+type S = components['schemas'];
+export type Release = S['ReleaseDto'];
+export type Stage = S['ReleaseStage'];
+export type ReleaseStatus = S['ReleaseStatus'];
+export type MetricEvaluation = S['MetricEvaluation'];
+export type EvaluationReport = S['EvaluationReport'];
+export type Approval = S['ApprovalRecord'];
+export type PendingApproval = S['PendingApproval'];
+export type Model = S['ModelDto'];
+export type ModelVersion = S['ModelVersionDto'];
+export type Environment = S['EnvironmentDto'];
+export type ReleaseDiff = S['ReleaseDiffDto'];
+export type HistoryItem = S['HistoryItem'];
+
+export const terminal: ReleaseStatus[] = ['Released', 'Rejected', 'Expired', 'Failed', 'RolledBack', 'Cancelled'];
+export const allStatuses: ReleaseStatus[] = ['Pending', 'Evaluating', 'AwaitingApproval', 'Deploying', 'Verifying', ...terminal];
+
+export function isTerminal(status: ReleaseStatus | undefined): boolean {
+  return status !== undefined && terminal.includes(status);
+}

@@ -1,0 +1,118 @@
+import { useState } from 'react';
+import { useNavigate, useParams } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import Container from '@cloudscape-design/components/container';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
+import Link from '@cloudscape-design/components/link';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Spinner from '@cloudscape-design/components/spinner';
+import Table from '@cloudscape-design/components/table';
+import { modelQuery, versionsQuery } from '../api/queries';
+import type { ModelVersion } from '../api/types';
+import { ProblemAlert } from '../components/ProblemAlert';
+import { num, relative, timestamp } from '../components/format';
+import { Layout, useFollow } from '../shell/Layout';
+import { usePageTitle } from '../shell/usePageTitle';
+
+/** A model and its versions, one column per reported metric, with "Release this version". */
+export default function Model() {
+  const { name = '' } = useParams();
+  usePageTitle(name, 'Models');
+  const navigate = useNavigate();
+  const follow = useFollow();
+  const model = useQuery(modelQuery(name));
+  const versions = useQuery(versionsQuery(name));
+  const [selected, setSelected] = useState<ModelVersion[]>([]);
+  const rows = [...(versions.data ?? [])].reverse();
+  const metricNames = [...new Set(rows.flatMap((v) => Object.keys(v.metrics)))].sort();
+  const crumbs = [
+    { text: 'ML Release Center', href: '/releases' },
+    { text: 'Models', href: '/models' },
+    { text: name, href: `/models/${encodeURIComponent(name)}` },
+  ];
+  if (model.isPending) return <Layout breadcrumbs={crumbs} content={<Spinner size="large" />} />;
+  if (model.isError) return <Layout breadcrumbs={crumbs} content={<ProblemAlert error={model.error} header="This model cannot be shown" />} />;
+  const m = model.data;
+  const release = (v: ModelVersion) => navigate(`/releases/new?model=${encodeURIComponent(name)}&version=${v.version}`);
+
+  return (
+    <Layout
+      breadcrumbs={crumbs}
+      content={
+        <ContentLayout header={<Header variant="h1" description={m.description ?? undefined}>{m.name}</Header>}>
+          <SpaceBetween size="l">
+            <Container header={<Header variant="h2">Model</Header>}>
+              <KeyValuePairs
+                columns={4}
+                items={[
+                  { label: 'Project', value: m.project },
+                  { label: 'Owner', value: m.owner ?? '-' },
+                  { label: 'Latest version', value: Number(m.latestVersion) > 0 ? `v${m.latestVersion}` : '-' },
+                  { label: 'Created', value: `${timestamp(m.createdAt)} by ${m.createdBy}` },
+                  {
+                    label: 'Releases',
+                    value: (
+                      <Link href={`/releases?model=${encodeURIComponent(name)}`} onFollow={follow}>
+                        Releases of {name}
+                      </Link>
+                    ),
+                  },
+                ]}
+              />
+            </Container>
+            <Table
+              enableKeyboardNavigation
+              selectionType="single"
+              selectedItems={selected}
+              onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+              trackBy="version"
+              items={rows}
+              loading={versions.isPending}
+              loadingText="Loading versions"
+              ariaLabels={{
+                tableLabel: 'Versions',
+                selectionGroupLabel: 'Versions',
+                itemSelectionLabel: (_, v) => `v${v.version}`,
+                allItemsSelectionLabel: () => 'all',
+              }}
+              header={
+                <Header
+                  counter={`(${rows.length})`}
+                  actions={
+                    <Button variant="primary" disabled={selected.length !== 1} onClick={() => release(selected[0]!)}>
+                      Release this version
+                    </Button>
+                  }
+                  description="Newest first. Select a version to release it."
+                >
+                  Versions
+                </Header>
+              }
+              columnDefinitions={[
+                {
+                  id: 'version',
+                  header: 'Version',
+                  isRowHeader: true,
+                  cell: (v) => (
+                    <Link href={`/models/${encodeURIComponent(name)}/versions/${v.version}`} onFollow={follow}>
+                      v{v.version}
+                    </Link>
+                  ),
+                },
+                ...metricNames.map((k) => ({ id: `metric-${k}`, header: k, cell: (v: ModelVersion) => num((v.metrics as Record<string, number>)[k]) })),
+                { id: 'framework', header: 'Framework', cell: (v) => v.framework ?? '-' },
+                { id: 'createdBy', header: 'Registered by', cell: (v) => v.createdBy },
+                { id: 'createdAt', header: 'Registered', cell: (v) => relative(v.createdAt) },
+              ]}
+              empty={versions.isError ? <ProblemAlert error={versions.error} /> : <Box textAlign="center">No versions registered yet.</Box>}
+            />
+          </SpaceBetween>
+        </ContentLayout>
+      }
+    />
+  );
+}

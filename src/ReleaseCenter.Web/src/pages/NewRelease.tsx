@@ -1,0 +1,180 @@
+import { useEffect, useState } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Alert from '@cloudscape-design/components/alert';
+import Box from '@cloudscape-design/components/box';
+import Button from '@cloudscape-design/components/button';
+import Container from '@cloudscape-design/components/container';
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Form from '@cloudscape-design/components/form';
+import FormField from '@cloudscape-design/components/form-field';
+import Header from '@cloudscape-design/components/header';
+import Multiselect from '@cloudscape-design/components/multiselect';
+import Select, { type SelectProps } from '@cloudscape-design/components/select';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import Textarea from '@cloudscape-design/components/textarea';
+import { api, ok } from '../api/client';
+import { asProblem, type ProblemError } from '../api/problem';
+import { environmentsQuery, modelsQuery, versionsQuery } from '../api/queries';
+import { Metrics } from '../components/Metrics';
+import { Layout, useFollow } from '../shell/Layout';
+import { useFlash } from '../shell/flash';
+import { usePageTitle } from '../shell/usePageTitle';
+
+/** Pick a model and a version (its metrics shown), keep or trim the environments path, add notes, submit. */
+export default function NewRelease() {
+  usePageTitle('New release', 'Releases');
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const follow = useFollow();
+  const flash = useFlash();
+  const queryClient = useQueryClient();
+  const [model, setModel] = useState(params.get('model') ?? '');
+  const [version, setVersion] = useState(params.get('version') ?? '');
+  const [chosenEnvs, setChosenEnvs] = useState<string[] | null>(null);
+  const [notes, setNotes] = useState('');
+  const [error, setError] = useState<ProblemError | null>(null);
+
+  const models = useQuery(modelsQuery());
+  const versions = useQuery({ ...versionsQuery(model), enabled: model !== '' });
+  const environments = useQuery(environmentsQuery());
+  const allEnvs = [...(environments.data?.items ?? [])].sort((a, b) => Number(a.order) - Number(b.order)).map((e) => e.name);
+  const envs = chosenEnvs ?? allEnvs;
+  const selectedVersion = versions.data?.find((v) => String(v.version) === version);
+
+  // Newest version first, chosen by default when only the model was given.
+  useEffect(() => {
+    if (model && !version && versions.data?.length) setVersion(String(versions.data[versions.data.length - 1]!.version));
+  }, [model, version, versions.data]);
+
+  const submit = useMutation({
+    mutationFn: () =>
+      ok(
+        api.POST('/v1/releases', {
+          body: { model, version: Number(version), environments: allEnvs.filter((e) => envs.includes(e)), notes: notes.trim() || null },
+        }),
+      ),
+    onSuccess: async (accepted) => {
+      flash.push({ type: 'success', header: `Release of ${model} v${version} started`, content: `Bundle ${accepted.bundleDigest}` });
+      await queryClient.invalidateQueries({ queryKey: ['releases'] });
+      navigate(`/releases/${accepted.id}`);
+    },
+    onError: (e) => setError(asProblem(e)),
+  });
+
+  const modelOptions: SelectProps.Option[] = (models.data ?? []).map((m) => ({
+    value: m.name,
+    label: m.name,
+    description: `${m.project} · latest v${m.latestVersion}`,
+  }));
+  const versionOptions: SelectProps.Option[] = [...(versions.data ?? [])].reverse().map((v) => ({
+    value: String(v.version),
+    label: `v${v.version}`,
+    description: Object.entries(v.metrics)
+      .map(([k, x]) => `${k} ${Number(Number(x).toPrecision(6))}`)
+      .join(' · '),
+    tags: [v.createdBy],
+  }));
+
+  return (
+    <Layout
+      breadcrumbs={[
+        { text: 'ML Release Center', href: '/releases' },
+        { text: 'Releases', href: '/releases' },
+        { text: 'New release', href: '/releases/new' },
+      ]}
+      content={
+        <ContentLayout header={<Header variant="h1" description="Freeze a model version with its datasets and config into a bundle, and send it through the environments.">New release</Header>}>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              setError(null);
+              submit.mutate();
+            }}
+          >
+            <Form
+              actions={
+                <SpaceBetween direction="horizontal" size="xs">
+                  <Button formAction="none" variant="link" href="/releases" onFollow={follow}>
+                    Cancel
+                  </Button>
+                  <Button variant="primary" formAction="submit" loading={submit.isPending} disabled={!model || !version}>
+                    Start release
+                  </Button>
+                </SpaceBetween>
+              }
+              errorText={error && Object.keys(error.errors).length === 0 ? `${error.title}${error.detail ? `: ${error.detail}` : ''}` : undefined}
+            >
+              <SpaceBetween size="l">
+                <Container header={<Header variant="h2">Model version</Header>}>
+                  <SpaceBetween size="m">
+                    <FormField label="Model" errorText={error?.fieldError('model')}>
+                      <Select
+                        selectedOption={modelOptions.find((o) => o.value === model) ?? null}
+                        onChange={(e) => {
+                          setModel(e.detail.selectedOption.value ?? '');
+                          setVersion('');
+                        }}
+                        options={modelOptions}
+                        filteringType="auto"
+                        placeholder="Choose a model"
+                        statusType={models.isPending ? 'loading' : models.isError ? 'error' : 'finished'}
+                        loadingText="Loading models"
+                        errorText="The models could not be loaded."
+                        empty="No models are registered."
+                      />
+                    </FormField>
+                    <FormField label="Version" errorText={error?.fieldError('version')}>
+                      <Select
+                        selectedOption={versionOptions.find((o) => o.value === version) ?? null}
+                        onChange={(e) => setVersion(e.detail.selectedOption.value ?? '')}
+                        options={versionOptions}
+                        disabled={!model}
+                        placeholder={model ? 'Choose a version' : 'Choose a model first'}
+                        statusType={versions.isFetching ? 'loading' : 'finished'}
+                        loadingText="Loading versions"
+                        empty="This model has no versions."
+                      />
+                    </FormField>
+                    {selectedVersion ? (
+                      <SpaceBetween size="s">
+                        <Metrics metrics={selectedVersion.metrics as Record<string, number>} />
+                        {!selectedVersion.image ? (
+                          <Alert type="warning">This version names no inference image; a release needs one to deploy.</Alert>
+                        ) : null}
+                      </SpaceBetween>
+                    ) : null}
+                  </SpaceBetween>
+                </Container>
+                <Container header={<Header variant="h2">Path and notes</Header>}>
+                  <SpaceBetween size="m">
+                    <FormField
+                      label="Environments"
+                      description="In promotion order, from the configuration. Each stage has its evaluation gate and approval policy."
+                      errorText={error?.fieldError('environments')}
+                    >
+                      <Multiselect
+                        selectedOptions={envs.map((e) => ({ value: e, label: e }))}
+                        onChange={(e) => setChosenEnvs(e.detail.selectedOptions.map((o) => o.value!))}
+                        options={allEnvs.map((e) => ({ value: e, label: e }))}
+                        placeholder="Choose environments"
+                        deselectAriaLabel={(o) => `Remove ${o.label ?? o.value}`}
+                        statusType={environments.isPending ? 'loading' : 'finished'}
+                      />
+                    </FormField>
+                    <FormField label="Notes" constraintText={`Optional. ${notes.length} of 4000 characters.`} errorText={error?.fieldError('notes')}>
+                      <Textarea value={notes} onChange={(e) => setNotes(e.detail.value)} ariaLabel="Notes" />
+                    </FormField>
+                  </SpaceBetween>
+                </Container>
+                {error && Object.keys(error.errors).length > 0 ? (
+                  <Box color="text-status-error">{error.fieldLines().join(' ')}</Box>
+                ) : null}
+              </SpaceBetween>
+            </Form>
+          </form>
+        </ContentLayout>
+      }
+    />
+  );
+}

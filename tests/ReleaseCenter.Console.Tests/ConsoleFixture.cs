@@ -1,0 +1,226 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using ReleaseCenter.Local;
+using ReleaseCenter.Local.Emulator;
+
+namespace ReleaseCenter.Console.Tests;
+
+[CollectionDefinition("browser")]
+public sealed class BrowserCollection : ICollectionFixture<ConsoleFixture>;
+
+/// <summary>
+/// The real local stack (moto emulator, the API host with the built console) on a free port, the demo story
+/// seeding in the background, and one headless Debian chromium driven by Playwright. Tests that change
+/// state make their own model and release, so they never depend on each other's order.
+/// </summary>
+public sealed class ConsoleFixture : IAsyncLifetime
+{
+    public const string ChromiumVariable = "RELEASE_CENTER_CHROMIUM";
+    private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    private LocalAws? _aws;
+    private WebApplication? _app;
+    private IPlaywright? _playwright;
+    private readonly CancellationTokenSource _stop = new();
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    /// <summary>The demo story (fraud-detector v1–v5) seeding through the API; await it where a test needs its rows.</summary>
+    public Task<bool> DemoReady { get; private set; } = Task.FromResult(false);
+
+    /// <summary>Screenshots and failure traces: tests/ReleaseCenter.Console.Tests/TestResults/console.</summary>
+    public string ArtifactsDir { get; } = Path.Combine(RepoRoot(), "tests", "ReleaseCenter.Console.Tests", "TestResults", "console");
+
+    public async Task InitializeAsync()
+    {
+        var chromium = FindChromium();
+        Assertions.SetDefaultExpectTimeout(30_000);
+        Directory.CreateDirectory(ArtifactsDir);
+        _aws = await LocalAws.StartAsync();
+        _app = await LocalHost.BuildAsync(_aws.ServiceUrl, _aws.Functions, 0, $"ui-{Guid.NewGuid().ToString("N")[..8]}", CancellationToken.None,
+            faults: _aws.Faults);
+        await _app.StartAsync();
+        BaseUrl = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        DemoReady = Task.Run(() => new Demo(BaseUrl, TextWriter.Null).RunAsync(_stop.Token));
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            // Debian's chromium as root in a sandbox-less container, with its calls home switched off (the network is closed).
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await DemoReady;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or InvalidOperationException)
+        {
+            // stopping mid-story is expected when the tests end first
+        }
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+        _playwright?.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+        if (_aws is not null)
+        {
+            await _aws.DisposeAsync();
+        }
+        _stop.Dispose();
+    }
+
+    /// <summary>Debian's chromium: RELEASE_CENTER_CHROMIUM, else chromium (or chromium-browser, google-chrome) on PATH.</summary>
+    public static string FindChromium()
+    {
+        var configured = Environment.GetEnvironmentVariable(ChromiumVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return File.Exists(configured)
+                ? configured
+                : throw new InvalidOperationException($"{ChromiumVariable} names {configured}, which does not exist. Install chromium: apt-get install -y chromium");
+        }
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        foreach (var name in new[] { "chromium", "chromium-browser", "google-chrome" })
+        {
+            var found = path.Select(dir => Path.Combine(dir, name)).FirstOrDefault(File.Exists);
+            if (found is not null)
+            {
+                return found;
+            }
+        }
+        throw new InvalidOperationException(
+            $"No Chromium found for the browser tests. Install it: apt-get install -y chromium (or set {ChromiumVariable} to a Chromium binary).");
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("Serverless.sln not found above the test binaries.");
+    }
+
+    public async Task<(string Token, string ExpiresAt)> TokenAsync(string user, params string[] groups)
+    {
+        using var http = new HttpClient { BaseAddress = BaseUrl };
+        var t = await http.GetFromJsonAsync<JsonElement>($"/v1/local/token?user={user}&groups={string.Join(',', groups)}");
+        return (t.GetProperty("token").GetString()!, t.GetProperty("expiresAt").GetString()!);
+    }
+
+    public async Task<HttpClient> ApiAsync(string user, params string[] groups)
+    {
+        var (token, _) = await TokenAsync(user, groups);
+        var client = new HttpClient { BaseAddress = BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>A fresh browser context (its own storage) signed in as <paramref name="user"/>, the way the sign-in page does it.</summary>
+    public async Task<IPage> PageAsync(string? user = null, params string[] groups)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
+            AcceptDownloads = true,
+            ReducedMotion = ReducedMotion.Reduce,
+            TimezoneId = "UTC",
+            Locale = "en-US",
+        });
+        if (user is not null)
+        {
+            var (token, expiresAt) = await TokenAsync(user, groups);
+            var session = JsonSerializer.Serialize(new { token, expiresAt, user, groups, via = "local" });
+            await context.AddInitScriptAsync($"window.localStorage.setItem('rc.session', {JsonSerializer.Serialize(session)});");
+        }
+        await context.Tracing.StartAsync(new TracingStartOptions { Screenshots = true, Snapshots = true });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>Keeps a screenshot of the page under TestResults/console/&lt;name&gt;.png.</summary>
+    public Task ScreenshotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"{name}.png"), FullPage = true });
+
+    /// <summary>Closes the page's context; on failure keeps its trace (open with `npx playwright show-trace`).</summary>
+    public async Task CloseAsync(IPage page, string name, bool failed)
+    {
+        await page.Context.Tracing.StopAsync(failed ? new TracingStopOptions { Path = Path.Combine(ArtifactsDir, $"{name}-trace.zip") } : new());
+        await page.Context.CloseAsync();
+    }
+
+    /// <summary>A model of its own with one version, released by <paramref name="requester"/> to staging only: it waits there for approval.</summary>
+    public async Task<(string Model, string ReleaseId)> WaitingInStagingAsync(string requester = "alice")
+    {
+        var model = $"ui-{Guid.NewGuid().ToString("N")[..10]}";
+        using var client = await ApiAsync(requester, "ml-engineers");
+        await RegisterAsync(client, model);
+        var created = await client.PostAsync("/v1/releases", Json($$"""{"model":"{{model}}","version":1,"environments":["staging"],"notes":"browser test"}"""));
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await WaitForAsync(client, id, r => r.GetProperty("stages")[0].GetProperty("status").GetString() == "AwaitingApproval");
+        return (model, id);
+    }
+
+    public async Task<string> RegisteredModelAsync()
+    {
+        var model = $"ui-{Guid.NewGuid().ToString("N")[..10]}";
+        using var client = await ApiAsync("alice", "ml-engineers");
+        await RegisterAsync(client, model);
+        return model;
+    }
+
+    private static async Task RegisterAsync(HttpClient client, string model)
+    {
+        (await client.PostAsync("/v1/models", Json($$"""{"name":"{{model}}","project":"console-tests"}"""))).EnsureSuccessStatusCode();
+        (await client.PostAsync($"/v1/models/{model}/versions", Json($$"""
+            {"artifactUri":"s3://m/{{model}}.tar.gz","artifactDigest":"{{Digest}}","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+             "metrics":{"auc":0.95,"latency_p95_ms":70} }
+            """))).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Polls the release until <paramref name="done"/> holds, for at most a minute.</summary>
+    public static async Task<JsonElement> WaitForAsync(HttpClient client, string id, Func<JsonElement, bool> done)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var release = await client.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}");
+            if (done(release))
+            {
+                return release;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Release {id} did not reach the expected state: {release}");
+            }
+            await Task.Delay(200);
+        }
+    }
+
+    public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+}
