@@ -249,6 +249,9 @@ public sealed class ReleaseCenterStack : Stack
 
     public HttpApi HttpApi { get; }
 
+    /// <summary>The web console: S3 + CloudFront in front of the API, and its Cognito sign-in.</summary>
+    public ConsoleConstruct Console { get; private set; } = null!;
+
     private static readonly MetricOptions FiveMinuteSum = new() { Period = Duration.Minutes(5), Statistic = Stats.SUM };
 
     /// <summary>An alarm that fires when <paramref name="metric"/> counts one or more in 5 minutes; no data (nothing ran) is not a breach.</summary>
@@ -548,11 +551,27 @@ public sealed class ReleaseCenterStack : Stack
         });
 
         var integration = new HttpLambdaIntegration("ApiIntegration", handler);
-        var jwt = new HttpJwtAuthorizer("JwtAuthorizer", props.JwtIssuer, new HttpJwtAuthorizerProps
+        // The console (and its sign-in) lives on a CloudFront distribution in front of this API.
+        Console = new ConsoleConstruct(this, "Console", new ConsoleConstructProps
         {
-            AuthorizerName = "jwt",
-            JwtAudience = [.. props.JwtAudiences],
+            Api = api,
+            Names = names,
+            Stage = props.Stage,
+            Environments = EnvironmentNames(props.EnvironmentsJson),
+            CognitoDomainPrefix = props.CognitoDomainPrefix,
         });
+        // API Gateway accepts a token whose aud (ID token) or client_id (access token) is listed.
+        var jwt = props.JwtIssuer is null
+            ? new HttpJwtAuthorizer("JwtAuthorizer", Console.Users.UserPoolProviderUrl, new HttpJwtAuthorizerProps
+            {
+                AuthorizerName = "jwt",
+                JwtAudience = [Console.Client.UserPoolClientId, .. props.JwtAudiences],
+            })
+            : new HttpJwtAuthorizer("JwtAuthorizer", props.JwtIssuer, new HttpJwtAuthorizerProps
+            {
+                AuthorizerName = "jwt",
+                JwtAudience = [.. props.JwtAudiences],
+            });
 
         api.AddRoutes(new AddRoutesOptions
         {
@@ -572,6 +591,13 @@ public sealed class ReleaseCenterStack : Stack
         });
 
         return api;
+    }
+
+    /// <summary>The environment names of config/environments.json, in promotion order.</summary>
+    private static string[] EnvironmentNames(string environmentsJson)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(environmentsJson);
+        return doc.RootElement.GetProperty("environments").EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToArray();
     }
 
     private string SageMakerArn(string resourceType, string resourceName = "*") =>

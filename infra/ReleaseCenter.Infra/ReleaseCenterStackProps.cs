@@ -52,9 +52,14 @@ public sealed partial class ReleaseCenterStackProps : StackProps
     /// <summary><see cref="EnvironmentsFile"/>, minified: the value of RELEASE_CENTER_ENVIRONMENTS.</summary>
     public required string EnvironmentsJson { get; init; }
 
-    public required string JwtIssuer { get; init; }
+    /// <summary>Another OpenID Connect issuer the API trusts instead of the stack's Cognito user pool; null for the pool.</summary>
+    public string? JwtIssuer { get; init; }
 
-    public required IReadOnlyList<string> JwtAudiences { get; init; }
+    /// <summary>Audiences (client ids) the authorizer accepts besides the console's own client.</summary>
+    public IReadOnlyList<string> JwtAudiences { get; init; } = [];
+
+    /// <summary>The Cognito hosted UI's domain prefix (context cognitoDomainPrefix); null for release-center-&lt;stage&gt;-&lt;account&gt;.</summary>
+    public string? CognitoDomainPrefix { get; init; }
 
     /// <summary>
     /// Reads stage, version, lambdaAssetPath, modelArtifactsBucket, jwtIssuer and jwtAudience (comma-separated)
@@ -85,20 +90,19 @@ public sealed partial class ReleaseCenterStackProps : StackProps
                 "holding model artifacts: 3-63 lowercase letters, digits, dots or hyphens (e.g. `-c modelArtifactsBucket=acme-ml-models`).");
         }
 
-        var issuer = ReadString(node, "jwtIssuer")
-            ?? throw new InvalidOperationException(
-                "Missing context 'jwtIssuer': the HTTP API's JWT authorizer needs the token issuer URL " +
-                "(e.g. `-c jwtIssuer=https://login.example.com/realms/release-center` or set it in cdk.json).");
-        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || issuerUri.Scheme != Uri.UriSchemeHttps)
+        // Optional: by default the API trusts the stack's own Cognito user pool (the console signs in there).
+        // jwtIssuer names another OpenID Connect issuer instead; jwtAudience adds audiences (client ids) it accepts.
+        var issuer = ReadString(node, "jwtIssuer");
+        if (issuer is not null && (!Uri.TryCreate(issuer, UriKind.Absolute, out var issuerUri) || issuerUri.Scheme != Uri.UriSchemeHttps))
         {
             throw new InvalidOperationException($"Context 'jwtIssuer' is '{issuer}': API Gateway requires an https:// URL.");
         }
 
         var audiences = ReadList(node, "jwtAudience");
-        if (audiences.Count == 0)
+        if (issuer is not null && audiences.Count == 0)
         {
             throw new InvalidOperationException(
-                "Missing context 'jwtAudience': the JWT authorizer needs at least one allowed audience " +
+                "Missing context 'jwtAudience': with 'jwtIssuer' set, the JWT authorizer needs at least one allowed audience " +
                 "(comma-separated, e.g. `-c jwtAudience=release-center,release-center-cli` or set it in cdk.json).");
         }
 
@@ -113,6 +117,7 @@ public sealed partial class ReleaseCenterStackProps : StackProps
             Notifications = ReadNotifications(Path.Combine(root, NotificationsFile)),
             JwtIssuer = issuer,
             JwtAudiences = audiences,
+            CognitoDomainPrefix = ReadString(node, "cognitoDomainPrefix"),
             Description = $"ML Release Center ({stage})",
         };
     }

@@ -6,18 +6,34 @@ namespace ReleaseCenter.Infra.Tests;
 public sealed class ContextTests
 {
     [Fact]
-    public void Synth_WithoutJwtIssuer_FailsNamingTheContextKey()
+    public void StackProps_WithoutJwtIssuer_TrustTheStacksOwnUserPool()
     {
-        var error = SynthFails(c => c.Remove("jwtIssuer"));
+        var props = PropsFrom(c => c.Remove("jwtIssuer"));
 
-        Assert.Contains("Missing context 'jwtIssuer'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("-c jwtIssuer=", error.Message, StringComparison.Ordinal);
+        Assert.Null(props.JwtIssuer);
     }
 
     [Fact]
-    public void Synth_WithoutJwtAudience_FailsNamingTheContextKey()
+    public void StackProps_WithJwtIssuer_TrustThatIssuerWithItsAudiences()
     {
-        var error = SynthFails(c => c["jwtAudience"] = " , ");
+        var props = PropsFrom(c =>
+        {
+            c["jwtIssuer"] = "https://login.test.invalid/realms/rc";
+            c["jwtAudience"] = "release-center, release-center-cli";
+        });
+
+        Assert.Equal("https://login.test.invalid/realms/rc", props.JwtIssuer);
+        Assert.Equal(["release-center", "release-center-cli"], props.JwtAudiences);
+    }
+
+    [Fact]
+    public void Synth_WithJwtIssuerButNoAudience_FailsNamingTheContextKey()
+    {
+        var error = SynthFails(c =>
+        {
+            c["jwtIssuer"] = "https://login.test.invalid/realms/rc";
+            c["jwtAudience"] = " , ";
+        });
 
         Assert.Contains("Missing context 'jwtAudience'", error.Message, StringComparison.Ordinal);
     }

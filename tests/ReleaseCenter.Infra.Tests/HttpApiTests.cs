@@ -13,14 +13,18 @@ public sealed class HttpApiTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void JwtAuthorizer_UsesIssuerAndAudiencesFromContext()
+    public void JwtAuthorizer_TrustsTheUserPool_AndAcceptsTheConsoleClientAndTheContextAudiences()
     {
         var (_, authorizer) = stack.Single("AWS::ApiGatewayV2::Authorizer");
+        var (poolId, _) = stack.Single("AWS::Cognito::UserPool");
+        var (clientId, _) = stack.Single("AWS::Cognito::UserPoolClient");
 
         Assert.Equal("JWT", (string)authorizer["AuthorizerType"]!);
         Assert.Equal(["$request.header.Authorization"], TemplateJson.Strings(authorizer["IdentitySource"]));
-        Assert.Equal(SynthesizedStackFixture.JwtIssuer, (string)authorizer["JwtConfiguration"]!["Issuer"]!);
-        Assert.Equal(SynthesizedStackFixture.JwtAudiences, TemplateJson.Strings(authorizer["JwtConfiguration"]!["Audience"]));
+        Assert.Equal($$"""{"Fn::GetAtt":["{{poolId}}","ProviderURL"]}""", authorizer["JwtConfiguration"]!["Issuer"]!.ToJsonString());
+        var audiences = authorizer["JwtConfiguration"]!["Audience"]!.AsArray();
+        Assert.Equal($$"""{"Ref":"{{clientId}}"}""", audiences[0]!.ToJsonString());
+        Assert.Equal(SynthesizedStackFixture.JwtAudiences, audiences.Skip(1).Select(a => (string)a!));
     }
 
     [Fact]

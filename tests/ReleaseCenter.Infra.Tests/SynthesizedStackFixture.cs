@@ -15,8 +15,8 @@ public sealed class SynthesizedStackFixture : IDisposable
 {
     public const string Stage = "qa";
     public const string Version = "9.9.9-test";
-    public const string JwtIssuer = "https://issuer.test.invalid/realms/release-center";
-    public static readonly string[] JwtAudiences = ["release-center", "release-center-cli"];
+    /// <summary>Extra audiences the authorizer accepts besides the console's Cognito client (no jwtIssuer: the pool is the issuer).</summary>
+    public static readonly string[] JwtAudiences = ["release-center-cli", "release-center-ci"];
     public const string ModelArtifactsBucket = "models.test.invalid";
 
     private readonly DirectoryInfo _assetDir;
@@ -32,7 +32,6 @@ public sealed class SynthesizedStackFixture : IDisposable
         context["version"] = Version;
         context["lambdaAssetPath"] = _assetDir.FullName;
         context["modelArtifactsBucket"] = ModelArtifactsBucket;
-        context["jwtIssuer"] = JwtIssuer;
         // Comma-separated with a space, as someone would type it after `-c`.
         context["jwtAudience"] = string.Join(", ", JwtAudiences);
 

@@ -52,9 +52,9 @@ internal static class TemplateJson
         }
     }
 
-    /// <summary>Tags as a dictionary, whether the type uses [{Key, Value}] or a plain map (ApiGatewayV2).</summary>
+    /// <summary>Tags as a dictionary, whether the type uses [{Key, Value}] or a plain map (ApiGatewayV2; Cognito's UserPoolTags).</summary>
     public static Dictionary<string, string> Tags(JsonObject properties) =>
-        properties["Tags"] switch
+        (properties["Tags"] ?? properties["UserPoolTags"]) switch
         {
             JsonArray list => list.Select(t => t!.AsObject()).ToDictionary(t => (string)t["Key"]!, t => (string)t["Value"]!),
             JsonObject map => map.ToDictionary(t => t.Key, t => (string)t.Value!),

@@ -30,9 +30,22 @@ public static class Roles
             .ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Who the caller is, as audit entries, approvals and requesters name them. Cognito's tokens (they carry
+    /// <c>token_use</c>) name the person by user name (<c>username</c> in access tokens, <c>cognito:username</c> in ID
+    /// tokens); their <c>sub</c> is an opaque UUID. Other issuers: <c>sub</c>.
+    /// </summary>
     public static string UserId(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
+        if (user.HasClaim(c => c.Type == "token_use"))
+        {
+            var name = user.FindFirst("username")?.Value ?? user.FindFirst("cognito:username")?.Value;
+            if (!string.IsNullOrWhiteSpace(name))
+            {
+                return name;
+            }
+        }
         return user.FindFirst("sub")?.Value ?? throw new InvalidOperationException("An authenticated principal always has a subject.");
     }
 }
