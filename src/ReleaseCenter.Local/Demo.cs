@@ -86,7 +86,7 @@ public sealed class Demo(Uri api, TextWriter output)
         }
         Say($"  prod serves v2 ({second.Id}): v4 failed verification and rolled back to it; v1 ({first.Id}) was live before v2.");
         Say("");
-        Say("Try it (a token: curl -s 'http://127.0.0.1:5080/v1/local/token?user=alice&groups=ml-engineers')");
+        Say($"Try it (a token: curl -s '{api.ToString().TrimEnd('/')}/v1/local/token?user=alice&groups=ml-engineers')");
         Say($"  the metric-aware diff of v2 against v1:  GET  /v1/releases/{second.Id}/diff?against={first.Id}");
         Say("  what a prod rollback would do:            POST /v1/environments/prod/rollback/preview  {}");
         Say("  roll prod back to v1:                     POST /v1/environments/prod/rollback  {\"reason\":\"...\"}");

@@ -80,9 +80,11 @@ await using (aws)
     }
     Console.WriteLine($$"""
 
+        Console: {{url}}/   (sign in as one of the demo users: alice, sam, pat, quinn or lena)
+
         ML Release Center is running at {{url}}
           AWS emulator endpoint: {{aws.ServiceUrl}}   (moto pid {{aws.MotoProcessId}}; GET {{url}}/v1/local/info for table, bus, state machines)
-          OpenAPI description:   {{url}}/openapi/v1.json
+          OpenAPI description:   {{url}}/openapi/v1.json   (API reference: {{url}}/docs)
 
         Get a development token and call the API:
           TOKEN=$(curl -s '{{url}}/v1/local/token?user=alice&groups=ml-engineers' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -101,7 +103,7 @@ await using (aws)
         try
         {
             var seeded = await new Demo(new Uri(url), TextWriter.Null).RunAsync(shutdown.Token);
-            Console.WriteLine(seeded ? "Demo data ready: GET /v1/releases lists five fraud-detector releases; POST /v1/environments/prod/rollback/preview shows what a rollback would do." : "Demo data seeding did not end as expected.");
+            Console.WriteLine(seeded ? $"Demo data ready: {url}/releases lists five fraud-detector releases; v5 waits for a staging approver (sign in as sam to approve it, as alice to see why you cannot)." : "Demo data seeding did not end as expected.");
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException or OperationCanceledException)
         {

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using System.Net.Mime;
 using System.Text;
 using ReleaseCenter.Aws.Clients;
@@ -52,7 +54,8 @@ public sealed class NotificationMailbox
 /// codes only: webhook URLs carry tokens and bodies may name things people should not read in a log.
 /// </summary>
 public sealed partial class NotificationRelay(
-    LocalNotificationSetup setup, NotificationRelayOptions options, NotificationMailbox mailbox, IHttpClientFactory httpClients, ILogger<NotificationRelay> log)
+    LocalNotificationSetup setup, NotificationRelayOptions options, NotificationMailbox mailbox, IHttpClientFactory httpClients, ILogger<NotificationRelay> log,
+    IServer server)
     : BackgroundService
 {
     /// <summary>The named HttpClient webhook POSTs go through.</summary>
@@ -115,7 +118,7 @@ public sealed partial class NotificationRelay(
         using var content = new StringContent(body, Encoding.UTF8, MediaTypeNames.Application.Json);
         try
         {
-            using var response = await http.PostAsync(new Uri(destination.Url), content, ct).ConfigureAwait(false);
+            using var response = await http.PostAsync(LocalSink(new Uri(destination.Url)), content, ct).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 LogDelivered(log, destination.Name, (int)response.StatusCode);
@@ -131,7 +134,23 @@ public sealed partial class NotificationRelay(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Notification delivered to webhook {Destination} ({StatusCode})")]
+    /// <summary>
+    /// The stack's own webhook sink (a loopback URL under /v1/local/webhooks/) is reached at the address this host
+    /// actually listens on: config/notifications.json names port 5080, but RELEASE_CENTER_PORT, the demo and the tests
+    /// use other ports. Any other URL is posted to as configured.
+    /// </summary>
+    internal Uri LocalSink(Uri url)
+    {
+        if (!url.IsLoopback || !url.AbsolutePath.StartsWith("/v1/local/webhooks/", StringComparison.Ordinal))
+        {
+            return url;
+        }
+        var bound = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return bound is null ? url : new Uri(new Uri(bound), url.PathAndQuery);
+    }
+
+    // Debug: a delivery is the expected case, and the run command's output stays readable; failures are warnings.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Notification delivered to webhook {Destination} ({StatusCode})")]
     private static partial void LogDelivered(ILogger logger, string destination, int statusCode);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {Destination} answered {StatusCode}; the notification is retried")]
