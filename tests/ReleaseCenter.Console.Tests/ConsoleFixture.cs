@@ -31,6 +31,9 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>The host's services, for seeding data straight into its store (the catalog benchmark).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public IBrowser Browser { get; private set; } = null!;
 
     /// <summary>The demo story (fraud-detector v1–v5) seeding through the API; await it where a test needs its rows.</summary>
