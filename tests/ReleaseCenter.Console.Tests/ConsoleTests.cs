@@ -192,6 +192,31 @@ public sealed partial class ConsoleTests(ConsoleFixture stack)
     });
 
     [Fact]
+    public Task ApprovalPanel_AVoteOnEvidenceThatChanged_IsExplained_AndTheCommentKept() => OnPageAsync("stale", "sam", ["approvers-staging"], async page =>
+    {
+        var (_, id) = await stack.WaitingInStagingAsync();
+        // Between showing the evidence and the vote arriving, the bundle "changes": the vote names the one shown.
+        await page.RouteAsync($"**/v1/releases/{id}/approvals", async route =>
+        {
+            var body = route.Request.PostDataJSON()!.Value.GetRawText();
+            var stale = Regex.Replace(body, "\"bundleDigest\":\"sha256:[0-9a-f]{64}\"", $"\"bundleDigest\":\"sha256:{new string('e', 64)}\"");
+            await route.ContinueAsync(new() { PostData = System.Text.Encoding.UTF8.GetBytes(stale) });
+        });
+
+        await page.GotoAsync($"/releases/{id}?panel=approve");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Comment" }).FillAsync("looked at it twice");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).Last.ClickAsync();
+
+        await Expect(page.GetByText("Your vote was not counted: Stale evidence")).ToBeVisibleAsync();
+        await Expect(page.GetByText("The vote names bundle sha256:eeee").First).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Textbox, new() { Name = "Comment" })).ToHaveValueAsync("looked at it twice");
+        using var api = await stack.ApiAsync("alice", "ml-engineers");
+        var release = await api.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}");
+        Assert.Equal("AwaitingApproval", release.GetProperty("stages")[0].GetProperty("status").GetString());
+        Assert.Empty(release.GetProperty("stages")[0].GetProperty("approvals").EnumerateArray());
+    });
+
+    [Fact]
     public Task DemoV5_AliceIsToldWhy_ThenSamApprovesStagingFromTheSidePanel() => OnPageAsync("demo-v5", "alice", ["ml-engineers"], async page =>
     {
         Assert.True(await stack.DemoReady);

@@ -27,10 +27,12 @@ public sealed class NotificationRoutingTests(EmulatorFixture emulator)
     {
         emulator.RequireLocal(); // the launcher's patches deliver SNS targets and keep the transformer
         var port = FreePort();
+        // The sink's URL names another port (as config/notifications.json names 5080): the relay must still reach
+        // this host's own sink, on the port it actually listens on.
         var policy = NotificationPolicy.Parse($$"""
             {"links":{"baseUrl":"{{BaseUrl}}"},
              "projects":[{"project":"payments","destinations":[
-               {"name":"payments-slack","type":"webhook","url":"http://127.0.0.1:{{port}}/v1/local/webhooks/payments-slack",
+               {"name":"payments-slack","type":"webhook","url":"http://127.0.0.1:9/v1/local/webhooks/payments-slack",
                 "events":["release.approval-requested.v1","rollback.approval-requested.v1","drift.detected.v1"]},
                {"name":"payments-email","type":"email","email":"ml-oncall@example.com","events":["release.released.v1"]}]}]}
             """);
