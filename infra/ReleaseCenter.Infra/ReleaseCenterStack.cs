@@ -532,6 +532,8 @@ public sealed class ReleaseCenterStack : Stack
         api.AddToRolePolicy(Allow(["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"], ExecutionsOf(ReleaseWorkflow.Name)));
         // Unlocking by hand checks whether the holder (a release or a rollback) still runs.
         api.AddToRolePolicy(Allow(["states:DescribeExecution"], ExecutionsOf(RollbackWorkflow.Name)));
+        // The console shows a deploying release's traffic split (GET /v1/releases/{id}/traffic).
+        api.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
 
         // Approvals answer the "Wait for approval" task token. The IAM reference lists no resource
         // type for SendTask*, which would mean "*", but Step Functions authorizes these calls against

@@ -81,6 +81,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITaskStep, Drift.RetrainStopStep>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();
+        services.AddSingleton<Releases.ReleaseTraffic>();
         services.AddSingleton<IRollbackStore>(sp => new DynamoRollbackStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton<Environments.EnvironmentLocks>();
         services.AddSingleton<Rollbacks.RollbackService>();

@@ -54,7 +54,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["normalize-drift-signal"] = ["events:PutEvents"],
         [ReleaseCenterStack.ApiHandler] =
         [
-            "events:PutEvents", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
+            "events:PutEvents", "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
             "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution", "states:StopExecution",
         ],
     };

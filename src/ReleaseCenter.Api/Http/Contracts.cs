@@ -78,4 +78,5 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
 [JsonSerializable(typeof(ReleaseCenter.Functions.Releases.ApprovalState))]
 [JsonSerializable(typeof(ReleaseCenter.Api.Releases.PendingApprovalsDto))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Releases.VoteEligibility))]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Releases.TrafficSplit))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

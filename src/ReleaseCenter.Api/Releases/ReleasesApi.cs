@@ -21,6 +21,8 @@ public static class ReleasesApi
         group.MapGet("/export", Export).WithSummary("The release catalog as a CSV or JSONL download (same filters), streamed page by page");
         group.MapGet("/{id}", Get).WithSummary("A release with its stages, evaluation, approvals and deployments");
         group.MapGet("/{id}/history", History).WithSummary("The release's timeline joined with its Step Functions execution history");
+        group.MapGet("/{id}/traffic", Traffic)
+            .WithSummary("How the endpoint's traffic is split now between this release and the previous one, while its deployment shifts it");
         group.MapGet("/{id}/approvals/eligibility", Eligibility)
             .WithSummary("Whether the caller may vote on the stage waiting now, and every reason they may not");
         group.MapPost("/{id}/approvals", Decide).WithSummary("Approve or reject the stage that is waiting").Accepts<DecisionRequest>("application/json");
@@ -153,6 +155,9 @@ public static class ReleasesApi
         }
         return TypedResults.Ok(new HistoryDto(id, await releases.HistoryAsync(release, ct).ConfigureAwait(false)));
     }
+
+    private static async Task<Ok<TrafficSplit>> Traffic(string id, ReleaseTraffic traffic, CancellationToken ct) =>
+        TypedResults.Ok(await traffic.GetAsync(id, ct).ConfigureAwait(false));
 
     private static async Task<Ok<VoteEligibility>> Eligibility(string id, HttpContext http, ReleaseService releases, CancellationToken ct) =>
         TypedResults.Ok(await releases.EligibilityAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), ct).ConfigureAwait(false));

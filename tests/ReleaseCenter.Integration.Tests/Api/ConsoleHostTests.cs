@@ -124,6 +124,12 @@ public sealed class ConsoleHostTests(EmulatorFixture emulator) : IAsyncLifetime
 
         var missing = await sam.GetAsync("/v1/releases/rel-20990101-000000-abcdef01/approvals/eligibility");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // Nothing deploys while the stage waits for approval: no split to show.
+        var traffic = await sam.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}/traffic");
+        Assert.False(traffic.GetProperty("shifting").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, traffic.GetProperty("environment").ValueKind);
+        Assert.Equal(HttpStatusCode.NotFound, (await sam.GetAsync("/v1/releases/rel-20990101-000000-abcdef01/traffic")).StatusCode);
     }
 
     [Fact]

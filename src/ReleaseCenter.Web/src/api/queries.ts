@@ -99,3 +99,11 @@ export const eligibilityQuery = (id: string, waitingEnvironment: string | undefi
     queryKey: ['release', id, 'eligibility', waitingEnvironment ?? ''],
     queryFn: () => ok(api.GET('/v1/releases/{id}/approvals/eligibility', { params: { path: { id } } })),
   });
+
+export const trafficQuery = (id: string, shifting: boolean) =>
+  queryOptions({
+    queryKey: ['release', id, 'traffic'],
+    queryFn: () => ok(api.GET('/v1/releases/{id}/traffic', { params: { path: { id } } })),
+    enabled: shifting,
+    refetchInterval: shifting ? 2_000 : false,
+  });

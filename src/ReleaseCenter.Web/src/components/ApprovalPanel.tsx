@@ -69,6 +69,7 @@ export function ApprovalPanel({ releaseId }: { releaseId: string }) {
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [comment, setComment] = useState('');
   const [voteError, setVoteError] = useState<ProblemError | null>(null);
+  const [recorded, setRecorded] = useState<string | null>(null);
 
   // Take the snapshot once, when the evidence first arrives; later changes are shown, never swapped in silently.
   useEffect(() => {
@@ -99,6 +100,7 @@ export function ApprovalPanel({ releaseId }: { releaseId: string }) {
     onSuccess: async (state, decision) => {
       setVoteError(null);
       setComment('');
+      setRecorded(`Your ${decision === 'approve' ? 'approval' : 'rejection'} of ${state.environment} is recorded.`);
       const remaining = Number(state.remaining);
       flash.push({
         type: 'success',
@@ -127,9 +129,12 @@ export function ApprovalPanel({ releaseId }: { releaseId: string }) {
   const r = release.data;
   if (!snapshot || !stage) {
     return (
-      <Box color="text-status-inactive">
-        No stage of {r.model} v{r.version} waits for approval now.
-      </Box>
+      <SpaceBetween size="s">
+        {recorded ? <StatusIndicator type="success">{recorded}</StatusIndicator> : null}
+        <Box color="text-status-inactive">
+          No stage of {r.model} v{r.version} waits for approval now.
+        </Box>
+      </SpaceBetween>
     );
   }
   const approvals = stage.approvals ?? [];

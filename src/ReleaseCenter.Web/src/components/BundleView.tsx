@@ -7,6 +7,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
 import type { Release } from '../api/types';
 import { Digest } from './Digest';
+import { DatasetsTable } from './DatasetsTable';
 import { useFollow } from '../shell/Layout';
 
 function value(v: unknown): string {
@@ -46,17 +47,7 @@ export function BundleView({ release }: { release: Release }) {
           ]}
         />
       </Container>
-      <Table
-        header={<Header variant="h3" counter={`(${b.datasets.length})`}>Datasets</Header>}
-        trackBy="name"
-        items={b.datasets}
-        columnDefinitions={[
-          { id: 'name', header: 'Name', cell: (d) => d.name, isRowHeader: true },
-          { id: 'uri', header: 'URI', cell: (d) => d.uri },
-          { id: 'digest', header: 'Digest', cell: (d) => <Digest value={d.digest} label={`${d.name} digest`} /> },
-        ]}
-        empty={<Box color="text-status-inactive">No datasets recorded.</Box>}
-      />
+      <DatasetsTable datasets={b.datasets} variant="h3" />
       <Table
         header={<Header variant="h3" counter={`(${hyper.length})`}>Hyperparameters</Header>}
         trackBy={(h) => h[0]}

@@ -6,9 +6,13 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Alert from '@cloudscape-design/components/alert';
+import ProgressBar from '@cloudscape-design/components/progress-bar';
+import { useQuery } from '@tanstack/react-query';
+import { trafficQuery } from '../api/queries';
+import type { components } from '../api/schema';
 import type { Environment, Release, Stage } from '../api/types';
 import { ReleaseStatusIndicator } from './ReleaseStatus';
-import { duration, relative, timestamp } from './format';
+import { duration, num, relative, timestamp } from './format';
 
 function Gate({ stage }: { stage: Stage }) {
   const e = stage.evaluation;
@@ -62,7 +66,9 @@ function strategyText(env?: Environment): string {
   return `linear steps of ${d.linearStepPercent ?? '?'} % every ${duration(Number(d.waitIntervalSeconds) * 1000)}`;
 }
 
-function Deployment({ stage, env }: { stage: Stage; env?: Environment }) {
+type Traffic = components['schemas']['TrafficSplit'];
+
+function Deployment({ stage, env, traffic }: { stage: Stage; env?: Environment; traffic?: Traffic }) {
   const d = stage.deployment;
   if (!d) return <Box color="text-status-inactive">Not deployed · strategy {strategyText(env)}</Box>;
   const took = d.completedAt ? duration(Date.parse(d.completedAt) - Date.parse(d.startedAt)) : null;
@@ -74,12 +80,20 @@ function Deployment({ stage, env }: { stage: Stage; env?: Environment }) {
       <Box variant="small">
         {d.completedAt ? `done ${relative(d.completedAt)} (${took})` : `started ${relative(d.startedAt)}`}
       </Box>
+      {traffic && traffic.environment === stage.environment && traffic.newPercent !== null && traffic.newPercent !== undefined ? (
+        <ProgressBar
+          value={Number(traffic.newPercent)}
+          label="Traffic to this release"
+          description={`${num(Number(traffic.newPercent), 1)} % new · ${num(Number(traffic.previousPercent ?? 0), 1)} % previous`}
+          ariaLabel={`Traffic to this release in ${stage.environment}`}
+        />
+      ) : null}
       {d.reverted ? <StatusIndicator type="warning">Reverted: {d.reverted.message}</StatusIndicator> : null}
     </SpaceBetween>
   );
 }
 
-function StageCard({ stage, env, index }: { stage: Stage; env?: Environment; index: number }) {
+function StageCard({ stage, env, index, traffic }: { stage: Stage; env?: Environment; index: number; traffic?: Traffic }) {
   const v = stage.verification;
   return (
     <div data-testid={`stage-${stage.environment}`}>
@@ -97,7 +111,7 @@ function StageCard({ stage, env, index }: { stage: Stage; env?: Environment; ind
             items={[
               { label: 'Gate', value: <Gate stage={stage} /> },
               { label: 'Approvals', value: <Approvals stage={stage} env={env} /> },
-              { label: 'Deployment', value: <Deployment stage={stage} env={env} /> },
+              { label: 'Deployment', value: <Deployment stage={stage} env={env} traffic={traffic} /> },
               {
                 label: 'Verification',
                 value: v ? (
@@ -123,11 +137,20 @@ function StageCard({ stage, env, index }: { stage: Stage; env?: Environment; ind
 
 /** The stages in promotion order (dev → staging → prod), each with status, gate, approvals, deployment and verification. */
 export function StagePipeline({ release, environments }: { release: Release; environments: Environment[] }) {
+  // While a deployment shifts traffic (canary, linear), the split is read from the endpoint every 2 s.
+  const shifting = release.stages.some((s) => s.status === 'Deploying' && s.deployment && !s.deployment.completedAt);
+  const traffic = useQuery(trafficQuery(release.id, shifting));
   return (
     <section aria-label="Stages">
       <ColumnLayout columns={Math.min(4, Math.max(1, release.stages.length)) as 1 | 2 | 3 | 4}>
         {release.stages.map((s, i) => (
-          <StageCard key={s.environment} index={i} stage={s} env={environments.find((e) => e.name === s.environment)} />
+          <StageCard
+            key={s.environment}
+            index={i}
+            stage={s}
+            env={environments.find((e) => e.name === s.environment)}
+            traffic={shifting ? traffic.data : undefined}
+          />
         ))}
       </ColumnLayout>
       <Box variant="small" margin={{ top: 's' }}>

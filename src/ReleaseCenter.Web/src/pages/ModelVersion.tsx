@@ -11,6 +11,7 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Table from '@cloudscape-design/components/table';
 import { fetchReleasePage, versionQuery } from '../api/queries';
+import { DatasetsTable } from '../components/DatasetsTable';
 import { Digest } from '../components/Digest';
 import { Metrics } from '../components/Metrics';
 import { ProblemAlert } from '../components/ProblemAlert';
@@ -81,17 +82,7 @@ export default function ModelVersion() {
                 ]}
               />
             </Container>
-            <Table
-              header={<Header counter={`(${d.datasets.length})`}>Datasets</Header>}
-              trackBy="name"
-              items={d.datasets}
-              columnDefinitions={[
-                { id: 'name', header: 'Name', cell: (x) => x.name, isRowHeader: true },
-                { id: 'uri', header: 'URI', cell: (x) => x.uri },
-                { id: 'digest', header: 'Digest', cell: (x) => <Digest value={x.digest} label={`${x.name} digest`} /> },
-              ]}
-              empty={<Box textAlign="center">No datasets recorded.</Box>}
-            />
+            <DatasetsTable datasets={d.datasets} />
             <Table
               header={<Header counter={releases.data ? `(${releases.data.length})` : undefined}>Releases of this version</Header>}
               trackBy="id"
