@@ -338,6 +338,14 @@ public sealed class ReleaseWorkflowTests(EmulatorFixture emulator) : IAsyncLifet
         var model = await RegisterAsync(_alice, emulator.UniqueName("bad"), (0.93, 80));
         var id = await ReleaseAsync(model, 1, """["dev","staging"]""");
         await WaitAsync(id, StageStatus("staging", "AwaitingApproval"));
+        // The stage's status is saved before its "approval-requested" timeline entry: snapshot only once both are in.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!(await _alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}/history")).GetProperty("items").EnumerateArray()
+                   .Any(i => i.GetProperty("type").GetString() == "approval-requested"))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no approval-requested entry in the release's history");
+            await Task.Delay(100);
+        }
         var before = await _api.SnapshotAsync();
         using var sam = await _api.As("sam", "approvers-staging");
         var caller = route == "cancel" ? _alice : sam; // cancelling needs ml-engineers, deciding an approver group
