@@ -75,6 +75,30 @@ public sealed partial class ConsoleTests(ConsoleFixture stack)
     });
 
     [Fact]
+    public Task Keyboard_SignsIn_OpensARelease_AndExports_WithoutAMouse() => OnPageAsync("keyboard", null, [], async page =>
+    {
+        Assert.True(await stack.DemoReady);
+        await page.GotoAsync("/sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in as alice" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page).ToHaveURLAsync(new Regex("/releases$"));
+
+        // A link in the catalog opens from the keyboard.
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "fraud-detector v2" });
+        await link.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "fraud-detector v2", Level = 1 })).ToBeVisibleAsync();
+        await page.GoBackAsync();
+
+        // The export menu opens and picks its first item (Releases as CSV) from the keyboard.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Export" }).FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Releases (CSV)" })).ToBeVisibleAsync();
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Keyboard.PressAsync("Enter"));
+        Assert.EndsWith(".csv", download.SuggestedFilename, StringComparison.Ordinal);
+    });
+
+    [Fact]
     public Task Catalog_ExportCsv_DownloadsTheFilteredRowsWithAHeader() => OnPageAsync("export", "alice", ["ml-engineers"], async page =>
     {
         Assert.True(await stack.DemoReady);
