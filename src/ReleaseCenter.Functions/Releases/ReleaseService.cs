@@ -323,7 +323,7 @@ public sealed class ReleaseService(
                         $"/v1/releases/{release.Id}/approvals")
                     {
                         ApprovalRequestedAt = stage.ApprovalRequestedAt,
-                        ExpiresAt = stage.ApprovalRequestedAt?.AddSeconds(Math.Max(1, policy.TimeoutSeconds)),
+                        ExpiresAt = ApprovalExpiresAt(stage, policy),
                         ApproverGroups = policy.Groups,
                     });
                 }
@@ -334,6 +334,10 @@ public sealed class ReleaseService(
         while (cursor is not null && seen < scanLimit);
         return pending;
     }
+
+    /// <summary>When a waiting stage expires without a decision: the request time plus the policy's timeout.</summary>
+    private static DateTimeOffset? ApprovalExpiresAt(ReleaseStage stage, ApprovalPolicy policy) =>
+        stage.ApprovalRequestedAt?.AddSeconds(Math.Max(1, policy.TimeoutSeconds));
 
     /// <summary>
     /// Whether <paramref name="actor"/> may vote on the stage of <paramref name="releaseId"/> that waits now, and
@@ -352,7 +356,7 @@ public sealed class ReleaseService(
             Required = policy?.Required,
             Remaining = stage is null || policy is null ? null : ApprovalGate.Remaining(stage, policy),
             ApproverGroups = policy?.Groups ?? [],
-            ExpiresAt = stage?.ApprovalRequestedAt?.AddSeconds(Math.Max(1, policy?.TimeoutSeconds ?? 1)),
+            ExpiresAt = stage is null || policy is null ? null : ApprovalExpiresAt(stage, policy),
         };
     }
 

@@ -12,6 +12,7 @@ import { clearSession, useSession } from '../auth/session';
 import { loadConfig } from '../auth/config';
 import { cognitoLogoutUrl } from '../auth/cognito';
 import { pendingApprovalsQuery } from '../api/queries';
+import { useLocalStorage } from '../components/useLocalStorage';
 
 export interface Crumb {
   text: string;
@@ -25,17 +26,6 @@ interface LayoutProps {
   splitPanel?: ReactNode;
   splitPanelOpen?: boolean;
   onSplitPanelToggle?: (open: boolean) => void;
-}
-
-function useLocalStorageNumber(key: string, initial: number): [number, (n: number) => void] {
-  const [value, setValue] = useState(() => Number(localStorage.getItem(key)) || initial);
-  return [
-    value,
-    (n: number) => {
-      setValue(n);
-      localStorage.setItem(key, String(Math.round(n)));
-    },
-  ];
 }
 
 /** Follows a Cloudscape link or item inside the app without a page load. */
@@ -121,7 +111,7 @@ export function Layout(props: LayoutProps) {
   const flash = useFlash();
   const follow = useFollow();
   const [navigationOpen, setNavigationOpen] = useState(true);
-  const [splitPanelSize, setSplitPanelSize] = useLocalStorageNumber('rc.splitPanelSize', 520);
+  const [splitPanelSize, setSplitPanelSize] = useLocalStorage('rc.splitPanelSize', 520);
   return (
     <>
       <TopBar />
