@@ -17,7 +17,8 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
 
     public static TheoryData<string> Pages => new()
     {
-        "sign-in", "releases", "release", "release-approve", "approvals", "new-release", "models", "model", "model-version", "not-found",
+        "sign-in", "releases", "release", "release-approve", "approvals", "new-release", "models", "model", "model-version", "dashboard", "audit", "drift", "drift-report",
+        "environments", "environment", "rollback-dialog", "rollback", "compare", "retrained-version", "not-found",
     };
 
     [Theory]
@@ -28,6 +29,9 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
         var (model, releaseId) = name is "release" or "release-approve" or "model" or "model-version"
             ? await stack.WaitingInStagingAsync()
             : ("", "");
+        var driftReport = name == "drift-report" ? await DemoDriftReportAsync() : "";
+        var rollbackId = name == "rollback" ? await RollbackInDevAsync() : "";
+        var v3 = name == "compare" ? await DemoReleaseAsync(3) : "";
         var url = name switch
         {
             "sign-in" => "/sign-in",
@@ -39,15 +43,34 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
             "models" => "/models",
             "model" => $"/models/{model}",
             "model-version" => $"/models/{model}/versions/1",
+            "dashboard" => "/dashboard",
+            "audit" => "/audit",
+            "drift" => "/drift/fraud-detector",
+            "drift-report" => $"/drift/fraud-detector/{driftReport}",
+            "environments" => "/environments",
+            "environment" or "rollback-dialog" => "/environments/prod",
+            "rollback" => $"/rollbacks/{rollbackId}",
+            "compare" => $"/compare?release={v3}&against=live&environment=prod",
+            "retrained-version" => "/models/fraud-detector/versions/5",
             _ => "/no-such-page",
         };
-        var page = name == "sign-in" ? await stack.PageAsync() : await stack.PageAsync("sam", "approvers-staging");
+        var page = name switch
+        {
+            "sign-in" => await stack.PageAsync(),
+            "rollback-dialog" => await stack.PageAsync("alice", "ml-engineers"), // who may roll back
+            _ => await stack.PageAsync("sam", "approvers-staging"),
+        };
         var failed = true;
         try
         {
             await page.GotoAsync(url);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 }).First).ToBeVisibleAsync();
             await Expect(page.GetByText("Loading").First).ToHaveCountAsync(0);
+            if (name == "rollback-dialog")
+            {
+                await page.GetByRole(AriaRole.Button, new() { Name = "Roll back" }).ClickAsync();
+                await Expect(page.GetByRole(AriaRole.Dialog).GetByText("Consumers of the endpoint")).ToBeVisibleAsync();
+            }
             if (name == "release-approve")
             {
                 await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Approve", Exact = true }).Last).ToBeVisibleAsync();
@@ -78,5 +101,33 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
             }
             await stack.CloseAsync(page, $"a11y-{name}", failed);
         }
+    }
+
+    /// <summary>The demo's newest drift report of fraud-detector (the demo posts two).</summary>
+    private async Task<string> DemoDriftReportAsync()
+    {
+        Assert.True(await stack.DemoReady, "the demo story did not seed its drift reports");
+        using var api = await stack.ApiAsync("alice", "ml-engineers");
+        var reports = await api.GetFromJsonAsync<JsonElement>("/v1/models/fraud-detector/drift-reports?limit=1");
+        return reports.GetProperty("items")[0].GetProperty("id").GetString()!;
+    }
+
+    private async Task<string> DemoReleaseAsync(int version)
+    {
+        Assert.True(await stack.DemoReady, "the demo story did not seed its releases");
+        using var api = await stack.ApiAsync("alice", "ml-engineers");
+        var releases = await api.GetFromJsonAsync<JsonElement>("/v1/releases?model=fraud-detector&limit=100");
+        return releases.GetProperty("items").EnumerateArray().First(r => r.GetProperty("version").GetInt32() == version).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>A finished rollback of a model of its own in dev (no approval needed there).</summary>
+    private async Task<string> RollbackInDevAsync()
+    {
+        using var api = await stack.ApiAsync("alice", "ml-engineers");
+        var (model, first, _) = await stack.TwoReleasesInDevAsync(api);
+        var started = await api.PostAsync("/v1/environments/dev/rollback",
+            ConsoleFixture.Json($$"""{"model":"{{model}}","toRelease":"{{first}}","reason":"accessibility test"}"""));
+        started.EnsureSuccessStatusCode();
+        return (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("rollbackId").GetString()!;
     }
 }

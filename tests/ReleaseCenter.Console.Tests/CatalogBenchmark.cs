@@ -60,6 +60,7 @@ public sealed partial class CatalogBenchmark(ConsoleFixture stack, BenchmarkRepo
         finally
         {
             await stack.CloseAsync(page, "benchmark", failed: false);
+            await stack.DeleteItemsAsync(Enumerable.Range(0, Releases).Select(i => ($"RELEASE#rel-bench-{model}-{i:D4}", "RELEASE")));
         }
     }
 

@@ -2,11 +2,14 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using ReleaseCenter.Functions;
 using ReleaseCenter.Local;
 using ReleaseCenter.Local.Emulator;
 
@@ -165,6 +168,26 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
+    /// <summary>Runs a test on a fresh page; a failure keeps the page's screenshot and trace under TestResults/console.</summary>
+    public async Task OnPageAsync(string name, string? user, string[] groups, Func<IPage, Task> test)
+    {
+        var page = await PageAsync(user, groups);
+        var failed = true;
+        try
+        {
+            await test(page);
+            failed = false;
+        }
+        finally
+        {
+            if (failed)
+            {
+                await ScreenshotAsync(page, $"{name}-failed");
+            }
+            await CloseAsync(page, name, failed);
+        }
+    }
+
     /// <summary>Keeps a screenshot of the page under TestResults/console/&lt;name&gt;.png.</summary>
     public Task ScreenshotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ArtifactsDir, $"{name}.png"), FullPage = true });
@@ -187,6 +210,58 @@ public sealed class ConsoleFixture : IAsyncLifetime
         var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
         await WaitForAsync(client, id, r => r.GetProperty("stages")[0].GetProperty("status").GetString() == "AwaitingApproval");
         return (model, id);
+    }
+
+    /// <summary>A model of its own with two versions released to dev one after the other, and a consumer of its dev endpoint.</summary>
+    public async Task<(string Model, string First, string Second)> TwoReleasesInDevAsync(HttpClient api)
+    {
+        var model = await RegisteredModelAsync();
+        (await api.PostAsync($"/v1/models/{model}/versions", Json($$"""
+            {"artifactUri":"s3://m/{{model}}-2.tar.gz","artifactDigest":"sha256:{{new string('b', 64)}}","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
+             "metrics":{"auc":0.97,"latency_p95_ms":65} }
+            """))).EnsureSuccessStatusCode();
+        (await api.PostAsync("/v1/environments/dev/consumers", Json($$"""
+            {"model":"{{model}}","name":"scoring-api","contact":"#ml-oncall","description":"Scores test traffic"}
+            """))).EnsureSuccessStatusCode();
+        var first = await ReleaseToDevAsync(api, model, 1);
+        var second = await ReleaseToDevAsync(api, model, 2);
+        return (model, first, second);
+    }
+
+    private static async Task<string> ReleaseToDevAsync(HttpClient api, string model, int version)
+    {
+        var created = await api.PostAsync("/v1/releases", Json($$"""{"model":"{{model}}","version":{{version}},"environments":["dev"]}"""));
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        await WaitForAsync(api, id, r => r.GetProperty("status").GetString() == "Released");
+        return id;
+    }
+
+    /// <summary>
+    /// Removes what a benchmark seeded straight into the table (BatchWriteItem, 25 keys a call), so
+    /// the tests that run after it see the stack as the demo left it.
+    /// </summary>
+    public async Task DeleteItemsAsync(IEnumerable<(string Pk, string Sk)> keys)
+    {
+        var dynamo = Services.GetRequiredService<IAmazonDynamoDB>();
+        var table = Services.GetRequiredService<ReleaseCenterSettings>().TableName;
+        await Parallel.ForEachAsync(keys.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (batch, ct) =>
+        {
+            var pending = batch.Select(k => new WriteRequest(new DeleteRequest(new Dictionary<string, AttributeValue>
+            {
+                ["PK"] = new() { S = k.Pk },
+                ["SK"] = new() { S = k.Sk },
+            }))).ToList();
+            for (var attempt = 0; pending.Count > 0; attempt++)
+            {
+                var result = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = new() { [table] = pending } }, ct);
+                pending = result.UnprocessedItems is { } left && left.TryGetValue(table, out var again) ? again : [];
+                if (attempt > 20)
+                {
+                    throw new InvalidOperationException("The emulator kept deletes unprocessed.");
+                }
+            }
+        });
     }
 
     public async Task<string> RegisteredModelAsync()

@@ -10,25 +10,7 @@ namespace ReleaseCenter.Console.Tests;
 [Collection("browser")]
 public sealed partial class ConsoleTests(ConsoleFixture stack)
 {
-    /// <summary>Runs a test on a fresh page; a failure keeps the page's screenshot and trace under TestResults/console.</summary>
-    private async Task OnPageAsync(string name, string? user, string[] groups, Func<IPage, Task> test)
-    {
-        var page = await stack.PageAsync(user, groups);
-        var failed = true;
-        try
-        {
-            await test(page);
-            failed = false;
-        }
-        finally
-        {
-            if (failed)
-            {
-                await stack.ScreenshotAsync(page, $"{name}-failed");
-            }
-            await stack.CloseAsync(page, name, failed);
-        }
-    }
+    private Task OnPageAsync(string name, string? user, string[] groups, Func<IPage, Task> test) => stack.OnPageAsync(name, user, groups, test);
 
     private static ILocator Stage(IPage page, string environment) => page.GetByTestId($"stage-{environment}");
 

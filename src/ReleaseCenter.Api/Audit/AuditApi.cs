@@ -17,7 +17,7 @@ public static class AuditApi
     public static RouteGroupBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization(Roles.CanRead);
-        group.MapGet("/", List).WithSummary("Audit entries of every project, newest first");
+        group.MapGet("/", List).WithSummary("Audit entries of every project (or of one, with `project`), newest first");
         group.MapGet("/export", Export).WithSummary("Download the audit log as CSV or JSON Lines, oldest first")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/x-ndjson"]);
         group.MapGet("/verify", Verify).WithSummary("Walk the hash chain of one project, or of every project, and report the first break");
@@ -25,7 +25,7 @@ public static class AuditApi
     }
 
     private static async Task<Results<Ok<PageDto<AuditEntryDto>>, ValidationProblem>> List(IAuditLog log, string? since, string? until, string? actor,
-        string? action, string? subject, int? limit, string? cursor, CancellationToken ct)
+        string? action, string? subject, string? project, int? limit, string? cursor, CancellationToken ct)
     {
         if (!Problems.TryLimit(limit, out var size, out var bad))
         {
@@ -50,7 +50,12 @@ public static class AuditApi
         {
             return JsonBody.Invalid("subject", subjectReason);
         }
-        var page = await log.ListAsync(filter with { Actor = actor, Action = action, Subject = subject }, size, Given(cursor), ct).ConfigureAwait(false);
+        project = Given(project);
+        if (project is not null && Rules.ResourceName(project) is { } projectReason)
+        {
+            return JsonBody.Invalid("project", projectReason);
+        }
+        var page = await log.ListAsync(filter with { Actor = actor, Action = action, Subject = subject, Project = project }, size, Given(cursor), ct).ConfigureAwait(false);
         return TypedResults.Ok(new PageDto<AuditEntryDto>(page.Items.Select(AuditEntryDto.From).ToArray(), page.NextCursor));
     }
 

@@ -116,15 +116,17 @@ public static class ReleasesApi
         {
             return JsonBody.Invalid("model", modelReason);
         }
-        ReleaseStatus? statusFilter = null;
-        if (status is not null)
+        // One status, or several separated by commas ("Pending,Evaluating,AwaitingApproval": every unfinished release in one listing).
+        var statuses = new List<ReleaseStatus>();
+        foreach (var one in status?.Split(',') ?? [])
         {
-            if (!Enum.TryParse<ReleaseStatus>(status, ignoreCase: false, out var parsed) || int.TryParse(status, out _))
+            if (!Enum.TryParse<ReleaseStatus>(one, ignoreCase: false, out var parsed) || int.TryParse(one, out _))
             {
-                return JsonBody.Invalid("status", $"must be one of {string.Join(", ", Enum.GetNames<ReleaseStatus>())}.");
+                return JsonBody.Invalid("status", $"must be one of {string.Join(", ", Enum.GetNames<ReleaseStatus>())}, or several of them separated by commas.");
             }
-            statusFilter = parsed;
+            statuses.Add(parsed);
         }
+        statuses = [.. statuses.Distinct()];
         if (!Problems.TryTime(since, out var from))
         {
             return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
@@ -137,7 +139,11 @@ public static class ReleasesApi
         {
             return JsonBody.Invalid("q", "must be at most 200 characters.");
         }
-        filter = new ReleaseFilter(statusFilter, environment, requestedBy, from, to) { Text = q };
+        filter = new ReleaseFilter(statuses.Count == 1 ? statuses[0] : null, environment, requestedBy, from, to)
+        {
+            Text = q,
+            AnyStatus = statuses.Count > 1 ? statuses : null,
+        };
         return null;
     }
 

@@ -270,6 +270,7 @@ public sealed class DynamoAuditLog(IAmazonDynamoDB dynamo, string tableName, Tim
         Equal("actor", filter.Actor);
         Equal("action", filter.Action);
         Equal("subject", filter.Subject);
+        Equal("project", filter.Project);
         return new QueryRequest
         {
             TableName = tableName,

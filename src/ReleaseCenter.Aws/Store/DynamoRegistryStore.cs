@@ -378,6 +378,15 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             c.Values[":status"] = Attr.S(status.ToString());
             filters.Add("#status = :status");
         }
+        if (f.AnyStatus is { Count: > 0 } any)
+        {
+            c.Names["#status"] = "status";
+            for (var i = 0; i < any.Count; i++)
+            {
+                c.Values[$":any{i}"] = Attr.S(any[i].ToString());
+            }
+            filters.Add($"#status IN ({string.Join(", ", any.Select((_, i) => $":any{i}"))})");
+        }
         if (f.Environment is { } env)
         {
             c.Values[":env"] = Attr.S(env);

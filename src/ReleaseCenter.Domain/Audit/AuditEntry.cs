@@ -45,7 +45,8 @@ public sealed record AuditFilter(
     DateTimeOffset? Until = null,
     string? Actor = null,
     string? Action = null,
-    string? Subject = null);
+    string? Subject = null,
+    string? Project = null);
 
 /// <summary>
 /// The outcome of walking one chain (or every chain). <see cref="EntriesChecked"/> counts the

@@ -51,7 +51,18 @@ public sealed record FeatureDistributions(string Feature, ObservedDistribution B
 /// <param name="KsPValue">Its two-sided p-value (SciPy's ks_2samp default method), when both sides gave samples.</param>
 /// <param name="Verdict">The worst verdict any statistic gives.</param>
 /// <param name="Reasons">Why the verdict is not <see cref="DriftVerdict.Stable"/>; empty when it is.</param>
-public sealed record FeatureDrift(string Feature, double Psi, double? KsStatistic, double? KsPValue, DriftVerdict Verdict, IReadOnlyList<string> Reasons);
+/// <param name="Bins">The bin proportions PSI was computed over, so a reader can see what moved; null in reports stored before they were kept.</param>
+public sealed record FeatureDrift(string Feature, double Psi, double? KsStatistic, double? KsPValue, DriftVerdict Verdict, IReadOnlyList<string> Reasons,
+    DriftBins? Bins = null);
+
+/// <summary>
+/// The two distributions PSI compared, as proportions per bin (each side sums to 1).
+/// </summary>
+/// <param name="Baseline">The baseline's share of each bin.</param>
+/// <param name="Current">The current distribution's share of each bin.</param>
+/// <param name="Edges">The inner bin edges when the bins were made from samples (the baseline's deciles, see
+/// <see cref="PopulationStabilityIndex.QuantileEdges"/>); null when the report gave its own bins.</param>
+public sealed record DriftBins(IReadOnlyList<double> Baseline, IReadOnlyList<double> Current, IReadOnlyList<double>? Edges);
 
 /// <summary>The evaluation of a whole drift report.</summary>
 /// <param name="Drifted">Whether any feature is <see cref="DriftVerdict.Drifted"/>: what triggers retraining.</param>
@@ -90,9 +101,22 @@ public static class DriftEvaluation
     {
         var baseline = feature.Baseline;
         var current = feature.Current;
-        var psi = baseline.Bins is not null && current.Bins is not null
-            ? PopulationStabilityIndex.FromCounts(baseline.Bins, current.Bins)
-            : PopulationStabilityIndex.FromSamples(baseline.Samples!, current.Samples!);
+        double psi;
+        DriftBins bins;
+        if (baseline.Bins is not null && current.Bins is not null)
+        {
+            psi = PopulationStabilityIndex.FromCounts(baseline.Bins, current.Bins);
+            bins = new DriftBins(PopulationStabilityIndex.Proportions(baseline.Bins), PopulationStabilityIndex.Proportions(current.Bins), null);
+        }
+        else
+        {
+            // The same binning FromSamples does, kept so the report can show it.
+            var edges = PopulationStabilityIndex.QuantileEdges(baseline.Samples!);
+            var baselineCounts = PopulationStabilityIndex.Histogram(baseline.Samples!, edges);
+            var currentCounts = PopulationStabilityIndex.Histogram(current.Samples!, edges);
+            psi = PopulationStabilityIndex.FromCounts(baselineCounts, currentCounts);
+            bins = new DriftBins(PopulationStabilityIndex.Proportions(baselineCounts), PopulationStabilityIndex.Proportions(currentCounts), edges);
+        }
 
         var verdict = DriftVerdict.Stable;
         var reasons = new List<string>();
@@ -118,7 +142,7 @@ public static class DriftEvaluation
             }
         }
 
-        return new FeatureDrift(feature.Feature, psi, ks?.Statistic, ks?.PValue, verdict, reasons);
+        return new FeatureDrift(feature.Feature, psi, ks?.Statistic, ks?.PValue, verdict, reasons, bins);
     }
 
     /// <summary>Adds an error per bad threshold, named <paramref name="prefix"/> + field ("thresholds.psiAlert" in a report, "psiAlert" in a policy).</summary>

@@ -104,6 +104,9 @@ public static class PopulationStabilityIndex
         return counts;
     }
 
+    /// <summary>Each count divided by the total: the bin's share. At least 2 bins, finite non-negative counts, a positive total.</summary>
+    public static double[] Proportions(IReadOnlyList<double> counts) => Proportions(counts, nameof(counts));
+
     private static double[] Proportions(IReadOnlyList<double> counts, string name)
     {
         if (counts.Count < 2)

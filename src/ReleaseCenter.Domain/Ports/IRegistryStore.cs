@@ -54,6 +54,9 @@ public sealed record ReleaseFilter(ReleaseStatus? Status = null, string? Environ
 {
     /// <summary>Free text, matched case-insensitively within the release id, the model name and the notes.</summary>
     public string? Text { get; init; }
+
+    /// <summary>Any of these statuses (one listing for, say, every unfinished release); narrows further when <see cref="Status"/> is also given.</summary>
+    public IReadOnlyList<ReleaseStatus>? AnyStatus { get; init; }
 }
 
 /// <summary>The item already exists or changed under the writer's condition; <paramref name="field"/> names the request field that clashes, if one does.</summary>

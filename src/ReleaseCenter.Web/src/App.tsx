@@ -14,7 +14,12 @@ const Approvals = lazy(() => import('./pages/Approvals'));
 const Models = lazy(() => import('./pages/Models'));
 const Model = lazy(() => import('./pages/Model'));
 const ModelVersion = lazy(() => import('./pages/ModelVersion'));
-const ComingSoon = lazy(() => import('./pages/ComingSoon'));
+const Environments = lazy(() => import('./pages/Environments'));
+const Rollback = lazy(() => import('./pages/Rollback'));
+const Compare = lazy(() => import('./pages/Compare'));
+const Audit = lazy(() => import('./pages/Audit'));
+const Drift = lazy(() => import('./pages/Drift'));
+const Dashboard = lazy(() => import('./pages/Dashboard'));
 const NotFound = lazy(() => import('./pages/NotFound'));
 
 function Loading() {
@@ -51,10 +56,15 @@ export function App() {
         <Route path="/models" element={signedIn(<Models />)} />
         <Route path="/models/:name" element={signedIn(<Model />)} />
         <Route path="/models/:name/versions/:version" element={signedIn(<ModelVersion />)} />
-        <Route path="/environments" element={signedIn(<ComingSoon page="Environments" />)} />
-        <Route path="/audit" element={signedIn(<ComingSoon page="Audit log" />)} />
-        <Route path="/drift" element={signedIn(<ComingSoon page="Drift" />)} />
-        <Route path="/dashboard" element={signedIn(<ComingSoon page="Dashboard" />)} />
+        <Route path="/environments" element={signedIn(<Environments />)} />
+        <Route path="/environments/:env" element={signedIn(<Environments />)} />
+        <Route path="/rollbacks/:id" element={signedIn(<Rollback />)} />
+        <Route path="/compare" element={signedIn(<Compare />)} />
+        <Route path="/audit" element={signedIn(<Audit />)} />
+        <Route path="/drift" element={signedIn(<Drift />)} />
+        <Route path="/drift/:model" element={signedIn(<Drift />)} />
+        <Route path="/drift/:model/:report" element={signedIn(<Drift />)} />
+        <Route path="/dashboard" element={signedIn(<Dashboard />)} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </Suspense>

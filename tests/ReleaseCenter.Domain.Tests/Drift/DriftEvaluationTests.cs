@@ -36,6 +36,33 @@ public sealed class DriftEvaluationTests
     }
 
     [Fact]
+    public void EachFeature_KeepsTheBinProportionsPsiWasComputedOver()
+    {
+        var report = DriftEvaluation.Evaluate(
+        [
+            Binned("region", [100, 200, 0, 700], [150, 150, 50, 650]),
+            Sampled("amount", [.. Enumerable.Range(1, 100).Select(i => (double)i)], [.. Enumerable.Range(41, 100).Select(i => (double)i)]),
+        ], DriftThresholds.Default);
+
+        var region = report.Features[0].Bins!;
+        Assert.Equal([0.1, 0.2, 0.0, 0.7], region.Baseline);
+        Assert.Equal([0.15, 0.15, 0.05, 0.65], region.Current);
+        Assert.Null(region.Edges);
+        Assert.Equal(PopulationStabilityIndex.FromCounts(region.Baseline, region.Current), report.Features[0].Psi, 12);
+
+        // Samples: the baseline's deciles as edges, ten bins of a tenth each for the baseline; the shifted current sample fills the upper bins.
+        var amount = report.Features[1].Bins!;
+        Assert.Equal(9, amount.Edges!.Count);
+        Assert.Equal(10.9, amount.Edges[0], 9);
+        Assert.All(amount.Baseline, p => Assert.Equal(0.1, p, 9));
+        Assert.Equal(1.0, amount.Current.Sum(), 9);
+        Assert.Equal(0.0, amount.Current[0], 9);
+        Assert.Equal(0.5, amount.Current[^1], 9);
+        Assert.Equal(PopulationStabilityIndex.FromSamples(
+            [.. Enumerable.Range(1, 100).Select(i => (double)i)], [.. Enumerable.Range(41, 100).Select(i => (double)i)]), report.Features[1].Psi, 12);
+    }
+
+    [Fact]
     public void ModerateFeaturesAlone_DoNotMakeTheReportDrift()
     {
         var report = DriftEvaluation.Evaluate([Binned("income", [0.25, 0.25, 0.25, 0.25], [0.1, 0.2, 0.3, 0.4])], DriftThresholds.Default);

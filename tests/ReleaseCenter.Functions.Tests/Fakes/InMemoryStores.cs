@@ -142,6 +142,7 @@ public sealed class InMemoryRegistryStore : IRegistryStore
             var matching = _releases.Values
                 .Where(r => model is null || r.Model == model)
                 .Where(r => filter?.Status is not { } status || r.Status == status)
+                .Where(r => filter?.AnyStatus is not { Count: > 0 } any || any.Contains(r.Status))
                 .Where(r => filter?.Environment is not { } env || r.Environments.Contains(env))
                 .Where(r => filter?.RequestedBy is not { } by || r.RequestedBy == by)
                 .Where(r => filter?.Since is not { } since || r.CreatedAt >= since)
@@ -502,7 +503,7 @@ public sealed class InMemoryAuditLog(TimeProvider clock) : IAuditLog
 
     private IEnumerable<AuditEntry> Matching(AuditFilter f) => _entries.Where(e =>
         (f.Since is null || e.At >= f.Since) && (f.Until is null || e.At <= f.Until) && (f.Actor is null || e.Actor == f.Actor)
-        && (f.Action is null || e.Action == f.Action) && (f.Subject is null || e.Subject == f.Subject));
+        && (f.Action is null || e.Action == f.Action) && (f.Subject is null || e.Subject == f.Subject) && (f.Project is null || e.Project == f.Project));
 }
 
 public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore

@@ -93,7 +93,7 @@ public sealed class AuditApiTests(EmulatorFixture emulator) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task List_FiltersByActorActionSubjectAndTime()
+    public async Task List_FiltersByActorActionSubjectProjectAndTime()
     {
         await SeedAsync();
 
@@ -103,6 +103,13 @@ public sealed class AuditApiTests(EmulatorFixture emulator) : IAsyncLifetime
         var byAction = await GetJsonAsync("/v1/audit?action=model.registered");
         Assert.Equal([4L, 3L, 2L, 1L], Seqs(byAction, "lending"));
         Assert.Empty(Seqs(byAction, "payments"));
+
+        var byProject = await GetJsonAsync("/v1/audit?project=lending");
+        Assert.Equal([4L, 3L, 2L, 1L], Seqs(byProject, "lending"));
+        Assert.Empty(Seqs(byProject, "payments"));
+        var badProject = await _reader.GetAsync("/v1/audit?project=" + Uri.EscapeDataString("not a project!"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, badProject.StatusCode);
+        Assert.Contains("project", await badProject.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var bySubject = await GetJsonAsync("/v1/audit?subject=release%2Frel-07");
         var only = Assert.Single(bySubject.GetProperty("items").EnumerateArray());

@@ -63,6 +63,8 @@ public sealed class CatalogTests(EmulatorFixture emulator) : IAsyncLifetime
     [InlineData("model=fraud", new[] { "rel-e", "rel-b", "rel-a" })]
     [InlineData("status=Released", new[] { "rel-e", "rel-c", "rel-a" })]
     [InlineData("model=churn&status=Released", new[] { "rel-c" })]
+    [InlineData("status=Rejected,Cancelled", new[] { "rel-d", "rel-b" })]
+    [InlineData("model=fraud&status=Released,Rejected,Released", new[] { "rel-e", "rel-b", "rel-a" })]
     [InlineData("requestedBy=alice", new[] { "rel-e", "rel-c", "rel-a" })]
     [InlineData("environment=prod", new[] { "rel-d", "rel-a" })]
     [InlineData("q=tokenizer", new[] { "rel-b" })]
@@ -74,6 +76,7 @@ public sealed class CatalogTests(EmulatorFixture emulator) : IAsyncLifetime
 
     [Theory]
     [InlineData("status=Shipped", "status")]
+    [InlineData("status=Released,,Rejected", "status")]
     [InlineData("since=yesterday", "since")]
     [InlineData("model=Bad_Model", "model")]
     public async Task BadFilters_Are400NamingTheField(string query, string field)

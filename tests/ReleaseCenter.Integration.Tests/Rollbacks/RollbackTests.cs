@@ -258,6 +258,20 @@ public sealed class RollbackTests(EmulatorFixture emulator) : IAsyncLifetime
         Assert.Equal(1, figures.GetProperty("timeToRestore").GetProperty("count").GetInt32());
         Assert.Equal(2, figures.GetProperty("leadTime").GetProperty("count").GetInt32());
 
+        // Per day, the buckets add up to the window; another project counts none of it.
+        var until = DateTimeOffset.UtcNow.AddMinutes(1);
+        var daily = await _alice.GetFromJsonAsync<JsonElement>($"/v1/metrics/delivery?model={model}&environment=dev&project=payments&interval=day"
+            + $"&since={Uri.EscapeDataString(until.AddDays(-3).ToString("O"))}&until={Uri.EscapeDataString(until.ToString("O"))}");
+        var buckets = daily.GetProperty("series").EnumerateArray().ToArray();
+        Assert.Equal(3, buckets.Length);
+        Assert.Equal(2, buckets.Sum(b => b.GetProperty("items").EnumerateArray().Sum(i => i.GetProperty("deployments").GetInt32())));
+        Assert.Equal(buckets[0].GetProperty("until").GetString(), buckets[1].GetProperty("since").GetString());
+        var elsewhere = await _alice.GetFromJsonAsync<JsonElement>($"/v1/metrics/delivery?model={model}&environment=dev&project=no-such-project");
+        Assert.Empty(elsewhere.GetProperty("items").EnumerateArray());
+        var badInterval = await _alice.GetAsync($"/v1/metrics/delivery?interval=hour");
+        Assert.Equal(HttpStatusCode.BadRequest, badInterval.StatusCode);
+        Assert.Contains("interval", await badInterval.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         // Rolling back again by default does not bring back the release that was rolled back: nothing is left before v1.
         var next = await (await _alice.PostAsync("/v1/environments/dev/rollback/preview", Json($$"""{"model":"{{model}}"}"""))).Content.ReadFromJsonAsync<JsonElement>();
         Assert.False(next.GetProperty("canExecute").GetBoolean());

@@ -1,6 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import { api, ok } from './client';
-import { isTerminal } from './types';
+import { isTerminal, type Release } from './types';
 
 export interface ReleaseFilter {
   model?: string;
@@ -17,12 +17,33 @@ export function fetchReleasePage(filter: ReleaseFilter, cursor?: string, limit =
   return ok(api.GET('/v1/releases', { params: { query: { ...filter, limit, cursor } } }));
 }
 
+/** The statuses of a release still on its way. */
+export const inFlightStatuses = ['Pending', 'Evaluating', 'AwaitingApproval', 'Deploying', 'Verifying'] as const;
+
+/** At most this many releases in flight are read (20 API pages); `truncated` says when more were left. */
+const maxInFlight = 2000;
+
+/**
+ * Every unfinished release, newest first: one listing filtered on all unfinished statuses at once
+ * (`status=Pending,Evaluating,...`), pages of 100, never a release's details.
+ */
+export async function fetchInFlight(): Promise<{ items: Release[]; truncated: boolean }> {
+  const items: Release[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchReleasePage({ status: inFlightStatuses.join(',') }, cursor, 100);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && items.length < maxInFlight);
+  return { items, truncated: cursor !== undefined };
+}
+
 export const releaseQuery = (id: string) =>
   queryOptions({
     queryKey: ['release', id],
     queryFn: () => ok(api.GET('/v1/releases/{id}', { params: { path: { id } } })),
     // While the release runs, the page follows it without a reload.
-    refetchInterval: (q) => (q.state.data && isTerminal(q.state.data.status) ? false : 2_000),
+    refetchInterval: (q) => (q.state.status === 'error' || (q.state.data && isTerminal(q.state.data.status)) ? false : 2_000),
   });
 
 export const historyQuery = (id: string, running: boolean) =>

@@ -12,6 +12,11 @@ export type Model = S['ModelDto'];
 export type ModelVersion = S['ModelVersionDto'];
 export type Environment = S['EnvironmentDto'];
 export type ReleaseDiff = S['ReleaseDiffDto'];
+export type MetricDiff = S['MetricDiff'];
+export type RollbackPreview = S['RollbackPreview'];
+export type Rollback = S['Rollback'];
+export type Deployment = S['DeploymentDto'];
+export type EnvironmentHistory = S['EnvironmentHistoryDto'];
 export type HistoryItem = S['HistoryItem'];
 
 export const terminal: ReleaseStatus[] = ['Released', 'Rejected', 'Expired', 'Failed', 'RolledBack', 'Cancelled'];

@@ -23,3 +23,12 @@ export function ReleaseStatusIndicator({ status }: { status: ReleaseStatus }) {
   const [type, label] = look[status] ?? ['info', status];
   return <StatusIndicator type={type}>{label}</StatusIndicator>;
 }
+
+/**
+ * A stage's status as a person reads it. Every stage is evaluated when the release starts and keeps
+ * "Evaluating" until its turn comes, so a later stage of a release that has moved on reads "Queued".
+ */
+export function StageStatusIndicator({ status, releaseStatus }: { status: ReleaseStatus; releaseStatus: ReleaseStatus }) {
+  if (status === 'Evaluating' && releaseStatus !== 'Evaluating') return <StatusIndicator type="pending">Queued (gate passed)</StatusIndicator>;
+  return <ReleaseStatusIndicator status={status} />;
+}

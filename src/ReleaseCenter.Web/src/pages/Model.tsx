@@ -11,7 +11,10 @@ import Link from '@cloudscape-design/components/link';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import Table from '@cloudscape-design/components/table';
-import { modelQuery, versionsQuery } from '../api/queries';
+import { environmentsQuery, modelQuery, versionsQuery } from '../api/queries';
+import ColumnLayout from '@cloudscape-design/components/column-layout';
+import LineChart from '@cloudscape-design/components/line-chart';
+import { VersionsStrip } from '../components/VersionsStrip';
 import type { ModelVersion } from '../api/types';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { num, relative, timestamp } from '../components/format';
@@ -26,6 +29,7 @@ export default function Model() {
   const follow = useFollow();
   const model = useQuery(modelQuery(name));
   const versions = useQuery(versionsQuery(name));
+  const environments = useQuery(environmentsQuery());
   const [selected, setSelected] = useState<ModelVersion[]>([]);
   const rows = [...(versions.data ?? [])].reverse();
   const metricNames = [...new Set(rows.flatMap((v) => Object.keys(v.metrics)))].sort();
@@ -64,6 +68,24 @@ export default function Model() {
                 ]}
               />
             </Container>
+            <Container header={<Header variant="h2" description="Oldest first; each marked where it is live now.">Where each version stands</Header>}>
+              {versions.data?.length ? (
+                <VersionsStrip model={name} versions={versions.data} environments={environments.data?.items ?? []} />
+              ) : (
+                <Box color="text-status-inactive">{versions.isPending ? 'Loading versions' : 'No versions registered yet.'}</Box>
+              )}
+            </Container>
+            {metricNames.length && (versions.data?.length ?? 0) > 1 ? (
+              <Container header={<Header variant="h2" description="Each metric across versions. The versions table below has the same numbers.">Metrics across versions</Header>}>
+                <ColumnLayout columns={Math.min(2, metricNames.length)}>
+                  {metricNames
+                    .filter((k) => (versions.data ?? []).filter((v) => typeof (v.metrics as Record<string, number>)[k] === 'number').length > 1)
+                    .map((k) => (
+                      <MetricAcrossVersions key={k} metric={k} versions={versions.data ?? []} />
+                    ))}
+                </ColumnLayout>
+              </Container>
+            ) : null}
             <Table
               enableKeyboardNavigation
               selectionType="single"
@@ -113,6 +135,31 @@ export default function Model() {
           </SpaceBetween>
         </ContentLayout>
       }
+    />
+  );
+}
+
+function MetricAcrossVersions({ metric, versions }: { metric: string; versions: ModelVersion[] }) {
+  const data = versions
+    .filter((v) => typeof (v.metrics as Record<string, number>)[metric] === 'number')
+    .map((v) => ({ x: v.version, y: (v.metrics as Record<string, number>)[metric]! }));
+  const ys = data.map((d) => d.y);
+  const pad = (Math.max(...ys) - Math.min(...ys)) * 0.2 || Math.abs(ys[0] ?? 1) * 0.05 || 1;
+  return (
+    <LineChart
+      series={[{ title: metric, type: 'line', data, valueFormatter: (y: number) => num(y) }]}
+      xScaleType="linear"
+      xDomain={[Math.min(...data.map((d) => d.x)), Math.max(...data.map((d) => d.x))]}
+      yDomain={[Math.min(...ys) - pad, Math.max(...ys) + pad]}
+      xTitle="Version"
+      yTitle={metric}
+      height={180}
+      hideFilter
+      hideLegend
+      ariaLabel={`${metric} across versions`}
+      ariaDescription={data.map((d) => `v${d.x}: ${num(d.y)}`).join(', ')}
+      i18nStrings={{ xTickFormatter: (x) => (Number.isInteger(x) ? `v${x}` : ''), yTickFormatter: (y) => num(y, 3) }}
+      empty={<Box color="text-status-inactive">No version reports {metric}.</Box>}
     />
   );
 }

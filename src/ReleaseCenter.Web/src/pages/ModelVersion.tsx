@@ -13,6 +13,7 @@ import Table from '@cloudscape-design/components/table';
 import { fetchReleasePage, versionQuery } from '../api/queries';
 import { DatasetsTable } from '../components/DatasetsTable';
 import { Digest } from '../components/Digest';
+import { Lineage } from '../components/Lineage';
 import { Metrics } from '../components/Metrics';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReleaseStatusIndicator } from '../components/ReleaseStatus';
@@ -42,7 +43,6 @@ export default function ModelVersion() {
   if (v.isError) return <Layout breadcrumbs={crumbs} content={<ProblemAlert error={v.error} header="This version cannot be shown" />} />;
   const d = v.data;
   const hyper = Object.entries((d.hyperparameters ?? {}) as Record<string, unknown>);
-  const lineage = Object.entries(d.lineage ?? {});
 
   return (
     <Layout
@@ -64,6 +64,7 @@ export default function ModelVersion() {
           }
         >
           <SpaceBetween size="l">
+            <Lineage version={d} />
             <Container header={<Header variant="h2">Metrics</Header>}>
               <Metrics metrics={d.metrics as Record<string, number>} />
             </Container>
@@ -77,7 +78,6 @@ export default function ModelVersion() {
                   { label: 'Inference image', value: d.image ?? '-' },
                   { label: 'Inference config', value: d.inferenceConfig ? `${d.inferenceConfig.instanceType} × ${d.inferenceConfig.instanceCount}` : '-' },
                   { label: 'Training run', value: d.trainingRun ?? '-' },
-                  ...lineage.map(([k, x]) => ({ label: `Lineage: ${k}`, value: x })),
                   ...hyper.map(([k, x]) => ({ label: `Hyperparameter: ${k}`, value: typeof x === 'string' ? x : JSON.stringify(x) })),
                 ]}
               />

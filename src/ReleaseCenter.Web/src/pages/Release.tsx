@@ -3,6 +3,7 @@ import { useParams, useSearchParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
+import ButtonDropdown from '@cloudscape-design/components/button-dropdown';
 import Container from '@cloudscape-design/components/container';
 import ContentLayout from '@cloudscape-design/components/content-layout';
 import FormField from '@cloudscape-design/components/form-field';
@@ -25,6 +26,7 @@ import { BundleView } from '../components/BundleView';
 import { Digest } from '../components/Digest';
 import { EvaluationTable } from '../components/EvaluationTable';
 import { MetricDiffTable } from '../components/MetricDiffTable';
+import { RollbackModal } from '../components/RollbackModal';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { ReleaseStatusIndicator } from '../components/ReleaseStatus';
 import { StagePipeline } from '../components/StagePipeline';
@@ -36,6 +38,7 @@ import { useSession } from '../auth/session';
 import { usePageTitle } from '../shell/usePageTitle';
 
 function ComparePanel({ release, environment, onEnvironment }: { release: ReleaseT; environment: string; onEnvironment: (e: string) => void }) {
+  const follow = useFollow();
   const diff = useQuery(diffAgainstLiveQuery(release.id, environment));
   return (
     <SpaceBetween size="m">
@@ -60,7 +63,10 @@ function ComparePanel({ release, environment, onEnvironment }: { release: Releas
           <Box variant="small">
             Live: v{diff.data.from.version} ({diff.data.from.release}); this release: v{diff.data.to.version}.
           </Box>
-          <MetricDiffTable diff={diff.data} />
+          <MetricDiffTable compact diff={diff.data} />
+          <Link href={`/compare?release=${encodeURIComponent(release.id)}&against=live&environment=${encodeURIComponent(environment)}`} onFollow={follow}>
+            Open the full comparison (hyperparameters, datasets, config, artifact)
+          </Link>
         </SpaceBetween>
       )}
     </SpaceBetween>
@@ -126,6 +132,7 @@ export default function Release() {
   const stage = waitingStage(r);
   const eligibility = useQuery({ ...eligibilityQuery(id, stage?.environment), enabled: !!stage });
   const [cancelling, setCancelling] = useState(false);
+  const [rollingBack, setRollingBack] = useState<string | null>(null);
   usePageTitle(r ? `${r.model} v${r.version}` : id, 'Releases');
 
   const panel = params.get('panel');
@@ -149,6 +156,9 @@ export default function Release() {
   if (release.isError || !r) return <Layout breadcrumbs={crumbs} content={<ProblemAlert error={release.error} header="This release cannot be shown" />} />;
 
   const mayVote = !!stage && eligibility.data?.canVote === true;
+  // Where this release serves now: "Roll back" is offered there.
+  const mayRollBack = !!session?.groups.some((g) => g === 'ml-engineers' || g === 'release-admins');
+  const liveIn = (mayRollBack ? environments.data?.items ?? [] : []).filter((e) => e.live.some((l) => l.release === r.id)).map((e) => e.name);
   const splitPanel =
     panel === 'approve' ? (
       <SplitPanel header={stage ? `Approval: ${stage.environment}` : 'Approval'} hidePreferencesButton closeBehavior="hide">
@@ -183,6 +193,12 @@ export default function Release() {
               actions={
                 <SpaceBetween direction="horizontal" size="xs">
                   {canCancel ? <Button onClick={() => setCancelling(true)}>Cancel release</Button> : null}
+                  {liveIn.length === 1 ? <Button onClick={() => setRollingBack(liveIn[0]!)}>Roll back {liveIn[0]}</Button> : null}
+                  {liveIn.length > 1 ? (
+                    <ButtonDropdown items={liveIn.map((e) => ({ id: e, text: `Roll back ${e}` }))} onItemClick={(e) => setRollingBack(e.detail.id)}>
+                      Roll back
+                    </ButtonDropdown>
+                  ) : null}
                   <Button onClick={() => setParam('panel', 'compare')}>Compare</Button>
                   {stage && eligibility.data && !mayVote ? (
                     <Button onClick={() => setParam('panel', 'approve')}>Why can't I vote?</Button>
@@ -258,6 +274,7 @@ export default function Release() {
             />
           </SpaceBetween>
           {cancelling ? <CancelModal release={r} onClose={() => setCancelling(false)} /> : null}
+          {rollingBack ? <RollbackModal environment={rollingBack} model={r.model} onClose={() => setRollingBack(null)} /> : null}
         </ContentLayout>
       }
     />

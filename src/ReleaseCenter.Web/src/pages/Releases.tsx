@@ -131,7 +131,14 @@ export default function Releases() {
   const { items, collectionProps, paginationProps } = useCollection(rows, {
     sorting: { defaultState: { sortingColumn: columns[4]!, isDescending: true } },
     pagination: { pageSize: preferences.pageSize },
+    selection: { trackBy: 'id', keepSelection: true },
   });
+  const selected = collectionProps.selectedItems ?? [];
+  // Two rows: the older one is the base, so deltas read forward in time.
+  const compareSelected = () => {
+    const [a, b] = [...selected].sort((x, y) => x.createdAt.localeCompare(y.createdAt));
+    if (a && b) navigate(`/compare?release=${encodeURIComponent(b.id)}&against=${encodeURIComponent(a.id)}`);
+  };
 
   const properties: PropertyFilterProps.FilteringProperty[] = [
     { key: 'model', propertyLabel: 'Model', groupValuesLabel: 'Models', operators: ['='] },
@@ -183,6 +190,7 @@ export default function Releases() {
           resizableColumns
           enableKeyboardNavigation
           trackBy="id"
+          selectionType="multi"
           items={items}
           loading={pages.isPending}
           loadingText="Loading releases"
@@ -190,7 +198,12 @@ export default function Releases() {
           columnDisplay={preferences.contentDisplay}
           wrapLines={preferences.wrapLines}
           stripedRows={preferences.stripedRows}
-          ariaLabels={{ tableLabel: 'Releases' }}
+          ariaLabels={{
+            tableLabel: 'Releases',
+            selectionGroupLabel: 'Releases to compare',
+            itemSelectionLabel: (_, r) => `Select ${r.id}`,
+            allItemsSelectionLabel: () => 'Select all releases on this page',
+          }}
           header={
             <Header
               variant="awsui-h1-sticky"
@@ -198,6 +211,13 @@ export default function Releases() {
               description="Every release of every model, newest first. The filter is part of the link."
               actions={
                 <SpaceBetween direction="horizontal" size="xs">
+                  <Button
+                    disabled={selected.length !== 2}
+                    disabledReason="Select two releases to compare them"
+                    onClick={compareSelected}
+                  >
+                    Compare
+                  </Button>
                   <ButtonDropdown
                     items={[
                       { id: 'releases-csv', text: 'Releases (CSV)', description: 'The releases of the current filter' },

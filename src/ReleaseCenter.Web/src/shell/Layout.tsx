@@ -130,6 +130,7 @@ export function Layout(props: LayoutProps) {
         splitPanelOpen={props.splitPanelOpen ?? false}
         onSplitPanelToggle={(e) => props.onSplitPanelToggle?.(e.detail.open)}
         splitPanelPreferences={{ position: 'side' }}
+        onSplitPanelPreferencesChange={() => undefined /* the panel always sits at the side; its preferences button is hidden */}
         splitPanelSize={splitPanelSize}
         onSplitPanelResize={(e) => setSplitPanelSize(e.detail.size)}
         ariaLabels={{ navigation: 'Side navigation', navigationClose: 'Close side navigation', navigationToggle: 'Open side navigation' }}
