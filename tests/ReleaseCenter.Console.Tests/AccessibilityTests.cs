@@ -26,6 +26,7 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
     public async Task Page_HasNoSeriousOrCriticalViolation(string name)
     {
         Assert.True(File.Exists(AxeScript), $"axe-core is missing at {AxeScript}: build the console first (dotnet build src/ReleaseCenter.Local)");
+        Assert.True(await stack.DemoReady, "the demo story did not seed"); // every page is checked with the demo's data on it
         var (model, releaseId) = name is "release" or "release-approve" or "model" or "model-version"
             ? await stack.WaitingInStagingAsync()
             : ("", "");
@@ -65,7 +66,7 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
         {
             await page.GotoAsync(url);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 }).First).ToBeVisibleAsync();
-            await Expect(page.GetByText("Loading").First).ToHaveCountAsync(0);
+            await Expect(page.GetByText("Loading").Filter(new() { Visible = true })).ToHaveCountAsync(0, new() { Timeout = 60_000 });
             if (name == "rollback-dialog")
             {
                 await page.GetByRole(AriaRole.Button, new() { Name = "Roll back" }).ClickAsync();

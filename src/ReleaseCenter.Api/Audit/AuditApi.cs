@@ -31,46 +31,26 @@ public static class AuditApi
         {
             return bad!;
         }
-        if (TryFilter(since, until, out var filter) is { } timeProblem)
+        if (TryFilter(since, until, actor, action, subject, project, out var filter) is { } problem)
         {
-            return timeProblem;
+            return problem;
         }
-        actor = Given(actor);
-        action = Given(action);
-        subject = Given(subject);
-        if (actor is not null && AuditChain.Text(actor, AuditChain.MaxTextLength) is { } actorReason)
-        {
-            return JsonBody.Invalid("actor", actorReason);
-        }
-        if (action is not null && AuditChain.Action(action) is { } actionReason)
-        {
-            return JsonBody.Invalid("action", actionReason);
-        }
-        if (subject is not null && AuditChain.Text(subject, AuditChain.MaxTextLength) is { } subjectReason)
-        {
-            return JsonBody.Invalid("subject", subjectReason);
-        }
-        project = Given(project);
-        if (project is not null && Rules.ResourceName(project) is { } projectReason)
-        {
-            return JsonBody.Invalid("project", projectReason);
-        }
-        var page = await log.ListAsync(filter with { Actor = actor, Action = action, Subject = subject, Project = project }, size, Given(cursor), ct).ConfigureAwait(false);
+        var page = await log.ListAsync(filter, size, Given(cursor), ct).ConfigureAwait(false);
         return TypedResults.Ok(new PageDto<AuditEntryDto>(page.Items.Select(AuditEntryDto.From).ToArray(), page.NextCursor));
     }
 
     /// <summary>Streams the file: see <see cref="AuditExport"/> for why its memory stays flat.</summary>
     private static Results<PushStreamHttpResult, ValidationProblem> Export(HttpContext http, IAuditLog log, TimeProvider time, string? format,
-        string? since, string? until, CancellationToken ct)
+        string? since, string? until, string? actor, string? action, string? subject, string? project, CancellationToken ct)
     {
         format = Given(format) ?? "csv";
         if (format is not ("csv" or "jsonl"))
         {
             return JsonBody.Invalid("format", "must be 'csv' or 'jsonl'.");
         }
-        if (TryFilter(since, until, out var filter) is { } timeProblem)
+        if (TryFilter(since, until, actor, action, subject, project, out var filter) is { } problem)
         {
-            return timeProblem;
+            return problem;
         }
         http.Response.Headers.CacheControl = "no-store";
         var fileName = $"audit-{time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.{format}";
@@ -92,7 +72,9 @@ public static class AuditApi
     /// <summary>An empty query parameter (?actor=) means the same as an absent one.</summary>
     private static string? Given(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
-    private static ValidationProblem? TryFilter(string? since, string? until, out AuditFilter filter)
+    /// <summary>The listing's and the export's filter, or the problem naming the first bad field.</summary>
+    private static ValidationProblem? TryFilter(string? since, string? until, string? actor, string? action, string? subject, string? project,
+        out AuditFilter filter)
     {
         filter = new AuditFilter();
         if (!Problems.TryTime(Given(since), out var from))
@@ -107,7 +89,27 @@ public static class AuditApi
         {
             return JsonBody.Invalid("until", "must not be before 'since'.");
         }
-        filter = new AuditFilter(from, to);
+        actor = Given(actor);
+        action = Given(action);
+        subject = Given(subject);
+        project = Given(project);
+        if (actor is not null && AuditChain.Text(actor, AuditChain.MaxTextLength) is { } actorReason)
+        {
+            return JsonBody.Invalid("actor", actorReason);
+        }
+        if (action is not null && AuditChain.Action(action) is { } actionReason)
+        {
+            return JsonBody.Invalid("action", actionReason);
+        }
+        if (subject is not null && AuditChain.Text(subject, AuditChain.MaxTextLength) is { } subjectReason)
+        {
+            return JsonBody.Invalid("subject", subjectReason);
+        }
+        if (project is not null && Rules.ResourceName(project) is { } projectReason)
+        {
+            return JsonBody.Invalid("project", projectReason);
+        }
+        filter = new AuditFilter(from, to, actor, action, subject, project);
         return null;
     }
 

@@ -182,6 +182,22 @@ public sealed class AuditApiTests(EmulatorFixture emulator) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Export_TakesTheListingsFilters()
+    {
+        var seeded = await SeedAsync();
+
+        var text = await _reader.GetStringAsync("/v1/audit/export?format=jsonl&project=lending&action=model.registered");
+        var exported = text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement).Select(o => (o.GetProperty("project").GetString(), o.GetProperty("seq").GetInt64())).ToArray();
+        Assert.Equal(seeded.Where(e => e.Project == "lending" && e.Action == "model.registered").Select(e => ((string?)e.Project, e.Seq)), exported);
+        Assert.NotEmpty(exported);
+
+        var bad = await _reader.GetAsync("/v1/audit/export?actor=" + new string('a', 1000));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await bad.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("actor", out _));
+    }
+
+    [Fact]
     public async Task Export_OfAnEmptyRange_IsJustTheHeader()
     {
         await SeedAsync();

@@ -419,7 +419,7 @@ export default function Audit() {
 
   const exportAs = async (format: 'csv' | 'jsonl') => {
     try {
-      await download('/v1/audit/export', { format, since: apiFilter.since, until: apiFilter.until }, `audit.${format}`);
+      await download('/v1/audit/export', { format, ...apiFilter }, `audit.${format}`);
     } catch (e) {
       flash.pushError(e, 'The export did not download');
     }
@@ -462,12 +462,12 @@ export default function Audit() {
               actions={
                 <ButtonDropdown
                   items={[
-                    { id: 'csv', text: 'CSV', description: 'Every entry of the time range (the other filters are not applied)' },
-                    { id: 'jsonl', text: 'JSON Lines', description: 'Every entry of the time range (the other filters are not applied)' },
+                    { id: 'csv', text: 'CSV', description: 'Every entry of the current filter, oldest first' },
+                    { id: 'jsonl', text: 'JSON Lines', description: 'Every entry of the current filter, oldest first' },
                   ]}
                   onItemClick={(e) => void exportAs(e.detail.id as 'csv' | 'jsonl')}
                 >
-                  Export time range
+                  Export
                 </ButtonDropdown>
               }
             >
