@@ -96,6 +96,3 @@ export function putDriftPolicy(model: string, body: DriftPolicyRequest) {
 export function putRetrainingPolicy(model: string, body: RetrainingPolicyRequest) {
   return ok(api.PUT('/v1/models/{model}/retraining-policy', { params: { path: { model } }, body }));
 }
-
-/** Who may change a model's drift and retraining policies (api.md); the API decides, the console explains. */
-export const policyEditors = ['ml-engineers', 'release-admins'];

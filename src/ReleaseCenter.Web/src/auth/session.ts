@@ -72,3 +72,11 @@ export function sessionFromToken(token: string, expiresAt: string | undefined, v
   const exp = typeof claims['exp'] === 'number' ? new Date(claims['exp'] * 1000).toISOString() : undefined;
   return { token, expiresAt: expiresAt ?? exp ?? new Date(Date.now() + 3600_000).toISOString(), user, groups, via };
 }
+
+/** The groups the API lets register, release, cancel, roll back and change policies (docs/api.md). */
+const writers = ['ml-engineers', 'release-admins'];
+
+/** Whether the signed-in person may make changes (release, cancel, roll back, edit a policy); the API decides in the end. */
+export function canChange(session: Session | null): boolean {
+  return !!session?.groups.some((g) => writers.includes(g));
+}

@@ -30,7 +30,6 @@ import {
   driftPolicyQuery,
   driftReportQuery,
   driftReportsQuery,
-  policyEditors,
   putDriftPolicy,
   putRetrainingPolicy,
   retrainingPolicyQuery,
@@ -43,7 +42,7 @@ import {
   type RetrainingPolicy,
   type RetrainStatus,
 } from '../api/drift';
-import { useSession } from '../auth/session';
+import { canChange, useSession } from '../auth/session';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { duration, num, relative, timestamp } from '../components/format';
 import { Layout, useFollow, type Crumb } from '../shell/Layout';
@@ -110,8 +109,7 @@ function crumbs(model?: string, report?: string): Crumb[] {
 }
 
 function useCanEditPolicies() {
-  const session = useSession();
-  return (session?.groups ?? []).some((g) => policyEditors.includes(g));
+  return canChange(useSession());
 }
 
 // ------------------------------------------------------------------ /drift and /drift/:model

@@ -26,7 +26,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { StageStatusIndicator } from '../components/ReleaseStatus';
 import { RollbackModal } from '../components/RollbackModal';
 import { duration, num, relative, timestamp } from '../components/format';
-import { useSession } from '../auth/session';
+import { canChange, useSession } from '../auth/session';
 import { waitingOn } from '../components/waitingOn';
 import { Layout, useFollow } from '../shell/Layout';
 import { usePageTitle } from '../shell/usePageTitle';
@@ -75,7 +75,7 @@ function EnvironmentCard({
 }) {
   const follow = useFollow();
   const session = useSession();
-  const mayRollBack = !!session?.groups.some((g) => g === 'ml-engineers' || g === 'release-admins');
+  const mayRollBack = canChange(session);
   const here = inFlight.filter((r) => r.stages.some((s) => s.environment === env.name && !isTerminal(s.status)));
   const deploying = here.filter((r) => r.stages.some((s) => s.environment === env.name && s.status === 'Deploying'));
   const models = env.live.map((l) => l.model);

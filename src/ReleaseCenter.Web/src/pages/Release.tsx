@@ -34,7 +34,7 @@ import { Story } from '../components/Story';
 import { timestamp } from '../components/format';
 import { Layout, useFollow } from '../shell/Layout';
 import { useFlash } from '../shell/flash';
-import { useSession } from '../auth/session';
+import { canChange, useSession } from '../auth/session';
 import { usePageTitle } from '../shell/usePageTitle';
 
 function ComparePanel({ release, environment, onEnvironment }: { release: ReleaseT; environment: string; onEnvironment: (e: string) => void }) {
@@ -144,7 +144,7 @@ export default function Release() {
     else next.set(k, v);
     setParams(next, { replace: true });
   };
-  const canCancel = running && session?.groups.some((g) => g === 'ml-engineers' || g === 'release-admins');
+  const canCancel = running && canChange(session);
 
   const crumbs = [
     { text: 'ML Release Center', href: '/releases' },
@@ -157,8 +157,7 @@ export default function Release() {
 
   const mayVote = !!stage && eligibility.data?.canVote === true;
   // Where this release serves now: "Roll back" is offered there.
-  const mayRollBack = !!session?.groups.some((g) => g === 'ml-engineers' || g === 'release-admins');
-  const liveIn = (mayRollBack ? environments.data?.items ?? [] : []).filter((e) => e.live.some((l) => l.release === r.id)).map((e) => e.name);
+  const liveIn = (canChange(session) ? environments.data?.items ?? [] : []).filter((e) => e.live.some((l) => l.release === r.id)).map((e) => e.name);
   const splitPanel =
     panel === 'approve' ? (
       <SplitPanel header={stage ? `Approval: ${stage.environment}` : 'Approval'} hidePreferencesButton closeBehavior="hide">
