@@ -24,6 +24,9 @@ public sealed class NotificationsConstructProps
 
     /// <summary>Resource names of the stage.</summary>
     public required ResourceNames Names { get; init; }
+
+    /// <summary>Where a notification lands when its destination failed every retry.</summary>
+    public Amazon.CDK.AWS.SQS.IQueue? DeadLetterQueue { get; init; }
 }
 
 /// <summary>
@@ -56,11 +59,13 @@ public sealed class NotificationsConstruct : Construct
                 {
                     RetryAttempts = 5,
                     MaxEventAge = Duration.Hours(2),
+                    DeadLetterQueue = props.DeadLetterQueue,
                 }),
                 _ => new EventsTargets.SnsTopic(CreateTopic(destination, name), new EventsTargets.SnsTopicProps
                 {
                     RetryAttempts = 5,
                     MaxEventAge = Duration.Hours(2),
+                    DeadLetterQueue = props.DeadLetterQueue,
                 }),
             };
 

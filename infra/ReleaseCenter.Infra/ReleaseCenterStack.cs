@@ -5,13 +5,16 @@ using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.EventSources;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.StepFunctions;
 using Amazon.CDK.AwsApigatewayv2Authorizers;
 using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
 using ReleaseCenter.Aws.Resources;
+using ReleaseCenter.Aws.Store;
 using ApiHttpMethod = Amazon.CDK.AWS.Apigatewayv2.HttpMethod;
 using DynamoAttribute = Amazon.CDK.AWS.DynamoDB.Attribute;
 using LambdaFunction = Amazon.CDK.AWS.Lambda.Function;
@@ -42,6 +45,20 @@ public sealed class ReleaseCenterStack : Stack
         Amazon.CDK.Tags.Of(this).Add("version", props.Version);
 
         Table = CreateTable(Names);
+
+        // Audit chain anchors (architecture.md, "Audit log"): write once, kept ten years, in compliance mode, so that nobody,
+        // the account's root included, can change or delete an anchor that a rewritten chain would contradict.
+        AuditAnchors = new Bucket(this, "AuditAnchors", new BucketProps
+        {
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            Versioned = true,
+            ObjectLockEnabled = true,
+            ObjectLockDefaultRetention = ObjectLockRetention.Compliance(Duration.Days(3650)),
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
 
         Bus = new EventBus(this, "EventBus", new EventBusProps { EventBusName = Names.EventBusName });
         Bus.Archive("EventArchive", new BaseArchiveProps
@@ -90,13 +107,19 @@ public sealed class ReleaseCenterStack : Stack
 
         TaskFunctions = taskFunctions;
         StateMachine = CreateStateMachine(props, "ReleaseStateMachine", ReleaseWorkflow.Name, ReleaseWorkflow.DefinitionFile, ReleaseWorkflow.Functions,
-            ReleaseWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn, Bus.EventBusName));
-        // "Announce the outcome" puts the release's final event on the bus.
-        Bus.GrantPutEventsTo(StateMachine);
+            ReleaseWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
         RollbackStateMachine = CreateStateMachine(props, "RollbackStateMachine", RollbackWorkflow.Name, RollbackWorkflow.DefinitionFile, RollbackWorkflow.Functions,
             RollbackWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
         RetrainStateMachine = CreateStateMachine(props, "RetrainStateMachine", RetrainWorkflow.Name, RetrainWorkflow.DefinitionFile, RetrainWorkflow.Functions,
             RetrainWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
+        // What a rule cannot deliver after EventBridge's retries (8 attempts, 24 hours) lands here, never silently dropped.
+        RuleDeadLetters = new Queue(this, "RuleDeadLetters", new QueueProps
+        {
+            QueueName = $"{ResourceNames.Service}-rules-dlq-{props.Stage}",
+            RetentionPeriod = Duration.Days(14),
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+        });
         // A retrained candidate gets a normal release; drift.detected.v1 starts the retrain machine through its trigger function.
         StateMachine.GrantStartExecution(TaskFunctions["retrain-open-release"]);
         TaskFunctions["retrain-open-release"].AddEnvironment(FunctionVariables.ReleaseStateMachineArn, StateMachine.StateMachineArn);
@@ -109,7 +132,7 @@ public sealed class ReleaseCenterStack : Stack
             Description = "Drift found: start the model's governed retraining (statemachines/retrain.asl.json), named after the drift report.",
             EventBus = Bus,
             EventPattern = new EventPattern { Source = [ResourceNames.EventSource], DetailType = [RetrainWorkflow.DetectedDetailType] },
-            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(trigger, new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
+            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(trigger, RuleTargetProps())],
         });
         // A workflow whose endpoint is still updating parks on a task token; SageMaker's state-change event (default bus) wakes it.
         // Waking is SendTaskSuccess only (Step Functions authorizes it against the state machine). The ARNs are built from the
@@ -124,7 +147,7 @@ public sealed class ReleaseCenterStack : Stack
             Description = "SageMaker says an endpoint's status changed: wake the release or rollback waiting for it.",
             EventPattern = new EventPattern { Source = [ReleaseWorkflow.EndpointStateChangeSource], DetailType = [ReleaseWorkflow.EndpointStateChangeDetailType] },
             Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(TaskFunctions[ReleaseWorkflow.EndpointChangedHandler],
-                new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
+                RuleTargetProps())],
         });
         // AWS's own drift signals (alarms, Model Monitor jobs with violations) arrive on the account's default bus.
         new Rule(this, "DriftSignalsRule", new RuleProps
@@ -137,7 +160,7 @@ public sealed class ReleaseCenterStack : Stack
                 DetailType = [Domain.Drift.AwsDriftSignals.AlarmDetailType, Domain.Drift.AwsDriftSignals.ProcessingJobDetailType],
             },
             Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(TaskFunctions[RetrainWorkflow.SignalFunction.Handler],
-                new Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps { RetryAttempts = 8 })],
+                RuleTargetProps())],
         });
 
         // Handlers that run on a schedule, not in the state machine (approval reminders).
@@ -152,9 +175,23 @@ public sealed class ReleaseCenterStack : Stack
                 Code = code,
                 Environment = new Dictionary<string, string>(shared),
             }).Function;
-            // Reads waiting releases, writes a once-only timeline entry, announces the reminder.
-            Table.GrantReadWriteData(function);
-            Bus.GrantPutEventsTo(function);
+            if (task.Handler == ReleaseWorkflow.AnchorAuditHandler)
+            {
+                // Reads the chain heads and writes each project's head as an anchor object, locked; never changes the table.
+                Table.GrantReadData(function);
+                function.AddEnvironment(FunctionVariables.AuditAnchorBucket, AuditAnchors.BucketName);
+                function.AddToRolePolicy(Allow(["s3:ListBucketVersions"], AuditAnchors.BucketArn));
+                function.AddToRolePolicy(Allow(["s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectRetention"], AuditAnchors.ArnForObjects(S3AuditAnchors.Prefix + "*")));
+            }
+            else
+            {
+                // Reads waiting releases, writes a once-only timeline entry with its event (outbox); the outbox sweep publishes.
+                Table.GrantReadWriteData(function);
+            }
+            if (task.Handler == ReleaseWorkflow.SweepOutboxHandler)
+            {
+                Bus.GrantPutEventsTo(function);
+            }
             if (task.Handler == ReleaseWorkflow.ReconcileHandler)
             {
                 // Frees a lock only once its holder's execution has ended; delivers stored approval decisions.
@@ -171,6 +208,50 @@ public sealed class ReleaseCenterStack : Stack
         }
         ScheduledFunctions = scheduled;
 
+        // The outbox relay: INSERTs of outbox events on the table's stream, published to the bus and marked sent. Records it
+        // cannot publish are retried (bisected) and then described in its DLQ; the sweep publishes what is still pending.
+        RelayDeadLetters = new Queue(this, "RelayDeadLetters", new QueueProps
+        {
+            QueueName = $"{ResourceNames.Service}-relay-dlq-{props.Stage}",
+            RetentionPeriod = Duration.Days(14),
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+        });
+        RelayFunction = new ReleaseCenterFunction(this, ConstructId(ReleaseWorkflow.RelayOutboxHandler), new ReleaseCenterFunctionProps
+        {
+            FunctionName = Names.FunctionName(ReleaseWorkflow.RelayOutboxHandler),
+            Handler = ReleaseWorkflow.RelayOutboxHandler,
+            Description = "Publish outbox events from the table's stream to the bus and mark them sent",
+            Code = code,
+            Environment = new Dictionary<string, string>(shared),
+        }).Function;
+        RelayFunction.AddToRolePolicy(OutboxItemsOnly(Allow(["dynamodb:UpdateItem"], Table.TableArn)));
+        Bus.GrantPutEventsTo(RelayFunction);
+        RelayFunction.AddEventSource(new DynamoEventSource(Table, new DynamoEventSourceProps
+        {
+            StartingPosition = StartingPosition.TRIM_HORIZON,
+            BatchSize = ReleaseWorkflow.PutEventsBatchSize * 10,
+            MaxBatchingWindow = Duration.Millis(0),
+            BisectBatchOnError = true,
+            RetryAttempts = 10,
+            ReportBatchItemFailures = true,
+            OnFailure = new SqsDlq(RelayDeadLetters),
+            Filters =
+            [
+                FilterCriteria.Filter(new Dictionary<string, object>
+                {
+                    ["eventName"] = FilterRule.IsEqual("INSERT"),
+                    ["dynamodb"] = new Dictionary<string, object>
+                    {
+                        ["NewImage"] = new Dictionary<string, object>
+                        {
+                            [TableSchema.ItemType] = new Dictionary<string, object> { ["S"] = FilterRule.IsEqual(DynamoOutbox.ItemTypeName) },
+                        },
+                    },
+                }),
+            ],
+        }));
+
         ApiFunction = new ReleaseCenterFunction(this, "ApiFunction", new ReleaseCenterFunctionProps
         {
             FunctionName = Names.ApiFunctionName,
@@ -181,15 +262,20 @@ public sealed class ReleaseCenterStack : Stack
             {
                 [FunctionVariables.ReleaseStateMachineArn] = StateMachine.StateMachineArn,
                 [FunctionVariables.RollbackStateMachineArn] = RollbackStateMachine.StateMachineArn,
+                [FunctionVariables.AuditAnchorBucket] = AuditAnchors.BucketName,
             },
         }).Function;
         GrantApiPermissions(ApiFunction);
+        // Verify reads the anchors; it never writes one.
+        ApiFunction.AddToRolePolicy(Allow(["s3:ListBucketVersions"], AuditAnchors.BucketArn));
+        ApiFunction.AddToRolePolicy(Allow(["s3:GetObjectVersion"], AuditAnchors.ArnForObjects(S3AuditAnchors.Prefix + "*")));
 
         HttpApi = CreateHttpApi(Names, ApiFunction, props);
 
         _ = new NotificationsConstruct(this, "Notifications", new NotificationsConstructProps
         {
             Bus = Bus,
+            DeadLetterQueue = RuleDeadLetters,
             Policy = props.Notifications,
             ApiUrl = HttpApi.ApiEndpoint,
             Names = Names,
@@ -284,6 +370,8 @@ public sealed class ReleaseCenterStack : Stack
             PointInTimeRecovery = true,
             // Release history is the product's record; deleting the stack must never delete it.
             RemovalPolicy = RemovalPolicy.RETAIN,
+            // The outbox relay reads new events from the stream (architecture.md, "Events").
+            Stream = StreamViewType.NEW_IMAGE,
         });
 
         foreach (var index in TableSchema.GlobalSecondaryIndexes)
@@ -362,8 +450,7 @@ public sealed class ReleaseCenterStack : Stack
             case "finish":
             case "rollback-request-approval":
             case "rollback-record":
-                Bus.GrantPutEventsTo(function);
-                break;
+                break; // what they announce goes into the outbox with their journal entry; the relay publishes it
 
             case "rollback-restore":
                 // Back to an endpoint config that exists (it checks, and fails clearly if the config is gone).
@@ -371,7 +458,6 @@ public sealed class ReleaseCenterStack : Stack
                     ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint"],
                     SageMakerArn("endpoint-config"),
                     SageMakerArn("endpoint")));
-                Bus.GrantPutEventsTo(function);
                 break;
 
             case "rollback-check-endpoint":
@@ -383,7 +469,6 @@ public sealed class ReleaseCenterStack : Stack
             case "retrain-stop":
             case "normalize-drift-signal": // stores a drift report, announces drift.detected.v1
             case "retrain-open-release": // plus states:StartExecution on the release state machine, granted once it exists
-                Bus.GrantPutEventsTo(function);
                 break;
 
             case RetrainWorkflowTrigger:
@@ -393,7 +478,6 @@ public sealed class ReleaseCenterStack : Stack
                 // Pipelines are named in each model's retraining policy (data, set by release-admins), and only those under the
                 // service's prefix may be started: a policy cannot point retraining at an arbitrary pipeline of the account.
                 function.AddToRolePolicy(Allow(["sagemaker:StartPipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
-                Bus.GrantPutEventsTo(function);
                 break;
 
             case "retrain-check-pipeline":
@@ -404,7 +488,6 @@ public sealed class ReleaseCenterStack : Stack
             case "retrain-register":
                 // The Service Authorization Reference (as cfn-lint ships it) gives both actions the resource type model-package.
                 function.AddToRolePolicy(Allow(["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], SageMakerArn("model-package")));
-                Bus.GrantPutEventsTo(function);
                 break;
 
             case "rollback-stop":
@@ -413,7 +496,6 @@ public sealed class ReleaseCenterStack : Stack
                     ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
                     SageMakerArn("endpoint-config"),
                     SageMakerArn("endpoint")));
-                Bus.GrantPutEventsTo(function);
                 break;
 
             case DeployHandler:
@@ -458,7 +540,6 @@ public sealed class ReleaseCenterStack : Stack
                     ["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
                     SageMakerArn("endpoint-config"),
                     SageMakerArn("endpoint")));
-                Bus.GrantPutEventsTo(function);
                 break;
 
             default:
@@ -469,6 +550,18 @@ public sealed class ReleaseCenterStack : Stack
     }
 
     public IReadOnlyDictionary<string, LambdaFunction> ScheduledFunctions { get; }
+
+    /// <summary>Audit chain anchors, Object Lock in compliance mode.</summary>
+    public Bucket AuditAnchors { get; }
+
+    /// <summary>Publishes outbox events from the table's stream.</summary>
+    public LambdaFunction RelayFunction { get; }
+
+    /// <summary>Stream records the relay could not publish after its retries (the sweep still publishes their events).</summary>
+    public Queue RelayDeadLetters { get; }
+
+    /// <summary>Events the product's rules could not deliver to their targets after EventBridge's retries.</summary>
+    public Queue RuleDeadLetters { get; }
 
     private StateMachine CreateStateMachine(ReleaseCenterStackProps props, string id, string workflow, string definitionFile,
         IReadOnlyList<TaskFunction> functions, IReadOnlyDictionary<string, string> substitutions)
@@ -525,7 +618,6 @@ public sealed class ReleaseCenterStack : Stack
     private void GrantApiPermissions(LambdaFunction api)
     {
         Table.GrantReadWriteData(api);
-        Bus.GrantPutEventsTo(api);
 
         StateMachine.GrantStartExecution(api);
         RollbackStateMachine.GrantStartExecution(api);
@@ -604,6 +696,21 @@ public sealed class ReleaseCenterStack : Stack
 
     private string SageMakerArn(string resourceType, string resourceName = "*") =>
         FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = resourceName });
+
+    /// <summary>How the product's rules deliver to a function: 8 retries over at most 24 hours, then the rules' DLQ.</summary>
+    private Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps RuleTargetProps() => new()
+    {
+        RetryAttempts = 8,
+        MaxEventAge = Duration.Hours(24),
+        DeadLetterQueue = RuleDeadLetters,
+    };
+
+    /// <summary>Narrows a DynamoDB statement to outbox items (partition keys EVENT#…).</summary>
+    private static PolicyStatement OutboxItemsOnly(PolicyStatement statement)
+    {
+        statement.AddCondition("ForAllValues:StringLike", new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { "EVENT#*" } });
+        return statement;
+    }
 
     private static PolicyStatement Allow(string[] actions, params string[] resources) =>
         new(new PolicyStatementProps { Effect = Effect.ALLOW, Actions = actions, Resources = resources });

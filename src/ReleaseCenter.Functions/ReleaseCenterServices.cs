@@ -29,7 +29,7 @@ public static class ReleaseCenterServices
                 HttpClientFactory = aws.HttpClientFactory,
             })
             : new AmazonDynamoDBClient());
-        services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton(_ => new StepFunctionsClient(aws));
         services.AddSingleton(_ => new EventBridgeClient(aws));
         services.AddSingleton(_ => new SageMakerClient(aws));
@@ -38,11 +38,28 @@ public static class ReleaseCenterServices
         services.AddSingleton<IEventBridge>(sp => sp.GetRequiredService<EventBridgeClient>());
         services.AddSingleton<ISageMaker>(sp => sp.GetRequiredService<SageMakerClient>());
         services.AddSingleton<IWorkflowStore>(sp => new DynamoWorkflowStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
-        services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp =>
-            new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp => sp.GetRequiredService<DynamoAuditLog>());
+        services.AddSingleton(sp => new DynamoOutbox(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DynamoJournal(sp.GetRequiredService<DynamoAuditLog>(), sp.GetRequiredService<DynamoOutbox>()));
+        services.AddSingleton<IJournal>(sp => sp.GetRequiredService<DynamoJournal>());
+        services.AddSingleton<Events.OutboxRelay>();
+        services.AddSingleton<Amazon.S3.IAmazonS3>(_ => aws?.ServiceUrl is { } s3Url
+            ? new Amazon.S3.AmazonS3Client(aws.Credentials, new Amazon.S3.AmazonS3Config
+            {
+                ServiceURL = s3Url,
+                ForcePathStyle = true,
+                AuthenticationRegion = aws.Region,
+                HttpClientFactory = aws.HttpClientFactory,
+            })
+            : new Amazon.S3.AmazonS3Client());
+        services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditAnchors>(sp => settings.AuditAnchorBucket is { } bucket
+            ? new S3AuditAnchors(sp.GetRequiredService<Amazon.S3.IAmazonS3>(), bucket, settings.AuditAnchorRetention)
+            : new NoAuditAnchors());
+        services.AddSingleton<Audit.AnchoredAuditVerifier>();
+        services.AddSingleton<ITaskStep, Audit.AnchorAuditStep>();
         services.AddSingleton(EnvironmentPolicies.Parse(settings.EnvironmentsJson));
         services.AddSingleton<ModelProjects>();
-        services.AddSingleton<Announcer>();
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
         services.AddSingleton<Releases.ReleaseJournal>();
         services.AddSingleton<DeploymentCompensation>();
@@ -79,15 +96,17 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITaskStep, Drift.RetrainRegisterStep>();
         services.AddSingleton<ITaskStep, Drift.RetrainOpenReleaseStep>();
         services.AddSingleton<ITaskStep, Drift.RetrainStopStep>();
+        services.AddSingleton<ITaskStep, Events.RelayOutboxStep>();
+        services.AddSingleton<ITaskStep, Events.SweepOutboxStep>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();
         services.AddSingleton<Releases.ReleaseService>();
         services.AddSingleton<Releases.ReleaseTraffic>();
-        services.AddSingleton<IRollbackStore>(sp => new DynamoRollbackStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<IRollbackStore>(sp => new DynamoRollbackStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton<Environments.EnvironmentLocks>();
         services.AddSingleton<Rollbacks.RollbackService>();
-        services.AddSingleton<IDriftStore>(sp => new DynamoDriftStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<IDriftStore>(sp => new DynamoDriftStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton<Drift.DriftService>();
-        services.AddSingleton<IRetrainStore>(sp => new DynamoRetrainStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<IRetrainStore>(sp => new DynamoRetrainStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<DynamoJournal>()));
         return services;
     }
 }

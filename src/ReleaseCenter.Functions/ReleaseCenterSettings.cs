@@ -37,6 +37,12 @@ public sealed record ReleaseCenterSettings(
     /// </summary>
     public int EndpointFallbackCheckSeconds { get; init; } = 300;
 
+    /// <summary>The S3 bucket (Object Lock, compliance mode) that holds audit chain anchors; null where nothing anchors or verifies.</summary>
+    public string? AuditAnchorBucket { get; init; }
+
+    /// <summary>How long an anchor cannot be changed or deleted (S3 Object Lock retention).</summary>
+    public TimeSpan AuditAnchorRetention { get; init; } = TimeSpan.FromDays(3650);
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
@@ -52,6 +58,7 @@ public sealed record ReleaseCenterSettings(
         {
             RollbackStateMachineArn = Environment.GetEnvironmentVariable(RollbackStateMachineArnVariable),
             RetrainStateMachineArn = Environment.GetEnvironmentVariable(RetrainStateMachineArnVariable),
+            AuditAnchorBucket = Environment.GetEnvironmentVariable(FunctionVariables.AuditAnchorBucket),
         };
     }
 }

@@ -39,8 +39,9 @@ public static class LocalHost
         {
             await EventBusProvisioner.EnsureAsync(events, names, LocalAws.AccountId, ct).ConfigureAwait(false);
         }
+        await EnsureAnchorBucketAsync(aws, names.LocalAnchorBucketName, ct).ConfigureAwait(false);
         var stateMachineArn = await EnsureStateMachineAsync(aws, names, ReleaseWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("release.asl.json"),
-            ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler), names.EventBusName)), ct).ConfigureAwait(false);
+            ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
         var rollbackArn = await EnsureStateMachineAsync(aws, names, RollbackWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("rollback.asl.json"),
             RollbackWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
         var retrainArn = await EnsureStateMachineAsync(aws, names, RetrainWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("retrain.asl.json"),
@@ -54,7 +55,7 @@ public static class LocalHost
             await events.PutRuleAsync(new PutRuleRequest($"{ResourceNames.Service}-start-retrain-{stage}")
             {
                 EventBusName = names.EventBusName,
-                EventPattern = $$"""{"source":["{{Announcer.Source}}"],"detail-type":["{{RetrainWorkflow.DetectedDetailType}}"]}""",
+                EventPattern = $$"""{"source":["{{ResourceNames.EventSource}}"],"detail-type":["{{RetrainWorkflow.DetectedDetailType}}"]}""",
             }, ct).ConfigureAwait(false);
             await events.PutTargetsAsync(new PutTargetsRequest($"{ResourceNames.Service}-start-retrain-{stage}",
                 [new RuleTarget("start-retrain", FunctionArn(names, RetrainWorkflow.TriggerFunction.Handler))]) { EventBusName = names.EventBusName }, ct).ConfigureAwait(false);
@@ -81,6 +82,9 @@ public static class LocalHost
             RetrainStateMachineArn = retrainArn,
             // SageMaker runs 300x faster here; a lost state-change event should cost seconds, not minutes.
             EndpointFallbackCheckSeconds = 5,
+            AuditAnchorBucket = names.LocalAnchorBucketName,
+            // The emulator's objects outlive nothing but its process; a day keeps the lock real without pretending to archive.
+            AuditAnchorRetention = TimeSpan.FromDays(1),
         };
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -96,6 +100,7 @@ public static class LocalHost
         builder.Services.AddSingleton<LocalFaults>();
         builder.Services.AddSingleton(faults ?? new AwsFaults());
         builder.Services.AddHostedService<ScheduledSweeper>();
+        builder.Services.AddHostedService<OutboxRelayLoop>();
         // The default bus is the emulator's, shared by every host that ran against it: take this host's rules off it when it stops.
         builder.Services.AddHostedService(_ => new DefaultBusRules(aws,
             [(driftSignalsRule, "normalize"), (endpointChangedRule, "wake")]));
@@ -125,6 +130,25 @@ public static class LocalHost
             }
         }
         return app;
+    }
+
+    /// <summary>The audit anchor bucket, with Object Lock on (as the CDK app declares it); an existing one is kept.</summary>
+    private static async Task EnsureAnchorBucketAsync(AwsClientOptions aws, string bucket, CancellationToken ct)
+    {
+        using var s3 = new Amazon.S3.AmazonS3Client(aws.Credentials, new Amazon.S3.AmazonS3Config
+        {
+            ServiceURL = aws.ServiceUrl,
+            ForcePathStyle = true,
+            AuthenticationRegion = aws.Region,
+        });
+        try
+        {
+            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = bucket, ObjectLockEnabledForBucket = true }, ct).ConfigureAwait(false);
+        }
+        catch (Amazon.S3.AmazonS3Exception ex) when (ex.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+            // a host ran on this stage before
+        }
     }
 
     /// <summary>CloudWatch alarm state changes and SageMaker processing job state changes (Model Monitor), as in the CDK app.</summary>

@@ -31,6 +31,11 @@ public sealed class Harness : IDisposable
         SageMaker = new FakeSageMaker(Clock);
         StepFunctions = new FakeStepFunctions(Clock);
         Audit = new InMemoryAuditLog(Clock);
+        Journal = new InMemoryJournal(Workflow, Audit);
+        Func<ChangeRecord, Task> record = change => Journal.RecordAsync(change, [], CancellationToken.None);
+        Registry.Recorder = record;
+        Rollbacks.Recorder = record;
+        Drift.Recorder = record;
         var settings = new ReleaseCenterSettings("test", "release-center-table-test", "release-center-test", ReleaseStateMachine,
             environmentsJson ?? File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "environments.json")), "arn:aws:iam::123456789012:role/sagemaker")
         {
@@ -47,6 +52,11 @@ public sealed class Harness : IDisposable
         services.Replace(ServiceDescriptor.Singleton<IWorkflowStore>(Workflow));
         services.Replace(ServiceDescriptor.Singleton<IRollbackStore>(Rollbacks));
         services.Replace(ServiceDescriptor.Singleton<IAuditLog>(Audit));
+        services.Replace(ServiceDescriptor.Singleton<IJournal>(Journal));
+        // Only the outbox relay still holds a table client here (the stores are fakes, the journal keeps the events): it
+        // points nowhere, and nothing in these tests relays.
+        services.Replace(ServiceDescriptor.Singleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(_ => new Amazon.DynamoDBv2.AmazonDynamoDBClient(
+            new Amazon.Runtime.BasicAWSCredentials("test", "test"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9" })));
         services.Replace(ServiceDescriptor.Singleton<IDriftStore>(Drift));
         services.Replace(ServiceDescriptor.Singleton<IRetrainStore>(Drift));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
@@ -67,6 +77,9 @@ public sealed class Harness : IDisposable
     public InMemoryRollbackStore Rollbacks { get; } = new();
 
     public InMemoryAuditLog Audit { get; }
+
+    /// <summary>Timeline, audit and the events the relay would publish.</summary>
+    public InMemoryJournal Journal { get; }
 
     public InMemoryDriftStore Drift { get; } = new();
 

@@ -38,9 +38,11 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
             {
                 FunctionVariables.EventBusName, FunctionVariables.Environments,
                 FunctionVariables.ReleaseStateMachineArn, FunctionVariables.RollbackStateMachineArn,
-                FunctionVariables.Stage, FunctionVariables.TableName,
+                FunctionVariables.Stage, FunctionVariables.TableName, FunctionVariables.AuditAnchorBucket,
             }.Order(StringComparer.Ordinal),
             variables.Select(v => v.Key).Order(StringComparer.Ordinal));
+        Assert.Equal([stack.Resources("AWS::S3::Bucket").Single(b => b.LogicalId.StartsWith("AuditAnchors", StringComparison.Ordinal)).LogicalId],
+            TemplateJson.ReferencedIds(variables[FunctionVariables.AuditAnchorBucket]));
         Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[FunctionVariables.TableName]));
         Assert.Equal([busId], TemplateJson.ReferencedIds(variables[FunctionVariables.EventBusName]));
         Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(variables[FunctionVariables.ReleaseStateMachineArn]));

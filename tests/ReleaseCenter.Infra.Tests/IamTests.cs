@@ -18,11 +18,16 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["evaluate"] = [],
         ["acquire-lock"] = [],
         ["stop-stage"] = [],
-        ["request-approval"] = ["events:PutEvents"],
-        ["record-deployment"] = ["events:PutEvents"],
-        ["finish"] = ["events:PutEvents"],
-        ["send-reminders"] = ["events:PutEvents"],
-        [ReleaseWorkflow.ReconcileHandler] = ["events:PutEvents", "states:DescribeExecution", "states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"],
+        ["request-approval"] = [],
+        ["record-deployment"] = [],
+        ["finish"] = [],
+        ["send-reminders"] = [],
+        [ReleaseWorkflow.SweepOutboxHandler] = ["events:PutEvents"],
+        // Reads chain heads; writes each as an anchor object under Object Lock (PutObjectRetention: the object's lock date).
+        [ReleaseWorkflow.AnchorAuditHandler] = ["s3:GetObjectVersion", "s3:ListBucketVersions", "s3:PutObject", "s3:PutObjectRetention"],
+        // On the table's stream (stream reads are dynamodb:*), publishing to the bus; what it cannot publish goes to its DLQ.
+        [ReleaseWorkflow.RelayOutboxHandler] = ["events:PutEvents", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"],
+        [ReleaseWorkflow.ReconcileHandler] = ["states:DescribeExecution", "states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"],
         ["deploy"] =
         [
             "iam:PassRole", "sagemaker:AddTags", "sagemaker:CreateEndpoint", "sagemaker:CreateEndpointConfig", "sagemaker:CreateModel",
@@ -34,27 +39,28 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         // The target of SageMaker's endpoint state-change events: wakes the parked workflow, nothing else.
         [ReleaseWorkflow.EndpointChangedHandler] = ["states:SendTaskSuccess"],
         ["verify"] = ["sagemaker:DescribeEndpoint"],
-        ["roll-back-endpoint"] = ["events:PutEvents", "sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
-        ["rollback-request-approval"] = ["events:PutEvents"],
+        ["roll-back-endpoint"] = ["sagemaker:DeleteEndpoint", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
+        ["rollback-request-approval"] = [],
         ["rollback-acquire-lock"] = [],
-        ["rollback-restore"] = ["events:PutEvents", "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint"],
+        ["rollback-restore"] = ["sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:UpdateEndpoint"],
         ["rollback-check-endpoint"] = ["sagemaker:DescribeEndpoint"],
         ["rollback-verify"] = ["sagemaker:DescribeEndpoint"],
-        ["rollback-record"] = ["events:PutEvents"],
-        ["rollback-stop"] = ["events:PutEvents", "sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
-        ["retrain-check-policy"] = ["events:PutEvents"],
-        ["retrain-start-pipeline"] = ["events:PutEvents", "sagemaker:StartPipelineExecution"],
+        ["rollback-record"] = [],
+        ["rollback-stop"] = ["sagemaker:DescribeEndpoint", "sagemaker:UpdateEndpoint"],
+        ["retrain-check-policy"] = [],
+        ["retrain-start-pipeline"] = ["sagemaker:StartPipelineExecution"],
         ["retrain-check-pipeline"] = ["sagemaker:DescribePipelineExecution", "sagemaker:StopPipelineExecution"],
-        ["retrain-register"] = ["events:PutEvents", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+        ["retrain-register"] = ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
         // It opens a normal release, which starts the release state machine.
-        ["retrain-open-release"] = ["events:PutEvents", "states:StartExecution"],
-        ["retrain-stop"] = ["events:PutEvents"],
+        ["retrain-open-release"] = ["states:StartExecution"],
+        ["retrain-stop"] = [],
         // The EventBridge target for drift.detected.v1: starts the retrain state machine, nothing else.
         ["start-retrain"] = ["states:StartExecution"],
-        ["normalize-drift-signal"] = ["events:PutEvents"],
+        ["normalize-drift-signal"] = [],
         [ReleaseCenterStack.ApiHandler] =
         [
-            "events:PutEvents", "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
+            "s3:GetObjectVersion", "s3:ListBucketVersions", // verify reads the audit anchors
+            "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
             "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution", "states:StopExecution",
         ],
     };
@@ -87,9 +93,9 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     {
         Assert.Equal(
             Workflows.TaskFunctions.Select(f => f.Handler).Concat(ReleaseWorkflow.ScheduledFunctions.Select(f => f.Function.Handler))
-                .Append(ReleaseCenterStack.ApiHandler).Order(StringComparer.Ordinal),
+                .Append(ReleaseCenterStack.ApiHandler).Append(ReleaseWorkflow.RelayOutboxHandler).Order(StringComparer.Ordinal),
             ExtraActions.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 1, stack.Resources("AWS::Lambda::Function").Count());
+        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 2, stack.Resources("AWS::Lambda::Function").Count());
         Assert.Equal(ExtraActions.Count, stack.Resources("AWS::Lambda::Function").Count());
     }
 
@@ -103,8 +109,23 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             ExtraActions[handler].Order(StringComparer.Ordinal),
             actions.Where(a => !a.StartsWith("dynamodb:", StringComparison.Ordinal) && !a.StartsWith("xray:", StringComparison.Ordinal) && !a.StartsWith("logs:", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal));
-        Assert.Contains("dynamodb:PutItem", actions);
-        Assert.Contains("dynamodb:Query", actions);
+        if (handler == ReleaseWorkflow.RelayOutboxHandler)
+        {
+            // It reads the stream and marks outbox items sent: no other table access.
+            Assert.Equal(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "dynamodb:UpdateItem"],
+                actions.Where(a => a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        }
+        else if (handler == ReleaseWorkflow.AnchorAuditHandler)
+        {
+            // It reads the chain heads and never changes the table.
+            Assert.Contains("dynamodb:Query", actions);
+            Assert.DoesNotContain(actions, a => a is "dynamodb:PutItem" or "dynamodb:UpdateItem" or "dynamodb:DeleteItem" or "dynamodb:BatchWriteItem");
+        }
+        else
+        {
+            Assert.Contains("dynamodb:PutItem", actions);
+            Assert.Contains("dynamodb:Query", actions);
+        }
         Assert.Equal(["xray:PutTelemetryRecords", "xray:PutTraceSegments"], actions.Where(a => a.StartsWith("xray:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
     }
 
@@ -149,7 +170,9 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             {
                 Assert.All(actions, a => Assert.DoesNotMatch("^dynamodb:(Create|Delete|Update)Table|^dynamodb:.*Backup|^dynamodb:.*\\*", a));
                 var ids = TemplateJson.ReferencedIds(statement["Resource"]).Distinct().ToList();
-                Assert.True(ids.SequenceEqual([tableId]), $"{policy} uses DynamoDB beyond the table: {statement.ToJsonString()}");
+                var listStreamsOnly = actions.Where(a => a.StartsWith("dynamodb:", StringComparison.Ordinal)).SequenceEqual(["dynamodb:ListStreams"]);
+                Assert.True(ids.SequenceEqual([tableId]) || (listStreamsOnly && ids.Count == 0),
+                    $"{policy} uses DynamoDB beyond the table: {statement.ToJsonString()}");
             }
         }
     }
@@ -213,10 +236,11 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             .Distinct()
             .Order(StringComparer.Ordinal);
 
-        // X-Ray and log delivery come with tracing and logging; the rest are named in the brief with the reason in the stack.
+        // X-Ray and log delivery come with tracing and logging; dynamodb:ListStreams (no resource type) with the relay's stream;
+        // the rest are named in the brief with the reason in the stack.
         Assert.Equal(
             [
-                "cloudwatch:PutMetricData", "ecr:GetAuthorizationToken",
+                "cloudwatch:PutMetricData", "dynamodb:ListStreams", "ecr:GetAuthorizationToken",
                 "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
                 "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
                 "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
@@ -357,8 +381,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             Assert.DoesNotContain(grants, g => g.Action == forbidden);
         }
 
-        var (busId, _) = stack.Single("AWS::Events::EventBus");
-        Assert.Equal([("events:PutEvents", $"${{{busId}.Arn}}")], grants.Where(g => g.Action.StartsWith("events:", StringComparison.Ordinal)));
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("events:", StringComparison.Ordinal)); // its events go through the outbox
     }
 
     [Fact]
@@ -482,23 +505,21 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     [MemberData(nameof(RetrainHandlers))]
     public void RetrainFunction_MayDoExactlyWhatItsJobNeedsOnExactlyTheseResources(string handler)
     {
-        var bus = $"${{{stack.Single("AWS::Events::EventBus").LogicalId}.Arn}}";
         var releaseStateMachine = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
         var retrainStateMachine = $"${{{stack.StateMachine(RetrainWorkflow.Name).LogicalId}}}";
         var expected = handler switch
         {
-            "retrain-check-policy" => new[] { ("events:PutEvents", bus) },
-            "retrain-start-pipeline" => [("events:PutEvents", bus), ("sagemaker:StartPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
+            "retrain-check-policy" => Array.Empty<(string, string)>(),
+            "retrain-start-pipeline" => [("sagemaker:StartPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
             "retrain-check-pipeline" => [("sagemaker:DescribePipelineExecution", SageMakerArn + "pipeline/release-center-*"),
                 ("sagemaker:StopPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
             "retrain-register" =>
             [
-                ("events:PutEvents", bus),
                 ("sagemaker:DescribeModelPackage", SageMakerArn + "model-package/*"),
                 ("sagemaker:ListModelPackages", SageMakerArn + "model-package/*"),
             ],
-            "retrain-open-release" => [("events:PutEvents", bus), ("states:StartExecution", releaseStateMachine)],
-            "retrain-stop" => [("events:PutEvents", bus)],
+            "retrain-open-release" => [("states:StartExecution", releaseStateMachine)],
+            "retrain-stop" => [],
             "start-retrain" => [("states:StartExecution", retrainStateMachine)],
             _ => throw new ArgumentOutOfRangeException(nameof(handler), handler, "A retrain handler without expected grants: decide them here."),
         };

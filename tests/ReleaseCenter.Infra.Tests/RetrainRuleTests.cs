@@ -33,10 +33,10 @@ public sealed class RetrainRuleTests(SynthesizedStackFixture stack)
         Assert.Equal(RetrainWorkflow.DetectedDetailType, DriftService.DetectedEvent);
         Assert.True(
             JsonNode.DeepEquals(
-                new JsonObject { ["source"] = new JsonArray(Announcer.Source), ["detail-type"] = new JsonArray(DriftService.DetectedEvent) },
+                new JsonObject { ["source"] = new JsonArray(ResourceNames.EventSource), ["detail-type"] = new JsonArray(DriftService.DetectedEvent) },
                 rule["EventPattern"]),
             $"Unexpected pattern {rule["EventPattern"]?.ToJsonString()}");
-        Assert.Equal("release-center", Announcer.Source);
+        Assert.Equal("release-center", ResourceNames.EventSource);
         Assert.Equal("drift.detected.v1", RetrainWorkflow.DetectedDetailType);
     }
 
@@ -88,7 +88,8 @@ public sealed class RetrainRuleTests(SynthesizedStackFixture stack)
         // And it invokes the trigger, never a task of the state machine directly.
         Assert.Equal(
             [stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).LogicalId],
-            TemplateJson.ReferencedIds(stack.Resources(RuleType).Single(r => r.LogicalId == ruleId).Resource["Properties"]!["Targets"]));
+            stack.Resources(RuleType).Single(r => r.LogicalId == ruleId).Resource["Properties"]!["Targets"]!.AsArray()
+                .SelectMany(t => TemplateJson.ReferencedIds(t!["Arn"])));
     }
 
     [Fact]

@@ -90,7 +90,6 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     public void Definition_ReferencesEveryTaskFunctionByItsHandlerAndTheBus()
     {
         var (_, stateMachine) = stack.StateMachine(ReleaseWorkflow.Name);
-        var (busId, _) = stack.Single("AWS::Events::EventBus");
         var substitutions = stateMachine["DefinitionSubstitutions"]!.AsObject();
 
         foreach (var task in ReleaseWorkflow.Functions)
@@ -99,8 +98,8 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
             Assert.Equal($"{{\"Fn::GetAtt\":[\"{functionId}\",\"Arn\"]}}", substitutions[task.SubstitutionKey]!.ToJsonString());
         }
 
-        Assert.Equal($"{{\"Ref\":\"{busId}\"}}", substitutions[ReleaseWorkflow.EventBusSubstitution]!.ToJsonString());
-        Assert.Equal(ReleaseWorkflow.Functions.Count + 1, substitutions.Count);
+        // No bus: the outcome event goes into the outbox with the final status.
+        Assert.Equal(ReleaseWorkflow.Functions.Count, substitutions.Count);
     }
 
     [Fact]
@@ -115,8 +114,7 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
             Assert.Equal($"{{\"Fn::GetAtt\":[\"{functionId}\",\"Arn\"]}}", substitutions[task.SubstitutionKey]!.ToJsonString());
         }
 
-        // No bus: the rollback's handlers announce, the state machine does not.
-        Assert.False(substitutions.ContainsKey(ReleaseWorkflow.EventBusSubstitution));
+        // No bus: the rollback's handlers write their events into the outbox.
         Assert.Equal(RollbackWorkflow.Functions.Count, substitutions.Count);
 
         // Every value is one of the rollback functions, never a release task function or the API.
@@ -125,10 +123,9 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void StateMachineRole_InvokesExactlyTheTaskFunctionsAndPutsEventsOnTheBus()
+    public void StateMachineRole_InvokesExactlyTheTaskFunctions_AndPutsNoEvents()
     {
         var (_, stateMachine) = stack.StateMachine(ReleaseWorkflow.Name);
-        var (busId, _) = stack.Single("AWS::Events::EventBus");
         var roleId = Assert.Single(TemplateJson.ReferencedIds(stateMachine["RoleArn"]));
         var grants = stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants).ToList();
 
@@ -136,7 +133,8 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
         Assert.Equal(taskFunctionArns, grants.Where(g => g.Action.StartsWith("lambda:", StringComparison.Ordinal)).Select(g => g.Resource).Order(StringComparer.Ordinal));
         Assert.All(grants.Where(g => g.Action.StartsWith("lambda:", StringComparison.Ordinal)), g => Assert.Equal("lambda:InvokeFunction", g.Action));
 
-        Assert.Equal([("events:PutEvents", $"${{{busId}.Arn}}")], grants.Where(g => g.Action.StartsWith("events:", StringComparison.Ordinal)));
+        // Its outcome event goes into the outbox with the final status (the finish task), not from the state machine.
+        Assert.DoesNotContain(grants, g => g.Action.StartsWith("events:", StringComparison.Ordinal));
 
         // The rest is what logging to CloudWatch Logs and X-Ray tracing need, nothing else.
         Assert.All(
@@ -185,8 +183,7 @@ public sealed partial class StateMachineTests(SynthesizedStackFixture stack)
             Assert.Equal($"{{\"Fn::GetAtt\":[\"{functionId}\",\"Arn\"]}}", substitutions[task.SubstitutionKey]!.ToJsonString());
         }
 
-        // No bus (its handlers announce), and not the trigger: EventBridge invokes start-retrain, the state machine never does.
-        Assert.False(substitutions.ContainsKey(ReleaseWorkflow.EventBusSubstitution));
+        // No bus (its handlers write their events into the outbox), and not the trigger: EventBridge invokes start-retrain.
         Assert.Equal(RetrainWorkflow.Functions.Count, substitutions.Count);
         var retrainFunctionIds = RetrainWorkflow.Functions.Select(f => stack.TaskFunction(f.Handler).LogicalId).Order(StringComparer.Ordinal);
         Assert.Equal(retrainFunctionIds, substitutions.SelectMany(s => TemplateJson.ReferencedIds(s.Value)).Order(StringComparer.Ordinal));

@@ -11,6 +11,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
         "AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::Lambda::Function", "AWS::Logs::LogGroup",
         "AWS::IAM::Role", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::StepFunctions::StateMachine",
         "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::CloudFront::Distribution", "AWS::Cognito::UserPool",
+        "AWS::SQS::Queue", "AWS::Lambda::EventSourceMapping",
     ];
 
     /// <summary>Types CloudFormation cannot tag; listed so a new resource type forces a decision here.</summary>
@@ -20,7 +21,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
         "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
         "AWS::CDK::Metadata", "AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy",
         "AWS::S3::BucketPolicy", "AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl", "AWS::Cognito::UserPoolDomain",
-        "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
+        "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::SQS::QueuePolicy",
     ];
 
     [Fact]

@@ -20,7 +20,7 @@ public static class AuditApi
         group.MapGet("/", List).WithSummary("Audit entries of every project (or of one, with `project`), newest first");
         group.MapGet("/export", Export).WithSummary("Download the audit log as CSV or JSON Lines, oldest first")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/x-ndjson"]);
-        group.MapGet("/verify", Verify).WithSummary("Walk the hash chain of one project, or of every project, and report the first break");
+        group.MapGet("/verify", Verify).WithSummary("Walk the hash chain of one project, or of every project, then check it against the anchors kept outside the table; report the first break or the anchor it contradicts");
         return group;
     }
 
@@ -59,14 +59,14 @@ public static class AuditApi
             : TypedResults.Stream(body => AuditExport.WriteJsonlAsync(body, log.ExportAsync(filter, ct), ct), AuditExport.JsonlContentType, fileName);
     }
 
-    private static async Task<Results<Ok<AuditVerificationDto>, ValidationProblem>> Verify(IAuditLog log, string? project, CancellationToken ct)
+    private static async Task<Results<Ok<AuditVerificationDto>, ValidationProblem>> Verify(Functions.Audit.AnchoredAuditVerifier verifier, string? project, CancellationToken ct)
     {
         project = Given(project);
         if (project is not null && Rules.ResourceName(project) is { } reason)
         {
             return JsonBody.Invalid("project", reason);
         }
-        return TypedResults.Ok(AuditVerificationDto.From(await log.VerifyAsync(project, ct).ConfigureAwait(false)));
+        return TypedResults.Ok(AuditVerificationDto.From(await verifier.VerifyAsync(project, ct).ConfigureAwait(false)));
     }
 
     /// <summary>An empty query parameter (?actor=) means the same as an absent one.</summary>

@@ -13,9 +13,12 @@ public sealed record AuditEntryDto(
     public static AuditEntryDto From(AuditEntry e) => new(e.Project, e.Seq, e.At, e.Actor, e.Action, e.Subject, e.Details, e.Hash, e.PreviousHash);
 }
 
-public sealed record AuditVerificationDto(bool Valid, long EntriesChecked, long? FirstInvalidSeq, string? Project, string? Reason)
+/// <param name="AnchorsChecked">Anchors (chain heads kept in the Object Lock bucket) checked against the chain after it verified.</param>
+/// <param name="Anchor">The anchor the chain contradicts, when that is why it is invalid.</param>
+public sealed record AuditVerificationDto(bool Valid, long EntriesChecked, long? FirstInvalidSeq, string? Project, string? Reason, long AnchorsChecked = 0,
+    string? Anchor = null)
 {
-    public static AuditVerificationDto From(AuditVerification v) => new(v.Valid, v.EntriesChecked, v.FirstInvalidSeq, v.Project, v.Reason);
+    public static AuditVerificationDto From(AuditVerification v) => new(v.Valid, v.EntriesChecked, v.FirstInvalidSeq, v.Project, v.Reason, v.AnchorsChecked, v.Anchor);
 }
 
 /// <summary>The audit routes' wire types, source-generated for Native AOT, with the options of <see cref="ApiJsonContext"/>.</summary>

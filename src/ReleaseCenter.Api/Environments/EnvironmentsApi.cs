@@ -127,7 +127,7 @@ public static class EnvironmentsApi
     }
 
     private static async Task<Results<Created<Consumer>, ValidationProblem, ProblemHttpResult>> RegisterConsumer(string env, HttpContext http, IRollbackStore store,
-        IRegistryStore registry, EnvironmentPolicies policies, ReleaseJournal journal, TimeProvider clock, CancellationToken ct)
+        IRegistryStore registry, EnvironmentPolicies policies, TimeProvider clock, CancellationToken ct)
     {
         if (policies.Find(env) is null)
         {
@@ -144,30 +144,28 @@ public static class EnvironmentsApi
         {
             return JsonBody.Invalid("model", $"'{consumer.Model}' is not a registered model.");
         }
-        await store.AddConsumerAsync(consumer, ct).ConfigureAwait(false);
-        await journal.RecordRegistryAsync(owner.Project, actor, "consumer.registered", $"environment/{env}/consumer/{consumer.Model}/{consumer.Name}",
-            new Dictionary<string, string> { ["environment"] = env, ["model"] = consumer.Model, ["name"] = consumer.Name, ["contact"] = consumer.Contact ?? "" }, ct)
+        await store.AddConsumerAsync(consumer, ct, ReleaseJournal.Registry(owner.Project, actor, "consumer.registered",
+            $"environment/{env}/consumer/{consumer.Model}/{consumer.Name}",
+            new Dictionary<string, string> { ["environment"] = env, ["model"] = consumer.Model, ["name"] = consumer.Name, ["contact"] = consumer.Contact ?? "" }))
             .ConfigureAwait(false);
         return TypedResults.Created($"/v1/environments/{env}/consumers", consumer);
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RemoveConsumer(string env, string model, string name, HttpContext http,
-        IRollbackStore store, IRegistryStore registry, EnvironmentPolicies policies, ReleaseJournal journal, CancellationToken ct)
+        IRollbackStore store, IRegistryStore registry, EnvironmentPolicies policies, CancellationToken ct)
     {
         if (policies.Find(env) is null)
         {
             return Problems.NotFound($"No environment '{env}' is configured.");
         }
-        if (!await store.RemoveConsumerAsync(env, model, name, ct).ConfigureAwait(false))
-        {
-            return Problems.NotFound($"No consumer '{name}' of {model} is registered in {env}.");
-        }
-        if (await registry.GetModelAsync(model, ct).ConfigureAwait(false) is { } owner)
-        {
-            await journal.RecordRegistryAsync(owner.Project, Roles.UserId(http.User), "consumer.removed", $"environment/{env}/consumer/{model}/{name}",
-                new Dictionary<string, string> { ["environment"] = env, ["model"] = model, ["name"] = name }, ct).ConfigureAwait(false);
-        }
-        return TypedResults.NoContent();
+        // A consumer names a registered model (checked when it was registered), so its project's chain records the removal.
+        var owner = await registry.GetModelAsync(model, ct).ConfigureAwait(false);
+        var removed = owner is null
+            ? await store.RemoveConsumerAsync(env, model, name, ct).ConfigureAwait(false)
+            : await store.RemoveConsumerAsync(env, model, name, ct, ReleaseJournal.Registry(owner.Project, Roles.UserId(http.User), "consumer.removed",
+                $"environment/{env}/consumer/{model}/{name}", new Dictionary<string, string> { ["environment"] = env, ["model"] = model, ["name"] = name }))
+                .ConfigureAwait(false);
+        return removed ? TypedResults.NoContent() : Problems.NotFound($"No consumer '{name}' of {model} is registered in {env}.");
     }
 
     private static async Task<Results<Ok<RollbackPreview>, ValidationProblem, ProblemHttpResult>> Preview(string env, HttpContext http, RollbackService rollbacks,

@@ -37,6 +37,15 @@ internal sealed class DomainErrorHandler(IProblemDetailsService problems) : IExc
             ["cursor"] = ["is not one this listing handed out (or it no longer fits the filters): list again without it and follow nextCursor."],
         }),
         RequestRefusedException refused => Refused(refused),
+        // A dependency (DynamoDB, Step Functions, EventBridge) still failing after the SDK's retries is an outage, not a defect:
+        // 503, so clients retry. Writes are transactions or once-only, so a retry finds the change made or not made, never half.
+        _ when ReleaseCenter.Aws.Clients.TransientErrors.IsTransient(exception) => new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Service unavailable",
+            Detail = "A service the release center depends on did not answer in time" + (exception is Amazon.Runtime.AmazonServiceException aws ? $" ({aws.ErrorCode})" : "")
+                + ". Try again: a change is never left half made.",
+        },
         _ => null,
     };
 

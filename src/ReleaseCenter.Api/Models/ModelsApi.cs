@@ -34,7 +34,7 @@ public static class ModelsApi
     }
 
     private static async Task<Results<Created<ModelDto>, ValidationProblem, ProblemHttpResult>> CreateModel(
-        HttpContext http, IRegistryStore store, ReleaseJournal journal, TimeProvider clock, CancellationToken ct)
+        HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateModelRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -43,9 +43,9 @@ public static class ModelsApi
         }
         var model = Model.Create(new ModelDraft(request.Name, request.Project, request.Description, request.Owner, request.Tags),
             Roles.UserId(http.User), clock.GetUtcNow());
-        await store.CreateModelAsync(model, ct).ConfigureAwait(false);
-        await journal.RecordRegistryAsync(model.Project, model.CreatedBy, "model.registered", $"model/{model.Name}",
-            new Dictionary<string, string> { ["owner"] = model.Owner ?? "", ["description"] = model.Description ?? "" }, ct).ConfigureAwait(false);
+        // The model and its audit entry are one transaction: a crash leaves both or neither, and a retry then succeeds.
+        await store.CreateModelAsync(model, ct, ReleaseJournal.Registry(model.Project, model.CreatedBy, "model.registered", $"model/{model.Name}",
+            new Dictionary<string, string> { ["owner"] = model.Owner ?? "", ["description"] = model.Description ?? "" })).ConfigureAwait(false);
         return TypedResults.Created($"/v1/models/{model.Name}", ModelDto.From(model));
     }
 
@@ -70,7 +70,7 @@ public static class ModelsApi
             : Problems.NotFound($"Model '{model}' does not exist.");
 
     private static async Task<Results<Created<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> CreateVersion(
-        string model, HttpContext http, IRegistryStore store, ReleaseJournal journal, TimeProvider clock, CancellationToken ct)
+        string model, HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateVersionRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -83,15 +83,16 @@ public static class ModelsApi
             request.Hyperparameters, request.Metrics,
             request.InferenceConfig is { } ic ? new InferenceConfig(ic.InstanceType, ic.InstanceCount) : null),
             Roles.UserId(http.User), clock.GetUtcNow());
-        var version = await store.AddVersionAsync(draft, ct).ConfigureAwait(false);
-        var project = (await store.GetModelAsync(model, ct).ConfigureAwait(false))!.Project;
-        await journal.RecordRegistryAsync(project, version.CreatedBy, "model.version-registered", $"model/{model}/versions/{version.Version}",
-            new Dictionary<string, string>
+        var project = (await store.GetModelAsync(model, ct).ConfigureAwait(false))?.Project
+            ?? throw new NotFoundException($"Model '{model}' does not exist.");
+        // The version, its number and its audit entry are one transaction (the number is known only inside it).
+        var version = await store.AddVersionAsync(draft, ct, numbered => ReleaseJournal.Registry(project, numbered.CreatedBy, "model.version-registered",
+            $"model/{model}/versions/{numbered.Version}", new Dictionary<string, string>
             {
-                ["artifactUri"] = version.ArtifactUri,
-                ["artifactDigest"] = version.ArtifactDigest,
-                ["trainingRun"] = version.TrainingRun ?? "",
-            }, ct).ConfigureAwait(false);
+                ["artifactUri"] = numbered.ArtifactUri,
+                ["artifactDigest"] = numbered.ArtifactDigest,
+                ["trainingRun"] = numbered.TrainingRun ?? "",
+            })).ConfigureAwait(false);
         return TypedResults.Created($"/v1/models/{model}/versions/{version.Version}", ModelVersionDto.From(version));
     }
 

@@ -14,4 +14,5 @@ public static class FunctionVariables
     public const string ReleaseStateMachineArn = "RELEASE_STATE_MACHINE_ARN";
     public const string RollbackStateMachineArn = "ROLLBACK_STATE_MACHINE_ARN";
     public const string RetrainStateMachineArn = "RETRAIN_STATE_MACHINE_ARN";
+    public const string AuditAnchorBucket = "AUDIT_ANCHOR_BUCKET";
 }

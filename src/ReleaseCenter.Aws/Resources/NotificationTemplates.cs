@@ -26,7 +26,7 @@ public sealed record NotificationRule(string RuleName, string Kind, IReadOnlyLis
 /// </summary>
 public static partial class NotificationTemplates
 {
-    /// <summary>The event field every notification rule routes on (the Announcer adds it to every event).</summary>
+    /// <summary>The event field every notification rule routes on (every event that names a model carries it).</summary>
     public const string ProjectField = "project";
 
     // Only ids, names, versions and environments go into a message: values that are safe inside a JSON string

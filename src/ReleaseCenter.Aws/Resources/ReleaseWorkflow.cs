@@ -14,8 +14,6 @@ public static class ReleaseWorkflow
     /// <summary>Relative to the repository root.</summary>
     public const string DefinitionFile = "statemachines/release.asl.json";
 
-    public const string EventBusSubstitution = "EventBusName";
-
     public const string ReconcileHandler = "reconcile";
 
     /// <summary>The task that parks a workflow until its endpoint changes (release and rollback state machines both use it).</summary>
@@ -60,15 +58,27 @@ public static class ReleaseWorkflow
     [
         (new("send-reminders", "", "Announce a reminder for stages that have waited for approval longer than their policy's reminder delay"), "rate(5 minutes)"),
         (new(ReconcileHandler, "", "Free environment locks whose execution has ended; deliver approval decisions that were stored but never reached their workflow"), "rate(1 minute)"),
+        (new(SweepOutboxHandler, "", "Publish outbox events still pending two minutes after they were written (the stream relay's safety net)"), "rate(1 minute)"),
+        (new(AnchorAuditHandler, "", "Anchor each project's audit chain head in the Object Lock bucket (after 100 new entries or an hour)"), "rate(5 minutes)"),
     ];
 
+    /// <summary>The scheduled function that anchors audit chain heads outside the table.</summary>
+    public const string AnchorAuditHandler = "anchor-audit";
+
+    /// <summary>The function on the table's stream that publishes outbox events to the bus (architecture.md, "Events").</summary>
+    public const string RelayOutboxHandler = "relay-outbox";
+
+    /// <summary>The scheduled safety net of the relay.</summary>
+    public const string SweepOutboxHandler = "sweep-outbox";
+
+    /// <summary>PutEvents takes at most 10 entries.</summary>
+    public const int PutEventsBatchSize = 10;
+
     /// <summary>Every ${Key} the ASL file uses, resolved. <paramref name="functionArn"/> maps a handler name to its function's ARN.</summary>
-    public static IReadOnlyDictionary<string, string> Substitutions(Func<string, string> functionArn, string eventBusName)
+    public static IReadOnlyDictionary<string, string> Substitutions(Func<string, string> functionArn)
     {
         ArgumentNullException.ThrowIfNull(functionArn);
-        var values = Functions.ToDictionary(f => f.SubstitutionKey, f => functionArn(f.Handler), StringComparer.Ordinal);
-        values[EventBusSubstitution] = eventBusName;
-        return values;
+        return Functions.ToDictionary(f => f.SubstitutionKey, f => functionArn(f.Handler), StringComparer.Ordinal);
     }
 
     /// <summary>Replaces ${Key} placeholders; an unknown or unresolved placeholder is an error, never left in the definition.</summary>

@@ -19,6 +19,16 @@ public sealed record ResourceNames(string Stage)
 
     public string EventArchiveName => $"{Service}-archive-{Stage}";
 
+    /// <summary>The local stack's audit anchor bucket (in AWS, CloudFormation names it: bucket names are global).</summary>
+    public string LocalAnchorBucketName
+    {
+        get
+        {
+            var name = $"{Service}-anchors-{Stage}".ToLowerInvariant();
+            return name.Length <= 63 ? name : name[..63].TrimEnd('-');
+        }
+    }
+
     public string ApiFunctionName => $"{Service}-api-{Stage}";
 
     public string StateMachineName(string workflow) => $"{Service}-{workflow}-{Stage}";

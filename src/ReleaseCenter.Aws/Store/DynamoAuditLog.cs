@@ -10,6 +10,16 @@ using NumberStyles = System.Globalization.NumberStyles;
 
 namespace ReleaseCenter.Aws.Store;
 
+/// <summary>What a failed condition on an item written beside an audit entry means (<see cref="DynamoAuditLog.AppendWithAsync"/>).</summary>
+public enum ChangeConflict
+{
+    /// <summary>The change was made before (a retry): write nothing, report nothing new.</summary>
+    AlreadyMade,
+
+    /// <summary>Someone else moved what the change depends on: re-read and try again.</summary>
+    Retry,
+}
+
 /// <summary>
 /// The DynamoDB adapter of <see cref="IAuditLog"/>, in the single table (architecture.md, "Storage").
 /// <list type="bullet">
@@ -61,11 +71,38 @@ public sealed class DynamoAuditLog(IAmazonDynamoDB dynamo, string tableName, Tim
     public async Task<AuditEntry> AppendAsync(AuditRecord record, CancellationToken ct)
     {
         AuditChain.Validate(record);
+        return (await AppendCoreAsync(_ => Task.FromResult<(IReadOnlyList<TransactWriteItem>, AuditRecord)>(([], record)), null, ct).ConfigureAwait(false)).Entry!;
+    }
+
+    /// <summary>
+    /// Appends the audit record <paramref name="change"/> builds in the same transaction as the writes it builds (rebuilt before
+    /// every attempt, so it may re-read what it depends on, such as the next version number): the change, the entry and the
+    /// head are written together or not at all.
+    /// When an item of the change fails its condition, <paramref name="onConflict"/> is told its index and says whether the
+    /// change was made before (nothing is written, null is returned) or another attempt should re-read and retry; it may throw
+    /// the caller's own refusal (a 409). When the record's idempotency key was appended before, nothing is written and null
+    /// is returned: the transaction that appended it wrote the change too.
+    /// </summary>
+    public async Task<AuditEntry?> AppendWithAsync(Func<CancellationToken, Task<(IReadOnlyList<TransactWriteItem> Writes, AuditRecord Record)>> change,
+        Func<int, ChangeConflict> onConflict, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(onConflict);
+        var (entry, appended) = await AppendCoreAsync(change, onConflict, ct).ConfigureAwait(false);
+        return appended ? entry : null;
+    }
+
+    /// <param name="onConflict">Null for a plain append (nothing beside the entry).</param>
+    private async Task<(AuditEntry? Entry, bool Appended)> AppendCoreAsync(Func<CancellationToken, Task<(IReadOnlyList<TransactWriteItem> Writes, AuditRecord Record)>> change,
+        Func<int, ChangeConflict>? onConflict, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
+            var (also, record) = await change(ct).ConfigureAwait(false);
+            AuditChain.Validate(record);
             var head = await ReadHeadAsync(record.Project, ct).ConfigureAwait(false);
             var entry = AuditChain.Seal(record, head ?? AuditHead.Empty, _time.GetUtcNow());
-            var writes = new List<TransactWriteItem>
+            var writes = new List<TransactWriteItem>(also)
             {
                 new() { Put = HeadPut(entry, head) },
                 new()
@@ -102,15 +139,23 @@ public sealed class DynamoAuditLog(IAmazonDynamoDB dynamo, string tableName, Tim
             try
             {
                 await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = writes }, ct).ConfigureAwait(false);
-                return entry;
+                return (entry, true);
             }
             catch (TransactionCanceledException ex) when (!(ex.CancellationReasons ?? []).Any(r => r.Code is not null && FatalCancellationCodes.Contains(r.Code)))
             {
+                var reasons = ex.CancellationReasons ?? [];
+                for (var i = 0; i < also.Count && i < reasons.Count; i++)
+                {
+                    if (reasons[i].Code == "ConditionalCheckFailed" && onConflict is not null && onConflict(i) == ChangeConflict.AlreadyMade)
+                    {
+                        return (null, false);
+                    }
+                }
                 // Either the key was appended before (then that entry is the answer), or another writer
                 // took this seq or collided with us: re-read the head and try the next one.
                 if (record.IdempotencyKey is { } appended && await FindByKeyAsync(appended, ct).ConfigureAwait(false) is { } existing)
                 {
-                    return SameRecordOrThrow(existing, record);
+                    return (SameRecordOrThrow(existing, record), onConflict is null);
                 }
                 if (attempt >= MaxAppendAttempts)
                 {
@@ -293,17 +338,16 @@ public sealed class DynamoAuditLog(IAmazonDynamoDB dynamo, string tableName, Tim
 
     // ---------------------------------------------------------------- verify
 
-    public async Task<AuditVerification> VerifyAsync(string? project, CancellationToken ct)
+    public async Task<AuditEntry?> GetEntryAsync(string project, long seq, CancellationToken ct) =>
+        await GetAsync(Keys.Chain(project), Keys.Entry(seq), ct).ConfigureAwait(false) is { } item ? EntryFrom(item) : null;
+
+    public async Task<IReadOnlyList<(string Project, AuditHead Head)>> ListHeadsAsync(CancellationToken ct)
     {
-        if (project is not null)
-        {
-            return await VerifyChainAsync(project, ct).ConfigureAwait(false);
-        }
-        long checkedSoFar = 0;
+        var heads = new List<(string, AuditHead)>();
         Dictionary<string, AttributeValue>? start = null;
         do
         {
-            var heads = await dynamo.QueryAsync(new QueryRequest
+            var page = await dynamo.QueryAsync(new QueryRequest
             {
                 TableName = tableName,
                 IndexName = Gsi2,
@@ -312,18 +356,29 @@ public sealed class DynamoAuditLog(IAmazonDynamoDB dynamo, string tableName, Tim
                 ExpressionAttributeValues = new() { [":pk"] = Attr.S(Keys.AllHeads) },
                 ExclusiveStartKey = start,
             }, ct).ConfigureAwait(false);
-            foreach (var head in heads.Items ?? [])
-            {
-                var result = await VerifyChainAsync(head.GetS(Gsi2SortKey), ct).ConfigureAwait(false);
-                checkedSoFar += result.EntriesChecked;
-                if (!result.Valid)
-                {
-                    return result with { EntriesChecked = checkedSoFar };
-                }
-            }
-            start = heads.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+            heads.AddRange((page.Items ?? []).Select(h => (h.GetS("project"), new AuditHead(h.GetLong("seq"), h.GetS("hash")))));
+            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
         while (start is not null);
+        return heads;
+    }
+
+    public async Task<AuditVerification> VerifyAsync(string? project, CancellationToken ct)
+    {
+        if (project is not null)
+        {
+            return await VerifyChainAsync(project, ct).ConfigureAwait(false);
+        }
+        long checkedSoFar = 0;
+        foreach (var (chain, _) in await ListHeadsAsync(ct).ConfigureAwait(false))
+        {
+            var result = await VerifyChainAsync(chain, ct).ConfigureAwait(false);
+            checkedSoFar += result.EntriesChecked;
+            if (!result.Valid)
+            {
+                return result with { EntriesChecked = checkedSoFar };
+            }
+        }
         return new AuditVerification(true, checkedSoFar);
     }
 

@@ -14,8 +14,15 @@ namespace ReleaseCenter.Aws.Store;
 /// <item>drift report: PK=MODEL#{model}, SK=DRIFT#{id}; ids start with the UTC time, so a Query lists them in time order</item>
 /// </list>
 /// </summary>
-public sealed class DynamoDriftStore(IAmazonDynamoDB dynamo, string tableName) : IDriftStore
+/// <param name="journal">Writes a change's audit entry in the change's transaction; needed only by callers that pass a record.</param>
+public sealed class DynamoDriftStore(IAmazonDynamoDB dynamo, string tableName, DynamoJournal? journal = null) : IDriftStore
 {
+    private DynamoJournal Journal => journal ?? throw new InvalidOperationException("This store was built without a journal; it cannot write a change with its record.");
+
+    /// <summary>One write and its record (audit entry, events) in one transaction; <paramref name="onConflict"/> says what a failed condition means.</summary>
+    private Task<bool> WriteRecordedAsync(TransactWriteItem write, ChangeRecord record, Func<int, ChangeConflict> onConflict, CancellationToken ct) =>
+        Journal.WriteAsync(_ => Task.FromResult<(IReadOnlyList<TransactWriteItem>, ChangeRecord)>(([write], record)), onConflict, ct);
+
     private static Dictionary<string, AttributeValue> Key(string model, string sk) => new() { [PartitionKey] = Attr.S($"MODEL#{model}"), [SortKey] = Attr.S(sk) };
 
     public async Task<DriftPolicy?> GetPolicyAsync(string model, CancellationToken ct)
@@ -25,13 +32,15 @@ public sealed class DynamoDriftStore(IAmazonDynamoDB dynamo, string tableName) :
         return item is { Count: > 0 } ? JsonSerializer.Deserialize(item.GetS("doc"), StoreJsonContext.Default.DriftPolicy) : null;
     }
 
-    public Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct)
+    public Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var item = Key(policy.Model, "DRIFT-POLICY");
         item[ItemType] = Attr.S("DriftPolicy");
         item["doc"] = Attr.S(JsonSerializer.Serialize(policy, StoreJsonContext.Default.DriftPolicy));
-        return dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, ct);
+        return record is null
+            ? dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, ct)
+            : WriteRecordedAsync(new TransactWriteItem { Put = new Put { TableName = tableName, Item = item } }, record, _ => ChangeConflict.Retry, ct);
     }
 
     public async Task CreateReportAsync(DriftReportRecord report, CancellationToken ct)

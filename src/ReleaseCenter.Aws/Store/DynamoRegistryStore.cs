@@ -17,7 +17,8 @@ namespace ReleaseCenter.Aws.Store;
 /// <item>Release: PK=RELEASE#{id}, SK=RELEASE; GSI1 lists all releases, GSI2 a model's, newest first by creation time.</item>
 /// </list>
 /// </summary>
-public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName) : IRegistryStore
+/// <param name="journal">Writes a change's audit entry and events in the change's transaction; needed only by callers that pass a record.</param>
+public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName, DynamoJournal? journal = null) : IRegistryStore
 {
     private const int MaxVersionAttempts = 50;
     private static readonly string[] TableKeys = [PartitionKey, SortKey];
@@ -41,9 +42,22 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
 
     // ---------------------------------------------------------------- models
 
-    public async Task CreateModelAsync(Model model, CancellationToken ct)
+    public async Task CreateModelAsync(Model model, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        if (record is not null)
+        {
+            var put = new Put
+            {
+                TableName = tableName,
+                Item = ToItem(model),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+            };
+            await Journal.WriteAsync(_ => Task.FromResult<(IReadOnlyList<TransactWriteItem>, ChangeRecord)>(([new TransactWriteItem { Put = put }], record)),
+                _ => throw new ConflictException($"A model named '{model.Name}' already exists.", "name"), ct).ConfigureAwait(false);
+            return;
+        }
         try
         {
             await dynamo.PutItemAsync(new PutItemRequest
@@ -114,7 +128,25 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
     /// loses the race re-reads and tries the next number, so concurrent registrations get distinct,
     /// gapless numbers and none is lost.
     /// </summary>
-    public Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct) => AddAsync(version, null, ct);
+    public Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct, Func<ModelVersion, ChangeRecord>? record = null) =>
+        record is null ? AddAsync(version, null, ct) : AddRecordedAsync(version, record, ct);
+
+    private DynamoJournal Journal => journal ?? throw new InvalidOperationException("This store was built without a journal; it cannot write a change with its record.");
+
+    /// <summary>The next version, its number claimed on the model, its audit entry and events: one transaction, retried when another writer took the number.</summary>
+    private async Task<ModelVersion> AddRecordedAsync(ModelVersion version, Func<ModelVersion, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ModelVersion? numbered = null;
+        await Journal.WriteAsync(async token =>
+        {
+            var model = await GetModelAsync(version.Model, token).ConfigureAwait(false)
+                ?? throw new NotFoundException($"Model '{version.Model}' does not exist.");
+            numbered = version with { Version = model.LatestVersion + 1 };
+            return (VersionWrites(model, numbered, null), record(numbered));
+        }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);
+        return numbered!;
+    }
 
     public Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct) => AddAsync(version, idempotencyKey, ct);
 
@@ -135,55 +167,7 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             {
                 await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest
                 {
-                    TransactItems =
-                    [
-                        new TransactWriteItem
-                        {
-                            Update = new Update
-                            {
-                                TableName = tableName,
-                                Key = Key(Keys.Model(model.Name), Keys.ModelSk),
-                                UpdateExpression = "SET latestVersion = :next",
-                                ConditionExpression = "latestVersion = :current",
-                                ExpressionAttributeValues = new()
-                                {
-                                    [":next"] = Attr.N(numbered.Version),
-                                    [":current"] = Attr.N(model.LatestVersion),
-                                },
-                            },
-                        },
-                        new TransactWriteItem
-                        {
-                            Put = new Put
-                            {
-                                TableName = tableName,
-                                Item = ToItem(numbered),
-                                ConditionExpression = "attribute_not_exists(#pk)",
-                                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
-                            },
-                        },
-                        .. (idempotencyKey is null ? Array.Empty<TransactWriteItem>() :
-                        [
-                            // The once-only marker: a retried registration finds it and returns the version it made.
-                            new TransactWriteItem
-                            {
-                                Put = new Put
-                                {
-                                    TableName = tableName,
-                                    Item = new()
-                                    {
-                                        [PartitionKey] = Attr.S($"VERSIONKEY#{idempotencyKey}"),
-                                        [SortKey] = Attr.S("VERSIONKEY"),
-                                        [ItemType] = Attr.S("VersionRegistrationKey"),
-                                        ["model"] = Attr.S(numbered.Model),
-                                        ["version"] = Attr.N(numbered.Version),
-                                    },
-                                    ConditionExpression = "attribute_not_exists(#pk)",
-                                    ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
-                                },
-                            },
-                        ]),
-                    ],
+                    TransactItems = [.. VersionWrites(model, numbered, idempotencyKey)],
                 }, ct).ConfigureAwait(false);
                 return numbered;
             }
@@ -194,6 +178,57 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             }
         }
     }
+
+    /// <summary>Claim the number on the model (it must still be the latest), put the version, and the once-only marker when keyed.</summary>
+    private List<TransactWriteItem> VersionWrites(Model model, ModelVersion numbered, string? idempotencyKey) =>
+    [
+        new TransactWriteItem
+        {
+            Update = new Update
+            {
+                TableName = tableName,
+                Key = Key(Keys.Model(model.Name), Keys.ModelSk),
+                UpdateExpression = "SET latestVersion = :next",
+                ConditionExpression = "latestVersion = :current",
+                ExpressionAttributeValues = new()
+                {
+                    [":next"] = Attr.N(numbered.Version),
+                    [":current"] = Attr.N(model.LatestVersion),
+                },
+            },
+        },
+        new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = tableName,
+                Item = ToItem(numbered),
+                ConditionExpression = "attribute_not_exists(#pk)",
+                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+            },
+        },
+        .. (idempotencyKey is null ? Array.Empty<TransactWriteItem>() :
+        [
+            // The once-only marker: a retried registration finds it and returns the version it made.
+            new TransactWriteItem
+            {
+                Put = new Put
+                {
+                    TableName = tableName,
+                    Item = new()
+                    {
+                        [PartitionKey] = Attr.S($"VERSIONKEY#{idempotencyKey}"),
+                        [SortKey] = Attr.S("VERSIONKEY"),
+                        [ItemType] = Attr.S("VersionRegistrationKey"),
+                        ["model"] = Attr.S(numbered.Model),
+                        ["version"] = Attr.N(numbered.Version),
+                    },
+                    ConditionExpression = "attribute_not_exists(#pk)",
+                    ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
+                },
+            },
+        ]),
+    ];
 
     public async Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct)
     {

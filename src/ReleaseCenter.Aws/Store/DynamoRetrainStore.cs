@@ -15,8 +15,15 @@ namespace ReleaseCenter.Aws.Store;
 /// <item>retrain run: PK=RETRAIN#{driftReportId}, SK=RUN (a JSON document under a revision)</item>
 /// </list>
 /// </summary>
-public sealed class DynamoRetrainStore(IAmazonDynamoDB dynamo, string tableName) : IRetrainStore
+/// <param name="journal">Writes a change's audit entry in the change's transaction; needed only by callers that pass a record.</param>
+public sealed class DynamoRetrainStore(IAmazonDynamoDB dynamo, string tableName, DynamoJournal? journal = null) : IRetrainStore
 {
+    private DynamoJournal Journal => journal ?? throw new InvalidOperationException("This store was built without a journal; it cannot write a change with its record.");
+
+    /// <summary>One write and its record (audit entry, events) in one transaction; <paramref name="onConflict"/> says what a failed condition means.</summary>
+    private Task<bool> WriteRecordedAsync(TransactWriteItem write, ChangeRecord record, Func<int, ChangeConflict> onConflict, CancellationToken ct) =>
+        Journal.WriteAsync(_ => Task.FromResult<(IReadOnlyList<TransactWriteItem>, ChangeRecord)>(([write], record)), onConflict, ct);
+
     private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { [PartitionKey] = Attr.S(pk), [SortKey] = Attr.S(sk) };
 
     public async Task<RetrainingPolicy?> GetRetrainingPolicyAsync(string model, CancellationToken ct)
@@ -26,13 +33,15 @@ public sealed class DynamoRetrainStore(IAmazonDynamoDB dynamo, string tableName)
         return item is { Count: > 0 } ? JsonSerializer.Deserialize(item.GetS("doc"), StoreJsonContext.Default.RetrainingPolicy) : null;
     }
 
-    public Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct)
+    public Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         var item = Key($"MODEL#{policy.Model}", "RETRAIN-POLICY");
         item[ItemType] = Attr.S("RetrainingPolicy");
         item["doc"] = Attr.S(JsonSerializer.Serialize(policy, StoreJsonContext.Default.RetrainingPolicy));
-        return dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, ct);
+        return record is null
+            ? dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item }, ct)
+            : WriteRecordedAsync(new TransactWriteItem { Put = new Put { TableName = tableName, Item = item } }, record, _ => ChangeConflict.Retry, ct);
     }
 
     public async Task<RetrainClaim> TryClaimRetrainAsync(string model, string driftReportId, DateTimeOffset now, int cooldownSeconds, int maxPerDay,

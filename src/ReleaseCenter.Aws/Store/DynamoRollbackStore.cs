@@ -16,8 +16,15 @@ namespace ReleaseCenter.Aws.Store;
 /// <item>consumer: PK=ENV#{env}, SK=CONSUMER#{model}#{name}</item>
 /// </list>
 /// </summary>
-public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName) : IRollbackStore
+/// <param name="journal">Writes a change's audit entry in the change's transaction; needed only by callers that pass a record.</param>
+public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName, DynamoJournal? journal = null) : IRollbackStore
 {
+    private DynamoJournal Journal => journal ?? throw new InvalidOperationException("This store was built without a journal; it cannot write a change with its record.");
+
+    /// <summary>One write and its record (audit entry, events) in one transaction; <paramref name="onConflict"/> says what a failed condition means.</summary>
+    private Task<bool> WriteRecordedAsync(TransactWriteItem write, ChangeRecord record, Func<int, ChangeConflict> onConflict, CancellationToken ct) =>
+        Journal.WriteAsync(_ => Task.FromResult<(IReadOnlyList<TransactWriteItem>, ChangeRecord)>(([write], record)), onConflict, ct);
+
     private static Dictionary<string, AttributeValue> Key(string pk, string sk) => new() { [PartitionKey] = Attr.S(pk), [SortKey] = Attr.S(sk) };
 
     public async Task CreateAsync(Rollback rollback, CancellationToken ct)
@@ -83,7 +90,7 @@ public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName
         return item is { Count: > 0 } ? item.GetSOrNull("token") : null;
     }
 
-    public async Task AddConsumerAsync(Consumer consumer, CancellationToken ct)
+    public async Task AddConsumerAsync(Consumer consumer, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(consumer);
         var item = new Dictionary<string, AttributeValue>
@@ -99,6 +106,13 @@ public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName
         };
         item.PutIfNotNull("contact", consumer.Contact);
         item.PutIfNotNull("description", consumer.Description);
+        if (record is not null)
+        {
+            await WriteRecordedAsync(new TransactWriteItem { Put = new Put { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" } }, record,
+                _ => throw new ConflictException($"'{consumer.Name}' is already registered as a consumer of {consumer.Model} in {consumer.Environment}."), ct)
+                .ConfigureAwait(false);
+            return;
+        }
         try
         {
             await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" }, ct)
@@ -135,8 +149,15 @@ public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName
         return consumers;
     }
 
-    public async Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct)
+    public async Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct, ChangeRecord? record = null)
     {
+        if (record is not null)
+        {
+            return await WriteRecordedAsync(new TransactWriteItem
+            {
+                Delete = new Delete { TableName = tableName, Key = Key($"ENV#{environment}", $"CONSUMER#{model}#{name}"), ConditionExpression = "attribute_exists(PK)" },
+            }, record, _ => ChangeConflict.AlreadyMade, ct).ConfigureAwait(false); // nothing to remove: false, and nothing audited
+        }
         try
         {
             await dynamo.DeleteItemAsync(new DeleteItemRequest

@@ -210,6 +210,22 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
 
     public async Task<bool> AppendTimelineAsync(TimelineEntry entry, CancellationToken ct)
     {
+        var put = TimelinePut(tableName, entry);
+        try
+        {
+            await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = put.Item, ConditionExpression = put.ConditionExpression }, ct)
+                .ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A timeline entry (PK=RELEASE#{id}, SK=STEP#{environment or -}#{step}), written once: the put fails its condition when the step was recorded.</summary>
+    public static Put TimelinePut(string tableName, TimelineEntry entry)
+    {
         ArgumentNullException.ThrowIfNull(entry);
         var item = new Dictionary<string, AttributeValue>
         {
@@ -223,16 +239,7 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
             ["at"] = Attr.Time(entry.At),
         };
         item.PutIfNotNull("environment", entry.Environment);
-        try
-        {
-            await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" }, ct)
-                .ConfigureAwait(false);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
+        return new Put { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" };
     }
 
     public async Task<IReadOnlyList<TimelineEntry>> ListTimelineAsync(string releaseId, CancellationToken ct)

@@ -52,4 +52,11 @@ public sealed record AuditFilter(
 /// The outcome of walking one chain (or every chain). <see cref="EntriesChecked"/> counts the
 /// entries that verified before the walk stopped: all of them when <see cref="Valid"/>.
 /// </summary>
-public sealed record AuditVerification(bool Valid, long EntriesChecked, long? FirstInvalidSeq = null, string? Project = null, string? Reason = null);
+public sealed record AuditVerification(bool Valid, long EntriesChecked, long? FirstInvalidSeq = null, string? Project = null, string? Reason = null)
+{
+    /// <summary>How many anchors were checked against the chain (after the chain itself verified).</summary>
+    public long AnchorsChecked { get; init; }
+
+    /// <summary>The anchor the chain contradicts (its name), when that is why it is invalid.</summary>
+    public string? Anchor { get; init; }
+}

@@ -28,6 +28,12 @@ public interface IAuditLog
     /// </summary>
     IAsyncEnumerable<IReadOnlyList<AuditEntry>> ExportAsync(AuditFilter filter, CancellationToken ct);
 
+    /// <summary>One entry of a project's chain (consistent read); null when there is none at that seq.</summary>
+    Task<AuditEntry?> GetEntryAsync(string project, long seq, CancellationToken ct);
+
+    /// <summary>Every project's chain head.</summary>
+    Task<IReadOnlyList<(string Project, AuditHead Head)>> ListHeadsAsync(CancellationToken ct);
+
     /// <summary>Walks one project's chain, or every project's (stopping at the first invalid one) when <paramref name="project"/> is null.</summary>
     Task<AuditVerification> VerifyAsync(string? project, CancellationToken ct);
 }

@@ -8,7 +8,8 @@ public interface IDriftStore
     /// <summary>The model's thresholds, or null when none were set (the caller applies the defaults).</summary>
     Task<DriftPolicy?> GetPolicyAsync(string model, CancellationToken ct);
 
-    Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct);
+    /// <param name="record">The audit entry written in the same transaction (all or nothing).</param>
+    Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct, ChangeRecord? record = null);
 
     /// <exception cref="ConflictException">a report with that id exists.</exception>
     Task CreateReportAsync(DriftReportRecord report, CancellationToken ct);
@@ -25,7 +26,8 @@ public interface IRetrainStore
 {
     Task<RetrainingPolicy?> GetRetrainingPolicyAsync(string model, CancellationToken ct);
 
-    Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct);
+    /// <param name="record">The audit entry written in the same transaction (all or nothing).</param>
+    Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct, ChangeRecord? record = null);
 
     /// <summary>
     /// Claims a retrain for <paramref name="driftReportId"/> in one conditional write: granted only if

@@ -14,7 +14,8 @@ public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
 public interface IRegistryStore
 {
     /// <exception cref="ConflictException">a model of that name exists.</exception>
-    Task CreateModelAsync(Model model, CancellationToken ct);
+    /// <param name="record">The audit entry and events written in the same transaction (all or nothing).</param>
+    Task CreateModelAsync(Model model, CancellationToken ct, ChangeRecord? record = null);
 
     Task<Model?> GetModelAsync(string name, CancellationToken ct);
 
@@ -23,7 +24,8 @@ public interface IRegistryStore
 
     /// <summary>Stores <paramref name="version"/> under the next free number of its model and returns it numbered.</summary>
     /// <exception cref="NotFoundException">the model does not exist.</exception>
-    Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct);
+    /// <param name="record">Given the numbered version, the audit entry and events written in the same transaction (all or nothing).</param>
+    Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct, Func<ModelVersion, ChangeRecord>? record = null);
 
     /// <summary>
     /// Like <see cref="AddVersionAsync"/>, once per <paramref name="idempotencyKey"/>: a second call

@@ -21,11 +21,12 @@ public interface IRollbackStore
     Task<string?> GetTaskTokenAsync(string rollbackId, CancellationToken ct);
 
     /// <exception cref="ConflictException">a consumer of that name is registered for that model and environment.</exception>
-    Task AddConsumerAsync(Consumer consumer, CancellationToken ct);
+    /// <param name="record">The audit entry written in the same transaction (all or nothing).</param>
+    Task AddConsumerAsync(Consumer consumer, CancellationToken ct, ChangeRecord? record = null);
 
     /// <summary>Consumers in an environment, by model then name; only <paramref name="model"/>'s if given.</summary>
     Task<IReadOnlyList<Consumer>> ListConsumersAsync(string environment, string? model, CancellationToken ct);
 
     /// <summary>Returns whether a consumer was removed.</summary>
-    Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct);
+    Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct, ChangeRecord? record = null);
 }

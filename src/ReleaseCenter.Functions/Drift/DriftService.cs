@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ReleaseCenter.Domain.Drift;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
@@ -19,7 +20,6 @@ public sealed class DriftService(
     IDriftStore store,
     IRetrainStore retrain,
     EnvironmentPolicies policies,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock)
 {
@@ -43,13 +43,12 @@ public sealed class DriftService(
             throw new DomainValidationException(errors);
         }
         var policy = new DriftPolicy(model, thresholds, actor, clock.GetUtcNow());
-        await store.PutPolicyAsync(policy, ct).ConfigureAwait(false);
-        await journal.RecordRegistryAsync(owner.Project, actor, "drift.policy-set", $"model/{model}", new Dictionary<string, string>
+        await store.PutPolicyAsync(policy, ct, ReleaseJournal.Registry(owner.Project, actor, "drift.policy-set", $"model/{model}", new Dictionary<string, string>
         {
             ["psiWarn"] = thresholds.PsiWarn.ToString(CultureInfo.InvariantCulture),
             ["psiAlert"] = thresholds.PsiAlert.ToString(CultureInfo.InvariantCulture),
             ["ksAlpha"] = thresholds.KsAlpha.ToString(CultureInfo.InvariantCulture),
-        }, ct).ConfigureAwait(false);
+        })).ConfigureAwait(false);
         return policy;
     }
 
@@ -81,15 +80,14 @@ public sealed class DriftService(
         {
             throw new RequestRefusedException(RefusalKind.Forbidden, "Release-admins only", "Only release-admins may set or change a retraining policy's pipeline: what it trains is released under this policy.");
         }
-        await retrain.PutRetrainingPolicyAsync(policy, ct).ConfigureAwait(false);
-        await journal.RecordRegistryAsync(owner.Project, actor, "retrain.policy-set", $"model/{model}", new Dictionary<string, string>
+        await retrain.PutRetrainingPolicyAsync(policy, ct, ReleaseJournal.Registry(owner.Project, actor, "retrain.policy-set", $"model/{model}", new Dictionary<string, string>
         {
             ["enabled"] = policy.Enabled ? "true" : "false",
             ["pipelineName"] = policy.PipelineName ?? "",
             ["cooldownSeconds"] = policy.CooldownSeconds.ToString(CultureInfo.InvariantCulture),
             ["maxPerDay"] = policy.MaxPerDay.ToString(CultureInfo.InvariantCulture),
             ["openRelease"] = policy.OpenRelease ? "true" : "false",
-        }, ct).ConfigureAwait(false);
+        })).ConfigureAwait(false);
         return policy;
     }
 
@@ -134,12 +132,19 @@ public sealed class DriftService(
         }
         catch (ConflictException)
         {
-            return await store.GetReportAsync(signal.Model, id, ct).ConfigureAwait(false); // the same event, delivered again
+            // The same event, delivered again: record what a crash after the first write may have left out (once only).
+            var stored = await store.GetReportAsync(signal.Model, id, ct).ConfigureAwait(false);
+            if (stored is not null)
+            {
+                await RecordAndAnnounceAsync(owner.Project, stored, ct).ConfigureAwait(false);
+            }
+            return stored;
         }
         await RecordAndAnnounceAsync(owner.Project, report, ct).ConfigureAwait(false);
         return report;
     }
 
+    /// <summary>Audits the report and, when it found drift, announces it, once per report (a redelivered signal records nothing twice).</summary>
     private async Task RecordAndAnnounceAsync(string project, DriftReportRecord report, CancellationToken ct)
     {
         var evaluation = report.Evaluation;
@@ -150,21 +155,11 @@ public sealed class DriftService(
             ["source"] = report.Source,
             ["verdict"] = evaluation.Verdict.ToString(),
             ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
-        }, ct).ConfigureAwait(false);
-        if (report.Drifted)
-        {
-            await announcer.AnnounceAsync(DetectedEvent, new()
-            {
-                ["driftReportId"] = report.Id,
-                ["model"] = report.Model,
-                ["environment"] = report.Environment,
-                ["verdict"] = evaluation.Verdict.ToString(),
-                ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
-                ["maxPsi"] = evaluation.Features.Count == 0 ? "" : evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture),
-                ["source"] = report.Source,
-                ["reportAt"] = $"/v1/models/{report.Model}/drift-reports/{report.Id}",
-            }, ct).ConfigureAwait(false);
-        }
+        }, ct, changeKey: $"drift-report/{report.Id}", once: true, announce: report.Drifted
+            ? new DriftDetected(report.Id, report.Model, report.Environment, evaluation.Verdict.ToString(), string.Join(",", report.DriftedFeatures),
+                evaluation.Features.Count == 0 ? "" : evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture), report.Source,
+                $"/v1/models/{report.Model}/drift-reports/{report.Id}")
+            : null).ConfigureAwait(false);
     }
 
     private async Task<Domain.Registry.Model> RequireModelAsync(string model, CancellationToken ct) =>

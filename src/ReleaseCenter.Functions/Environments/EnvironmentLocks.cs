@@ -1,6 +1,7 @@
 using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Domain.Errors;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Functions.Releases;
@@ -24,7 +25,6 @@ public sealed class EnvironmentLocks(
     EnvironmentPolicies policies,
     IStepFunctions stepFunctions,
     ReleaseJournal journal,
-    Announcer announcer,
     DeploymentCompensation compensation,
     TimeProvider clock)
 {
@@ -126,16 +126,17 @@ public sealed class EnvironmentLocks(
             ["endpoint"] = undone,
             ["message"] = message,
         };
+        var stamp = held.LockedAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
+        var key = $"unlock/{held.Environment}/{held.LockedBy}/{stamp}";
+        var unlocked = new EnvironmentUnlocked(held.Environment, held.LockedBy!, arn ?? "", status, reason, actor, undone, model);
         if (model is not null)
         {
-            var stamp = held.LockedAt?.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-";
-            await journal.RecordModelStepAsync(model, actor, "environment.unlocked", $"environment/{held.Environment}", details,
-                $"unlock/{held.Environment}/{held.LockedBy}/{stamp}", ct).ConfigureAwait(false);
-            details["model"] = model;
+            await journal.RecordModelStepAsync(model, actor, "environment.unlocked", $"environment/{held.Environment}", details, key, ct, unlocked).ConfigureAwait(false);
         }
-        details.Remove("message");
-        details["unlockedBy"] = actor;
-        await announcer.AnnounceAsync("environment.unlocked.v1", details, ct).ConfigureAwait(false);
+        else
+        {
+            await journal.PublishAsync(unlocked, key, ct).ConfigureAwait(false); // no model, so no project chain to audit in
+        }
         return true;
     }
 

@@ -1,4 +1,5 @@
 using ReleaseCenter.Domain.Audit;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Domain.Rollbacks;
@@ -6,19 +7,20 @@ using ReleaseCenter.Domain.Rollbacks;
 namespace ReleaseCenter.Functions.Releases;
 
 /// <summary>
-/// Where every step of a release is written down, twice over: the release's timeline (its
-/// story, shown by /history) and the tamper-evident audit chain of its model's project. Both
-/// writes are once-only, keyed by release, environment and step, so a Step Functions retry or
-/// a repeated request records nothing twice; a retry after a partial failure completes what is missing.
+/// Where every step is written down: the release's timeline (its story, shown by /history), the
+/// tamper-evident audit chain of its model's project, and the events that announce it, all in one
+/// transaction (<see cref="IJournal"/>). Each record is once-only, keyed by release, environment and
+/// step (or the caller's key), so a Step Functions retry or a repeated request records nothing
+/// twice, and a retry after a crash writes everything the crash left unwritten. Every event's id
+/// derives from the same key, so consumers can deduplicate what the relay delivers twice.
 /// </summary>
-public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, ModelProjects projects)
+public sealed class ReleaseJournal(IJournal journal, ModelProjects projects)
 {
-    /// <returns>Whether the timeline entry is new (the first time this step is recorded).</returns>
+    /// <returns>Whether this call recorded the step (false: it was recorded before).</returns>
     public async Task<bool> RecordAsync(Release release, string? environment, string step, string action, string message, string actor,
-        DateTimeOffset at, CancellationToken ct, IReadOnlyDictionary<string, string>? details = null)
+        DateTimeOffset at, CancellationToken ct, IReadOnlyDictionary<string, string>? details = null, ReleaseCenterEvent? announce = null)
     {
         ArgumentNullException.ThrowIfNull(release);
-        var isNew = await workflow.AppendTimelineAsync(new TimelineEntry(release.Id, environment, step, message, actor, at), ct).ConfigureAwait(false);
         var auditDetails = new Dictionary<string, string>(details ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             ["model"] = release.Model,
@@ -29,9 +31,11 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, Mod
         {
             auditDetails["environment"] = environment;
         }
-        await audit.AppendAsync(new AuditRecord(await projects.GetAsync(release.Model, ct).ConfigureAwait(false), actor, action, $"release/{release.Id}",
-            auditDetails, IdempotencyKey: $"release/{release.Id}/{environment ?? "-"}/{step}"), ct).ConfigureAwait(false);
-        return isNew;
+        var key = $"release/{release.Id}/{environment ?? "-"}/{step}";
+        var project = await projects.GetAsync(release.Model, ct).ConfigureAwait(false);
+        return await journal.RecordAsync(
+            ChangeRecord.Of(new AuditRecord(project, actor, action, $"release/{release.Id}", auditDetails, key), key, Events(announce)),
+            [new TimelineEntry(release.Id, environment, step, message, actor, at)], ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -40,17 +44,13 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, Mod
     /// when it was rolled back or restored.
     /// </summary>
     public async Task RecordRollbackAsync(Rollback rollback, string step, string action, string message, string actor, DateTimeOffset at, CancellationToken ct,
-        bool onReleaseTimelines = false)
+        bool onReleaseTimelines = false, ReleaseCenterEvent? announce = null)
     {
         ArgumentNullException.ThrowIfNull(rollback);
-        if (onReleaseTimelines)
-        {
-            foreach (var release in new[] { rollback.From.Release, rollback.To.Release })
-            {
-                await workflow.AppendTimelineAsync(new TimelineEntry(release, rollback.Environment, $"{step}-{rollback.Id}", message, actor, at), ct)
-                    .ConfigureAwait(false);
-            }
-        }
+        var timeline = onReleaseTimelines
+            ? new[] { rollback.From.Release, rollback.To.Release }.Distinct(StringComparer.Ordinal)
+                .Select(release => new TimelineEntry(release, rollback.Environment, $"{step}-{rollback.Id}", message, actor, at)).ToArray()
+            : [];
         var details = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["environment"] = rollback.Environment,
@@ -59,17 +59,48 @@ public sealed class ReleaseJournal(IWorkflowStore workflow, IAuditLog audit, Mod
             ["toRelease"] = rollback.To.Release,
             ["message"] = message,
         };
-        await audit.AppendAsync(new AuditRecord(await projects.GetAsync(rollback.Model, ct).ConfigureAwait(false), actor, action, $"rollback/{rollback.Id}",
-            details, IdempotencyKey: $"rollback/{rollback.Id}/{step}"), ct).ConfigureAwait(false);
+        var key = $"rollback/{rollback.Id}/{step}";
+        var project = await projects.GetAsync(rollback.Model, ct).ConfigureAwait(false);
+        await journal.RecordAsync(
+            ChangeRecord.Of(new AuditRecord(project, actor, action, $"rollback/{rollback.Id}", details, key), key, Events(announce)), timeline, ct)
+            .ConfigureAwait(false);
     }
 
-    /// <summary>A workflow step about a model (retraining), audited once per <paramref name="idempotencyKey"/> in the model's project.</summary>
+    /// <summary>A workflow step about a model (retraining, a freed lock), audited once per <paramref name="idempotencyKey"/> in the model's project.</summary>
     public async Task RecordModelStepAsync(string model, string actor, string action, string subject, IReadOnlyDictionary<string, string> details,
-        string idempotencyKey, CancellationToken ct) =>
-        await audit.AppendAsync(new AuditRecord(await projects.GetAsync(model, ct).ConfigureAwait(false), actor, action, subject, details,
-            IdempotencyKey: idempotencyKey), ct).ConfigureAwait(false);
+        string idempotencyKey, CancellationToken ct, ReleaseCenterEvent? announce = null)
+    {
+        var project = await projects.GetAsync(model, ct).ConfigureAwait(false);
+        await journal.RecordAsync(
+            ChangeRecord.Of(new AuditRecord(project, actor, action, subject, details, idempotencyKey), idempotencyKey, Events(announce)), [], ct)
+            .ConfigureAwait(false);
+    }
 
-    /// <summary>A registry change (model or version registered), audited in the model's project.</summary>
-    public Task RecordRegistryAsync(string project, string actor, string action, string subject, IReadOnlyDictionary<string, string> details, CancellationToken ct) =>
-        audit.AppendAsync(new AuditRecord(project, actor, action, subject, details), ct);
+    /// <summary>
+    /// A change made by a request (a drift report, a policy), audited in the model's project with the events it announces.
+    /// <paramref name="changeKey"/> names the change (the ids of its events derive from it); when <paramref name="once"/>,
+    /// it is also the audit's idempotency key.
+    /// </summary>
+    public Task RecordRegistryAsync(string project, string actor, string action, string subject, IReadOnlyDictionary<string, string> details, CancellationToken ct,
+        string? changeKey = null, bool once = false, ReleaseCenterEvent? announce = null) =>
+        journal.RecordAsync(
+            ChangeRecord.Of(new AuditRecord(project, actor, action, subject, details, once ? changeKey : null), changeKey ?? $"{action}/{subject}/{Guid.NewGuid():N}",
+                Events(announce)), [], ct);
+
+    /// <summary>
+    /// What a registry change (a model, a version, a consumer, a policy) records, for the store to write in the change's own
+    /// transaction: the audit entry in <paramref name="project"/>'s chain, and the events it announces.
+    /// </summary>
+    public static ChangeRecord Registry(string project, string actor, string action, string subject, IReadOnlyDictionary<string, string> details,
+        params ReleaseCenterEvent[] announce) =>
+        ChangeRecord.Of(new AuditRecord(project, actor, action, subject, details), $"{action}/{subject}/{Guid.NewGuid():N}", announce);
+
+    /// <summary>An event no audit entry goes with, into the outbox once per <paramref name="changeKey"/>.</summary>
+    public Task PublishAsync(ReleaseCenterEvent announce, string changeKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(announce);
+        return journal.PublishAsync([announce.Keyed(changeKey, null)], ct);
+    }
+
+    private static ReleaseCenterEvent[] Events(ReleaseCenterEvent? announce) => announce is null ? [] : [announce];
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Domain.Errors;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Registry;
 using ReleaseCenter.Domain.Releases;
@@ -50,7 +51,6 @@ public sealed class ReleaseService(
     IWorkflowStore workflow,
     EnvironmentPolicies policies,
     IStepFunctions stepFunctions,
-    Announcer announcer,
     ReleaseJournal journal,
     ReleaseCenterSettings settings,
     TimeProvider clock)
@@ -118,8 +118,8 @@ public sealed class ReleaseService(
     }
 
     /// <summary>
-    /// Journals the request, starts the release's execution (named after the release, so a second
-    /// start finds the first) and announces it. Every step is safe to repeat.
+    /// Journals and announces the request, then starts the release's execution (named after the release, so a second
+    /// start finds the first). Every step is safe to repeat.
     /// </summary>
     private async Task<Release> StartAsync(Release release, string actor, CancellationToken ct)
     {
@@ -127,7 +127,9 @@ public sealed class ReleaseService(
         var now = clock.GetUtcNow();
         await journal.RecordAsync(release, null, "requested", "release.requested",
             $"{actor} requested {release.Model} v{release.Version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now, ct,
-            new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) }).ConfigureAwait(false);
+            new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) },
+            new ReleaseRequested(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), string.Join(",", envs), actor, release.Bundle!.Digest))
+            .ConfigureAwait(false);
 
         var stateMachineArn = settings.ReleaseStateMachineArn ?? throw new InvalidOperationException("No release state machine is configured.");
         string executionArn;
@@ -147,17 +149,7 @@ public sealed class ReleaseService(
             await SaveAsync(release.Id, r => r.MoveTo(ReleaseStatus.Failed, clock.GetUtcNow()), ct).ConfigureAwait(false);
             throw new RequestRefusedException(RefusalKind.Unavailable, "Workflow unavailable", $"The release workflow could not be started ({ex.ErrorCode}); the release is marked Failed.");
         }
-        release = await SaveAsync(release.Id, r => r with { ExecutionArn = executionArn }, ct).ConfigureAwait(false);
-        await announcer.AnnounceAsync("release.requested.v1", new()
-        {
-            ["releaseId"] = release.Id,
-            ["model"] = release.Model,
-            ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
-            ["environments"] = string.Join(",", envs),
-            ["requestedBy"] = actor,
-            ["bundleDigest"] = release.Bundle!.Digest,
-        }, ct).ConfigureAwait(false);
-        return release;
+        return await SaveAsync(release.Id, r => r with { ExecutionArn = executionArn }, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -413,9 +405,7 @@ public sealed class ReleaseService(
         }
         await journal.RecordAsync(release, null, "cancelled", "release.cancelled", $"{actor} cancelled the release: {reason}" + (deploying.Count == 0 ? ""
             : $" The deployment under way in {string.Join(", ", deploying)} is undone (the endpoint goes back on what served before) and the environment stays locked until then."),
-            actor, now, ct).ConfigureAwait(false);
-        await announcer.AnnounceAsync("release.cancelled.v1", new() { ["releaseId"] = releaseId, ["model"] = release.Model, ["cancelledBy"] = actor }, ct)
-            .ConfigureAwait(false);
+            actor, now, ct, announce: new ReleaseCancelled(releaseId, release.Model, actor)).ConfigureAwait(false);
         return release;
     }
 

@@ -6,6 +6,7 @@ using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Domain.Environments;
 using ReleaseCenter.Domain.Errors;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Domain.Rollbacks;
@@ -28,7 +29,6 @@ public sealed class RollbackService(
     IRollbackStore rollbacks,
     EnvironmentPolicies policies,
     IStepFunctions stepFunctions,
-    Announcer announcer,
     ReleaseJournal journal,
     ReleaseCenterSettings settings,
     TimeProvider clock)
@@ -157,7 +157,8 @@ public sealed class RollbackService(
         await rollbacks.CreateAsync(rollback, ct).ConfigureAwait(false);
         await journal.RecordRollbackAsync(rollback, "requested", "rollback.requested",
             $"{actor} requested a rollback of {rollback.Model} in {environment} from v{rollback.From.Version} ({rollback.From.Release}) to v{rollback.To.Version} ({rollback.To.Release}): {reason}",
-            actor, now, ct).ConfigureAwait(false);
+            actor, now, ct, announce: new RollbackRequested(rollback.Id, environment, rollback.Model, rollback.From.Release, rollback.To.Release, actor,
+                rollback.RequiredApprovals.ToString(CultureInfo.InvariantCulture))).ConfigureAwait(false);
 
         var input = JsonSerializer.Serialize(new RollbackInput(rollback.Id, policy.RollbackApproval.Required > 0, Math.Max(1, policy.RollbackApproval.TimeoutSeconds),
             policy.BakeSeconds), WorkflowJsonContext.Default.RollbackInput);
@@ -177,16 +178,6 @@ public sealed class RollbackService(
             throw new RequestRefusedException(RefusalKind.Unavailable, "Workflow unavailable", $"The rollback workflow could not be started ({ex.ErrorCode}); the rollback is marked Failed.");
         }
         rollback = await rollbacks.UpdateAsync(rollback.Id, r => r with { ExecutionArn = executionArn }, ct).ConfigureAwait(false);
-        await announcer.AnnounceAsync("rollback.requested.v1", new()
-        {
-            ["rollbackId"] = rollback.Id,
-            ["environment"] = environment,
-            ["model"] = rollback.Model,
-            ["fromRelease"] = rollback.From.Release,
-            ["toRelease"] = rollback.To.Release,
-            ["requestedBy"] = actor,
-            ["requiredApprovals"] = rollback.RequiredApprovals.ToString(CultureInfo.InvariantCulture),
-        }, ct).ConfigureAwait(false);
         return new RollbackRequestResult(rollback, preview);
     }
 

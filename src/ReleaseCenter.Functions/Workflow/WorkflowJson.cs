@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 namespace ReleaseCenter.Functions.Workflow;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(ReleaseCenter.Functions.Events.StreamBatchResponse))]
 [JsonSerializable(typeof(EvaluateResult))]
 [JsonSerializable(typeof(DeployResult))]
 [JsonSerializable(typeof(EndpointResult))]

@@ -39,7 +39,13 @@ public sealed class InMemoryRegistryStore : IRegistryStore
     private readonly Dictionary<string, ModelVersion> _onceKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Release> _releases = new(StringComparer.Ordinal);
 
-    public Task CreateModelAsync(Model model, CancellationToken ct)
+    /// <summary>Writes a change's record (audit entry, events); the harness points it at <see cref="InMemoryJournal"/>.</summary>
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    private Task RecordAsync(ChangeRecord? record) =>
+        record is null ? Task.CompletedTask : (Recorder ?? throw new InvalidOperationException("No recorder: the harness sets one.")).Invoke(record);
+
+    public Task CreateModelAsync(Model model, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         lock (_lock)
@@ -49,7 +55,7 @@ public sealed class InMemoryRegistryStore : IRegistryStore
                 throw new ConflictException($"A model named '{model.Name}' already exists.", "name");
             }
         }
-        return Task.CompletedTask;
+        return RecordAsync(record);
     }
 
     public Task<Model?> GetModelAsync(string name, CancellationToken ct)
@@ -68,17 +74,19 @@ public sealed class InMemoryRegistryStore : IRegistryStore
         }
     }
 
-    public Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct)
+    public async Task<ModelVersion> AddVersionAsync(ModelVersion version, CancellationToken ct, Func<ModelVersion, ChangeRecord>? record = null)
     {
         ArgumentNullException.ThrowIfNull(version);
+        ModelVersion numbered;
         lock (_lock)
         {
             var model = _models.GetValueOrDefault(version.Model) ?? throw new NotFoundException($"Model '{version.Model}' does not exist.");
-            var numbered = version with { Version = model.LatestVersion + 1 };
+            numbered = version with { Version = model.LatestVersion + 1 };
             _versions[(numbered.Model, numbered.Version)] = numbered;
             _models[model.Name] = model with { LatestVersion = numbered.Version };
-            return Task.FromResult(numbered);
         }
+        await RecordAsync(record?.Invoke(numbered)).ConfigureAwait(false);
+        return numbered;
     }
 
     public async Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct)
@@ -389,7 +397,13 @@ public sealed class InMemoryRollbackStore : IRollbackStore
         }
     }
 
-    public Task AddConsumerAsync(Consumer consumer, CancellationToken ct)
+    /// <summary>Writes a change's record (audit entry, events); the harness points it at <see cref="InMemoryJournal"/>.</summary>
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    private Task RecordAsync(ChangeRecord? record) =>
+        record is null ? Task.CompletedTask : (Recorder ?? throw new InvalidOperationException("No recorder: the harness sets one.")).Invoke(record);
+
+    public Task AddConsumerAsync(Consumer consumer, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(consumer);
         lock (_lock)
@@ -400,7 +414,7 @@ public sealed class InMemoryRollbackStore : IRollbackStore
             }
             _consumers.Add(consumer);
         }
-        return Task.CompletedTask;
+        return RecordAsync(record);
     }
 
     public Task<IReadOnlyList<Consumer>> ListConsumersAsync(string environment, string? model, CancellationToken ct)
@@ -413,12 +427,72 @@ public sealed class InMemoryRollbackStore : IRollbackStore
         }
     }
 
-    public Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct)
+    public async Task<bool> RemoveConsumerAsync(string environment, string model, string name, CancellationToken ct, ChangeRecord? record = null)
     {
+        bool removed;
         lock (_lock)
         {
-            return Task.FromResult(_consumers.RemoveAll(c => c.Environment == environment && c.Model == model && c.Name == name) > 0);
+            removed = _consumers.RemoveAll(c => c.Environment == environment && c.Model == model && c.Name == name) > 0;
         }
+        if (removed)
+        {
+            await RecordAsync(record).ConfigureAwait(false);
+        }
+        return removed;
+    }
+}
+
+/// <summary>
+/// The journal in memory: timeline entries, the audit entry and the events of a change, once per step (a timeline entry or
+/// idempotency key that exists means it was recorded). <see cref="Events"/> is what the relay would publish.
+/// </summary>
+public sealed class InMemoryJournal(InMemoryWorkflowStore workflow, InMemoryAuditLog audit) : IJournal
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, ReleaseCenter.Domain.Events.ReleaseCenterEvent> _events = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ReleaseCenter.Domain.Events.ReleaseCenterEvent> Events
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _events.Values];
+            }
+        }
+    }
+
+    public async Task<bool> RecordAsync(ChangeRecord change, IReadOnlyList<TimelineEntry> timeline, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(timeline);
+        if (change.Audit.IdempotencyKey is { } key && audit.HasKey(key))
+        {
+            return false;
+        }
+        foreach (var entry in timeline)
+        {
+            if (!await workflow.AppendTimelineAsync(entry, ct).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        await audit.AppendAsync(change.Audit, ct).ConfigureAwait(false);
+        await PublishAsync(change.Events, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    public Task PublishAsync(IReadOnlyList<ReleaseCenter.Domain.Events.ReleaseCenterEvent> events, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        lock (_lock)
+        {
+            foreach (var e in events)
+            {
+                _events.TryAdd(e.Id, e);
+            }
+        }
+        return Task.CompletedTask;
     }
 }
 
@@ -437,6 +511,32 @@ public sealed class InMemoryAuditLog(TimeProvider clock) : IAuditLog
             {
                 return [.. _entries];
             }
+        }
+    }
+
+    public Task<AuditEntry?> GetEntryAsync(string project, long seq, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_entries.FirstOrDefault(e => e.Project == project && e.Seq == seq));
+        }
+    }
+
+    public Task<IReadOnlyList<(string Project, AuditHead Head)>> ListHeadsAsync(CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<(string, AuditHead)> heads = _entries.GroupBy(e => e.Project, StringComparer.Ordinal)
+                .Select(g => (g.Key, new AuditHead(g.Last().Seq, g.Last().Hash))).ToArray();
+            return Task.FromResult(heads);
+        }
+    }
+
+    public bool HasKey(string key)
+    {
+        lock (_lock)
+        {
+            return _byKey.ContainsKey(key);
         }
     }
 
@@ -523,14 +623,20 @@ public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore
         }
     }
 
-    public Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct)
+    /// <summary>Writes a change's record (audit entry, events); the harness points it at <see cref="InMemoryJournal"/>.</summary>
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    private Task RecordAsync(ChangeRecord? record) =>
+        record is null ? Task.CompletedTask : (Recorder ?? throw new InvalidOperationException("No recorder: the harness sets one.")).Invoke(record);
+
+    public Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         lock (_lock)
         {
             _policies[policy.Model] = policy;
         }
-        return Task.CompletedTask;
+        return RecordAsync(record);
     }
 
     public Task CreateReportAsync(DriftReportRecord report, CancellationToken ct)
@@ -570,14 +676,14 @@ public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore
         }
     }
 
-    public Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct)
+    public Task PutRetrainingPolicyAsync(RetrainingPolicy policy, CancellationToken ct, ChangeRecord? record = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         lock (_lock)
         {
             _retrainPolicies[policy.Model] = policy;
         }
-        return Task.CompletedTask;
+        return RecordAsync(record);
     }
 
     public Task<RetrainClaim> TryClaimRetrainAsync(string model, string driftReportId, DateTimeOffset now, int cooldownSeconds, int maxPerDay, CancellationToken ct)

@@ -59,9 +59,19 @@ public sealed class ApiHost : IAsyncDisposable
         return client;
     }
 
-    /// <summary>Every item in the table, for before/after comparisons (tests only; the product never scans).</summary>
+    /// <summary>
+    /// Every item in the table, for before/after comparisons (tests only; the product never scans). Taken once the relay
+    /// has published every pending event, so that its marking them sent is not mistaken for a change between two snapshots.
+    /// </summary>
     public async Task<IReadOnlyList<string>> SnapshotAsync()
     {
+        var outbox = App.Services.GetRequiredService<ReleaseCenter.Aws.Store.DynamoOutbox>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await outbox.ListPendingAsync(DateTimeOffset.UtcNow.AddMinutes(1), 1, CancellationToken.None)).Count > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the outbox relay left events pending for 30 s");
+            await Task.Delay(50);
+        }
         var items = new List<string>();
         Dictionary<string, AttributeValue>? start = null;
         do

@@ -1,171 +1,137 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Domain.Rollbacks;
 
 namespace ReleaseCenter.Integration.Tests.Events;
 
 /// <summary>
-/// docs/events.md is the contract consumers build rules on: every detail-type the code can emit must be in its table,
-/// and the table must not promise one that nobody emits. Reads the sources, so no emulator is needed.
+/// docs/events.md is the contract consumers build rules on. Events are typed (one record per detail-type,
+/// ReleaseCenter.Domain.Events): every detail-type a type can take must be in the catalog table with an example
+/// whose fields are exactly the type's, and the table must not promise one that no type declares.
 /// </summary>
 public sealed partial class EventCatalogTests
 {
     private static readonly string Root = FindRepositoryRoot();
 
     [Fact]
-    public void EveryEmittedDetailType_IsDocumented_AndEveryDocumentedOneIsEmitted()
+    public void EveryEventType_IsDocumented_AndEveryDocumentedOneIsATypedEvent()
     {
-        var (emitted, codeProblems) = EmittedDetailTypes(Root);
+        var emitted = EmittedDetailTypes();
         var markdown = File.ReadAllText(Path.Combine(Root, "docs", "events.md"));
-        var (documented, docProblems) = DocumentedDetailTypes(markdown);
+        var (documented, problems) = DocumentedDetailTypes(markdown);
         var strays = StrayTableRows(markdown);
 
-        var problems = codeProblems.Concat(docProblems).ToList();
         var undocumented = emitted.Keys.Except(documented).Order(StringComparer.Ordinal).ToList();
         var unemitted = documented.Except(emitted.Keys).Order(StringComparer.Ordinal).ToList();
-        problems.AddRange(undocumented.Select(t => $"{t} is emitted ({emitted[t]}) but missing from the table in docs/events.md"
+        problems.AddRange(undocumented.Select(t => $"{t} ({emitted[t].Type.Name}) is missing from the table in docs/events.md"
             + (strays.Contains(t) ? " (it is on a table row after a blank line: a blank line ends a markdown table)" : "")));
-        problems.AddRange(unemitted.Select(t => $"{t} is documented in docs/events.md but nothing in src/ emits it"));
+        problems.AddRange(unemitted.Select(t => $"{t} is documented in docs/events.md but no event type in ReleaseCenter.Domain.Events declares it"));
 
         Assert.True(problems.Count == 0, "The event catalog and the code disagree:\n  " + string.Join("\n  ", problems));
     }
 
     [Fact]
-    public void Scanner_FindsLiteralsConstantsAndOutcomeFamilies()
+    public void EveryDocumentedExample_HasExactlyTheFieldsOfItsType()
     {
-        // Guards the scanner itself: a scanner that finds nothing would make the catalog test pass vacuously.
-        var dir = Directory.CreateTempSubdirectory("event-catalog-");
-        try
+        var markdown = File.ReadAllText(Path.Combine(Root, "docs", "events.md"));
+        var examples = Examples(markdown);
+        var problems = new List<string>();
+        foreach (var (detailType, (type, sample)) in EmittedDetailTypes())
         {
-            var src = Directory.CreateDirectory(Path.Combine(dir.FullName, "src", "X"));
-            File.WriteAllText(Path.Combine(src.FullName, "A.cs"), """
-                class A
-                {
-                    const string Drift = "drift.detected.v1";
-                    async Task Go()
-                    {
-                        await announcer.AnnounceAsync("model.registered.v2", new() { ["a"] = "b" }, ct);
-                        await announcer.AnnounceAsync(Drift, detail, ct);
-                        await announcer.AnnounceAsync($"rollback.{outcome.ToLowerInvariant()}.v1", detail, ct);
-                        await announcer.AnnounceAsync($"mystery.{thing}.v1", detail, ct);
-                        await announcer.AnnounceAsync(Unknown, detail, ct);
-                    }
-                }
-                """);
-            File.WriteAllText(Path.Combine(src.FullName, "B.cs"), """return new FinishResult(x, $"release.{Kebab(final.ToString())}.v1", detail);""");
-
-            var (emitted, problems) = EmittedDetailTypes(dir.FullName);
-
-            Assert.Contains("model.registered.v2", emitted.Keys);
-            Assert.Contains("drift.detected.v1", emitted.Keys);
-            Assert.Contains("rollback.expired.v1", emitted.Keys);
-            Assert.Contains("release.rolled-back.v1", emitted.Keys);
-            Assert.Contains(problems, p => p.Contains("mystery.{thing}.v1", StringComparison.Ordinal));
-            Assert.Contains(problems, p => p.Contains("Unknown", StringComparison.Ordinal));
+            var fields = JsonDocument.Parse(EventJsonContext.ToOutbox(sample).Detail).RootElement.EnumerateObject().Select(p => p.Name)
+                .Append("project") // present whenever the event names a model, so the example shows it
+                .ToHashSet(StringComparer.Ordinal);
+            if (!examples.TryGetValue(detailType, out var example))
+            {
+                problems.Add($"{detailType}: no \"## \" section of docs/events.md shows an example of it");
+                continue;
+            }
+            var shown = example.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+            var missing = fields.Except(shown).Order(StringComparer.Ordinal).ToList();
+            var extra = shown.Except(fields).Order(StringComparer.Ordinal).ToList();
+            if (missing.Count > 0 || extra.Count > 0)
+            {
+                problems.Add($"{detailType} ({type.Name}): the example lacks [{string.Join(", ", missing)}] and shows [{string.Join(", ", extra)}] that the type does not have");
+            }
         }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        Assert.True(problems.Count == 0, "docs/events.md's examples and the event types disagree:\n  " + string.Join("\n  ", problems));
     }
 
     [Fact]
-    public void DocsParser_ExpandsBraceListsAndCommaSeparatedCells()
+    public void OutcomeFamilies_CoverEveryWayAReleaseOrRollbackEnds()
     {
-        const string Doc = """
-            | detail-type | emitted by | when |
-            |---|---|---|
-            | `a.b.v1` | x | y |
-            | `c.d.v1`, `c.e.v1` | x | y |
-            | `retrain.{started,failed}.v1` | x | y |
-            | `release.{outcome}.v1` | x | y |
-
-            | other table | x |
-            |---|---|
-            | `not.an-event.v1` | x |
-            """;
-
-        var (documented, problems) = DocumentedDetailTypes(Doc);
-
-        Assert.Equal(["a.b.v1", "c.d.v1", "c.e.v1", "retrain.failed.v1", "retrain.started.v1"], documented.Order(StringComparer.Ordinal));
-        Assert.Contains(problems, p => p.Contains("release.{outcome}.v1", StringComparison.Ordinal));
-        Assert.Equal(["not.an-event.v1"], StrayTableRows(Doc));
+        // FinishStep announces every terminal status but Cancelled (cancelling stops the execution; the API announces it).
+        Assert.Equal(Enum.GetValues<ReleaseStatus>().Where(s => s.IsTerminal() && s != ReleaseStatus.Cancelled).Select(s => s.ToString()).Order(),
+            ReleaseEnded.Outcomes.Order());
+        Assert.Equal(Enum.GetValues<RollbackStatus>().Where(s => IsFinal(s) && s != RollbackStatus.Completed).Select(s => s.ToString()).Order(),
+            RollbackEnded.Outcomes.Order());
     }
 
-    /// <summary>Detail-type -> where it comes from (for the failure message), plus what the scanner could not resolve.</summary>
-    private static (Dictionary<string, string> Emitted, List<string> Problems) EmittedDetailTypes(string root)
+    [Fact]
+    public void EventIds_AreStablePerChange_AndDifferPerDetailType()
     {
-        var emitted = new Dictionary<string, string>(StringComparer.Ordinal);
-        var problems = new List<string>();
-        var files = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            .Select(f => (Name: Path.GetRelativePath(root, f), Text: File.ReadAllText(f)))
-            .ToList();
-        var constants = files.SelectMany(f => ConstantPattern().Matches(f.Text))
-            .GroupBy(m => m.Groups["name"].Value, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(m => m.Groups["value"].Value).Distinct(StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+        var first = new ReleaseCancelled("rel-1", "m", "alice").Keyed("release/rel-1/-/cancelled", "payments");
+        var again = new ReleaseCancelled("rel-1", "m", "alice").Keyed("release/rel-1/-/cancelled", "payments");
+        var other = new ReleaseRequested("rel-1", "m", "1", "dev", "alice", "sha256:x").Keyed("release/rel-1/-/cancelled", "payments");
+        Assert.Equal(first.Id, again.Id);
+        Assert.NotEqual(first.Id, other.Id);
+        Assert.Matches("^evt-[0-9a-f]{32}$", first.Id);
+        var detail = JsonDocument.Parse(EventJsonContext.ToOutbox(first).Detail).RootElement;
+        Assert.Equal(first.Id, detail.GetProperty("id").GetString());
+        Assert.Equal("payments", detail.GetProperty("project").GetString());
+        Assert.Throws<InvalidOperationException>(() => EventJsonContext.ToOutbox(new ReleaseCancelled("rel-1", "m", "alice")));
+    }
 
-        foreach (var (name, text) in files)
+    /// <summary>
+    /// Detail-type -> its type and a sample, from every event type in the domain assembly: a type whose detail-type depends on
+    /// a value (an outcome, a stage) takes each value its static list names.
+    /// </summary>
+    private static Dictionary<string, (Type Type, ReleaseCenterEvent Sample)> EmittedDetailTypes()
+    {
+        var emitted = new Dictionary<string, (Type, ReleaseCenterEvent)>(StringComparer.Ordinal);
+        var types = typeof(ReleaseCenterEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ReleaseCenterEvent)) && !t.IsAbstract).ToList();
+        Assert.True(types.Count >= 15, $"found only {types.Count} event types: the reflection is broken");
+        foreach (var type in types)
         {
-            foreach (Match call in AnnounceCallPattern().Matches(text))
+            var ctor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First();
+            var parameters = ctor.GetParameters();
+            var familyParameter = parameters.FirstOrDefault(p => p.Name is "Outcome" or "Stage");
+            var values = familyParameter is null ? [null]
+                : ((IEnumerable<string>)type.GetProperty(familyParameter.Name == "Outcome" ? "Outcomes" : "Stages")!.GetValue(null)!).Cast<string?>();
+            foreach (var value in values)
             {
-                var argument = call.Groups["arg"].Value.Trim();
-                var where = $"{name}:{LineOf(text, call.Index)}";
-                if (argument.StartsWith("$\"", StringComparison.Ordinal))
-                {
-                    continue; // interpolated: handled with every other interpolated detail-type below
-                }
-                if (argument.StartsWith('"'))
-                {
-                    var literal = argument.Trim('"');
-                    if (DetailTypePattern().IsMatch(literal))
-                    {
-                        emitted.TryAdd(literal, where);
-                    }
-                    else
-                    {
-                        problems.Add($"{where}: AnnounceAsync(\"{literal}\") is not a versioned detail-type (noun.verb.vN)");
-                    }
-                    continue;
-                }
-                var identifier = argument.Split('.')[^1];
-                if (constants.TryGetValue(identifier, out var values) && values.Count == 1)
-                {
-                    emitted.TryAdd(values[0], $"{where} via {identifier}");
-                }
-                else
-                {
-                    problems.Add($"{where}: cannot tell which detail-type AnnounceAsync({argument}) emits; use a string literal or a const string");
-                }
-            }
-
-            // Interpolated detail-types: the outcome families. Anywhere, not only in AnnounceAsync: FinishResult
-            // carries release.{outcome}.v1 to the state machine, which puts the event itself.
-            foreach (Match family in InterpolatedDetailTypePattern().Matches(text))
-            {
-                var where = $"{name}:{LineOf(text, family.Index)}";
-                var prefix = family.Groups["prefix"].Value;
-                var version = family.Groups["version"].Value;
-                IEnumerable<string>? outcomes = prefix switch
-                {
-                    // FinishAsync announces the release's final status: every terminal status, kebab-cased.
-                    "release" => Enum.GetValues<ReleaseStatus>().Where(s => s.IsTerminal()).Select(s => Kebab(s.ToString())),
-                    // StopAsync announces the rollback's final status, lower-cased.
-                    "rollback" => Enum.GetValues<RollbackStatus>().Where(IsFinal).Select(s => s.ToString().ToLowerInvariant()),
-                    _ => null,
-                };
-                if (outcomes is null)
-                {
-                    problems.Add($"{where}: unknown interpolated detail-type {family.Value}; teach {nameof(EventCatalogTests)} which values it takes");
-                    continue;
-                }
-                foreach (var outcome in outcomes)
-                {
-                    emitted.TryAdd($"{prefix}.{outcome}.{version}", $"{where} ({prefix} outcome)");
-                }
+                var args = parameters.Select(p => p == familyParameter ? value : (object?)$"sample-{p.Name}").ToArray();
+                var sample = ((ReleaseCenterEvent)ctor.Invoke(args)).Keyed("sample", "payments");
+                Assert.Matches(DetailTypePattern(), sample.DetailType);
+                Assert.True(emitted.TryAdd(sample.DetailType, (type, sample)), $"{sample.DetailType} is declared twice ({type.Name}, {emitted.GetValueOrDefault(sample.DetailType).Item1?.Name})");
             }
         }
-        return (emitted, problems);
+        return emitted;
+    }
+
+    /// <summary>Each "## heading" names detail-types (comma-separated, braces expanded); its first indented block is their JSON example.</summary>
+    private static Dictionary<string, JsonElement> Examples(string markdown)
+    {
+        var examples = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var sections = markdown.Split("\n## ").Skip(1);
+        foreach (var section in sections)
+        {
+            var lines = section.Split('\n');
+            var names = TopLevelParts(lines[0]).SelectMany(n => ExpandBraces(n.Trim().Trim('`'))).Where(n => DetailTypePattern().IsMatch(n)).ToList();
+            var block = string.Join('\n', lines.Skip(1).SkipWhile(l => !l.StartsWith("    ", StringComparison.Ordinal)).TakeWhile(l => l.StartsWith("    ", StringComparison.Ordinal)));
+            if (names.Count == 0 || block.Length == 0)
+            {
+                continue;
+            }
+            var json = JsonDocument.Parse(block).RootElement.Clone();
+            foreach (var name in names)
+            {
+                examples[name] = json;
+            }
+        }
+        return examples;
     }
 
     /// <summary>The first column of every table whose header starts with "detail-type".</summary>
@@ -219,6 +185,23 @@ public sealed partial class EventCatalogTests
         return all.Where(t => DetailTypePattern().IsMatch(t)).Except(DocumentedDetailTypes(markdown).Documented).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>"a.b.v1, c.{d,e}.v1" -> "a.b.v1", "c.{d,e}.v1": commas inside braces stay.</summary>
+    private static IEnumerable<string> TopLevelParts(string heading)
+    {
+        var depth = 0;
+        var start = 0;
+        for (var i = 0; i < heading.Length; i++)
+        {
+            depth += heading[i] switch { '{' => 1, '}' => -1, _ => 0 };
+            if (heading[i] == ',' && depth == 0)
+            {
+                yield return heading[start..i];
+                start = i + 1;
+            }
+        }
+        yield return heading[start..];
+    }
+
     private static IEnumerable<string> ExpandBraces(string text)
     {
         var open = text.IndexOf('{', StringComparison.Ordinal);
@@ -238,11 +221,6 @@ public sealed partial class EventCatalogTests
         return new Rollback("rb", "env", "m", "e", side, side, "", "", DateTimeOffset.UnixEpoch, status, DateTimeOffset.UnixEpoch).IsFinal;
     }
 
-    /// <summary>Like FinishStep: RolledBack -> rolled-back.</summary>
-    private static string Kebab(string pascal) => PascalBoundary().Replace(pascal, "-$1").ToLowerInvariant();
-
-    private static int LineOf(string text, int index) => text.AsSpan(0, index).Count('\n') + 1;
-
     private static string FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -258,19 +236,6 @@ public sealed partial class EventCatalogTests
     [GeneratedRegex(@"^[a-z-]+\.[a-z-]+\.v[0-9]+$")]
     private static partial Regex DetailTypePattern();
 
-    /// <summary>A call's first argument, up to the first comma (detail-types hold no commas).</summary>
-    [GeneratedRegex(@"\.AnnounceAsync\(\s*(?<arg>[^,()]+(?:\([^()]*\))?[^,]*),")]
-    private static partial Regex AnnounceCallPattern();
-
-    [GeneratedRegex(@"\bconst\s+string\s+(?<name>\w+)\s*=\s*""(?<value>[a-z-]+\.[a-z-]+\.v[0-9]+)""")]
-    private static partial Regex ConstantPattern();
-
-    [GeneratedRegex(@"\$""(?<prefix>[a-z-]+)\.\{[^""]*\}\.(?<version>v[0-9]+)""")]
-    private static partial Regex InterpolatedDetailTypePattern();
-
     [GeneratedRegex("`([^`]+)`")]
     private static partial Regex CodeSpanPattern();
-
-    [GeneratedRegex("(?<!^)([A-Z])")]
-    private static partial Regex PascalBoundary();
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Ports;
@@ -12,7 +13,6 @@ namespace ReleaseCenter.Functions.Drift;
 public sealed class RetrainCheckPolicyStep(
     IDriftStore drift,
     IRetrainStore retrain,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -25,7 +25,6 @@ public sealed class RetrainCheckPolicyStep(
     {
         var policy = await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
         var run = await retrain.GetRunAsync(driftReportId, ct).ConfigureAwait(false);
-        var decidedNow = false;
         if (run is null)
         {
             var report = await drift.GetReportAsync(model, driftReportId, ct).ConfigureAwait(false)
@@ -36,7 +35,6 @@ public sealed class RetrainCheckPolicyStep(
                 : await retrain.TryClaimRetrainAsync(model, driftReportId, now, policy.CooldownSeconds, policy.MaxPerDay, ct).ConfigureAwait(false);
             run = await retrain.CreateRunAsync(new RetrainRun(driftReportId, model, claim.Granted ? RetrainStatus.Training : RetrainStatus.Skipped, claim.Granted,
                 claim.Reason, now) { PipelineName = policy.PipelineName, UpdatedAt = now }, ct).ConfigureAwait(false);
-            decidedNow = run.DecidedAt == now && run.Revision == 0; // false when a concurrent attempt stored its decision first
         }
         var details = new Dictionary<string, string>
         {
@@ -46,11 +44,7 @@ public sealed class RetrainCheckPolicyStep(
             ["reason"] = run.Reason,
         };
         await journal.RecordModelStepAsync(model, RetrainRuns.Actor, run.Proceed ? "retrain.approved" : "retrain.skipped", $"drift-report/{driftReportId}", details,
-            $"retrain/{driftReportId}/decision", ct).ConfigureAwait(false);
-        if (!run.Proceed && decidedNow)
-        {
-            await announcer.AnnounceAsync("retrain.skipped.v1", details, ct).ConfigureAwait(false);
-        }
+            $"retrain/{driftReportId}/decision", ct, run.Proceed ? null : new RetrainSkipped(driftReportId, model, "skip", run.Reason)).ConfigureAwait(false);
         return new RetrainDecision(run.Proceed, policy.OpenRelease, run.Reason);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Ports;
@@ -14,7 +15,6 @@ public sealed class RetrainOpenReleaseStep(
     IDriftStore drift,
     IRetrainStore retrain,
     ReleaseService releases,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -36,25 +36,18 @@ public sealed class RetrainOpenReleaseStep(
         var release = await releases.CreateAsync(model, version, policy.ReleaseEnvironments, $"Retrained after drift report {driftReportId}.", RetrainRuns.Actor, ct,
             releaseId: "rel-" + driftReportId["drift-".Length..], alsoRequestedBy: lineage).ConfigureAwait(false);
         var now = clock.GetUtcNow();
-        var moved = false;
-        await retrain.UpdateRunAsync(driftReportId, r =>
+        await retrain.UpdateRunAsync(driftReportId, r => r.ReleaseId is null ? r with { ReleaseId = release.Id, Status = RetrainStatus.ReleaseOpened, UpdatedAt = now } : null,
+            ct).ConfigureAwait(false);
+        // On every attempt: the journal writes once, and a retry after a crash writes what the crash left out.
+        var details = new Dictionary<string, string>
         {
-            moved = r.ReleaseId is null;
-            return moved ? r with { ReleaseId = release.Id, Status = RetrainStatus.ReleaseOpened, UpdatedAt = now } : null;
-        }, ct).ConfigureAwait(false);
-        if (moved)
-        {
-            var details = new Dictionary<string, string>
-            {
-                ["driftReportId"] = driftReportId,
-                ["model"] = model,
-                ["version"] = version.ToString(CultureInfo.InvariantCulture),
-                ["releaseId"] = release.Id,
-            };
-            await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.release-opened", $"release/{release.Id}", details, $"retrain/{driftReportId}/release", ct)
-                .ConfigureAwait(false);
-            await announcer.AnnounceAsync("retrain.release-opened.v1", details, ct).ConfigureAwait(false);
-        }
+            ["driftReportId"] = driftReportId,
+            ["model"] = model,
+            ["version"] = version.ToString(CultureInfo.InvariantCulture),
+            ["releaseId"] = release.Id,
+        };
+        await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.release-opened", $"release/{release.Id}", details, $"retrain/{driftReportId}/release", ct,
+            new RetrainReleaseOpened(driftReportId, model, version.ToString(CultureInfo.InvariantCulture), release.Id)).ConfigureAwait(false);
         return new ReleaseOpened(release.Id);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ReleaseCenter.Aws.Clients;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Ports;
@@ -18,7 +19,6 @@ public sealed class RetrainRegisterStep(
     IRegistryStore registry,
     IRetrainStore retrain,
     ISageMaker sageMaker,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -76,26 +76,21 @@ public sealed class RetrainRegisterStep(
         }
         var registered = await registry.AddVersionOnceAsync(version, $"retrain/{driftReportId}", ct).ConfigureAwait(false);
         var now = clock.GetUtcNow();
-        var moved = false;
-        await retrain.UpdateRunAsync(driftReportId, r =>
+        await retrain.UpdateRunAsync(driftReportId, r => r.Version is null ? r with { Version = registered.Version, Status = RetrainStatus.Registered, UpdatedAt = now } : null,
+            ct).ConfigureAwait(false);
+        // On every attempt: the journal writes once, and a retry after a crash writes what the crash left out.
+        var details = new Dictionary<string, string>
         {
-            moved = r.Version is null;
-            return moved ? r with { Version = registered.Version, Status = RetrainStatus.Registered, UpdatedAt = now } : null;
-        }, ct).ConfigureAwait(false);
-        if (moved)
-        {
-            var details = new Dictionary<string, string>
-            {
-                ["driftReportId"] = driftReportId,
-                ["model"] = model,
-                ["version"] = registered.Version.ToString(CultureInfo.InvariantCulture),
-                ["pipelineExecutionArn"] = arn,
-                ["modelPackageArn"] = package.ModelPackageArn,
-            };
-            await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.version-registered", $"model/{model}/versions/{registered.Version}", details,
-                $"retrain/{driftReportId}/registered", ct).ConfigureAwait(false);
-            await announcer.AnnounceAsync("retrain.version-registered.v1", details, ct).ConfigureAwait(false);
-        }
+            ["driftReportId"] = driftReportId,
+            ["model"] = model,
+            ["version"] = registered.Version.ToString(CultureInfo.InvariantCulture),
+            ["pipelineExecutionArn"] = arn,
+            ["modelPackageArn"] = package.ModelPackageArn,
+        };
+        await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.version-registered", $"model/{model}/versions/{registered.Version}", details,
+            $"retrain/{driftReportId}/registered", ct,
+            new RetrainVersionRegistered(driftReportId, model, registered.Version.ToString(CultureInfo.InvariantCulture), arn, package.ModelPackageArn))
+            .ConfigureAwait(false);
         return new VersionRegistered(registered.Version);
     }
 }

@@ -1,5 +1,6 @@
 using ReleaseCenter.Aws.Clients;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Ports;
@@ -13,7 +14,6 @@ namespace ReleaseCenter.Functions.Drift;
 public sealed class RetrainStartPipelineStep(
     IRetrainStore retrain,
     ISageMaker sageMaker,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -25,30 +25,23 @@ public sealed class RetrainStartPipelineStep(
     public async Task<PipelineStarted> RunAsync(string driftReportId, CancellationToken ct)
     {
         var run = await RetrainRuns.LoadAsync(retrain, driftReportId, ct).ConfigureAwait(false);
-        if (run.PipelineExecutionArn is { } started)
-        {
-            return new PipelineStarted(started);
-        }
         var pipeline = run.PipelineName ?? throw new InvalidOperationException($"The retrain of {driftReportId} has no pipeline.");
-        var arn = (await sageMaker.StartPipelineExecutionAsync(new StartPipelineExecutionRequest(pipeline, driftReportId)
+        if (run.PipelineExecutionArn is null)
         {
-            PipelineParameters = [new PipelineParameter("DriftReportId", driftReportId)],
-            PipelineExecutionDisplayName = driftReportId,
-        }, ct).ConfigureAwait(false)).PipelineExecutionArn;
-        var now = clock.GetUtcNow();
-        var moved = false;
-        run = await retrain.UpdateRunAsync(driftReportId, r =>
-        {
-            moved = r.PipelineExecutionArn is null;
-            return moved ? r with { PipelineExecutionArn = arn, PipelineStartedAt = now, UpdatedAt = now } : null;
-        }, ct).ConfigureAwait(false);
-        if (moved)
-        {
-            var details = new Dictionary<string, string> { ["driftReportId"] = driftReportId, ["model"] = run.Model, ["pipelineName"] = pipeline, ["pipelineExecutionArn"] = arn };
-            await journal.RecordModelStepAsync(run.Model, RetrainRuns.Actor, "retrain.started", $"drift-report/{driftReportId}", details, $"retrain/{driftReportId}/started", ct)
-                .ConfigureAwait(false);
-            await announcer.AnnounceAsync("retrain.started.v1", details, ct).ConfigureAwait(false);
+            var arn = (await sageMaker.StartPipelineExecutionAsync(new StartPipelineExecutionRequest(pipeline, driftReportId)
+            {
+                PipelineParameters = [new PipelineParameter("DriftReportId", driftReportId)],
+                PipelineExecutionDisplayName = driftReportId,
+            }, ct).ConfigureAwait(false)).PipelineExecutionArn;
+            var now = clock.GetUtcNow();
+            run = await retrain.UpdateRunAsync(driftReportId, r => r.PipelineExecutionArn is null ? r with { PipelineExecutionArn = arn, PipelineStartedAt = now, UpdatedAt = now } : null,
+                ct).ConfigureAwait(false);
         }
-        return new PipelineStarted(run.PipelineExecutionArn!);
+        // On every attempt: the journal writes once, and a retry after a crash writes what the crash left out.
+        var started = run.PipelineExecutionArn!;
+        var details = new Dictionary<string, string> { ["driftReportId"] = driftReportId, ["model"] = run.Model, ["pipelineName"] = pipeline, ["pipelineExecutionArn"] = started };
+        await journal.RecordModelStepAsync(run.Model, RetrainRuns.Actor, "retrain.started", $"drift-report/{driftReportId}", details, $"retrain/{driftReportId}/started", ct,
+            new RetrainStarted(driftReportId, run.Model, pipeline, started)).ConfigureAwait(false);
+        return new PipelineStarted(started);
     }
 }

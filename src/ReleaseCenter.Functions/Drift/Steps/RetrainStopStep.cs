@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Ports;
@@ -11,7 +12,6 @@ namespace ReleaseCenter.Functions.Drift;
 /// </summary>
 public sealed class RetrainStopStep(
     IRetrainStore retrain,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -27,26 +27,15 @@ public sealed class RetrainStopStep(
     public async Task<StopResult> RunAsync(string driftReportId, string model, string error, string? cause, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var moved = false;
-        if (await retrain.GetRunAsync(driftReportId, ct).ConfigureAwait(false) is not null)
+        if (await retrain.GetRunAsync(driftReportId, ct).ConfigureAwait(false) is not null) // none when it failed before the decision was stored
         {
-            await retrain.UpdateRunAsync(driftReportId, r =>
-            {
-                moved = r.Status != RetrainStatus.Failed;
-                return moved ? r with { Status = RetrainStatus.Failed, Failure = $"{error}: {cause}", UpdatedAt = now } : null;
-            }, ct).ConfigureAwait(false);
+            await retrain.UpdateRunAsync(driftReportId, r => r.Status != RetrainStatus.Failed ? r with { Status = RetrainStatus.Failed, Failure = $"{error}: {cause}", UpdatedAt = now } : null,
+                ct).ConfigureAwait(false);
         }
-        else
-        {
-            moved = true; // failed before the decision was stored
-        }
-        if (moved)
-        {
-            var details = new Dictionary<string, string> { ["driftReportId"] = driftReportId, ["model"] = model, ["error"] = error, ["cause"] = cause ?? "" };
-            await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.failed", $"drift-report/{driftReportId}", details, $"retrain/{driftReportId}/failed", ct)
-                .ConfigureAwait(false);
-            await announcer.AnnounceAsync("retrain.failed.v1", details, ct).ConfigureAwait(false);
-        }
+        // On every attempt: the journal writes once, and a retry after a crash writes what the crash left out.
+        var details = new Dictionary<string, string> { ["driftReportId"] = driftReportId, ["model"] = model, ["error"] = error, ["cause"] = cause ?? "" };
+        await journal.RecordModelStepAsync(model, RetrainRuns.Actor, "retrain.failed", $"drift-report/{driftReportId}", details, $"retrain/{driftReportId}/failed", ct,
+            new RetrainFailed(driftReportId, model, error, cause ?? "")).ConfigureAwait(false);
         return new StopResult(error, cause ?? error);
     }
 }

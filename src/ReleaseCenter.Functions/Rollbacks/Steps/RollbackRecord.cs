@@ -1,4 +1,5 @@
 using System.Globalization;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Rollbacks;
 
@@ -30,18 +31,13 @@ public sealed class RollbackRecord(IRollbackStore rollbacks)
         return (saved, moved);
     }
 
-    public static Dictionary<string, string> Detail(Rollback r) => new()
-    {
-        ["rollbackId"] = r.Id,
-        ["environment"] = r.Environment,
-        ["model"] = r.Model,
-        ["endpointName"] = r.EndpointName,
-        ["fromRelease"] = r.From.Release,
-        ["fromVersion"] = r.From.Version.ToString(CultureInfo.InvariantCulture),
-        ["toRelease"] = r.To.Release,
-        ["toVersion"] = r.To.Version.ToString(CultureInfo.InvariantCulture),
-        ["requestedBy"] = r.RequestedBy,
-    };
+    /// <summary>rollback.started.v1 or rollback.completed.v1 (<paramref name="stage"/>).</summary>
+    public static RollbackProgressed Progressed(string stage, Rollback r) => new(stage, r.Id, r.Environment, r.Model, r.EndpointName, r.From.Release,
+        r.From.Version.ToString(CultureInfo.InvariantCulture), r.To.Release, r.To.Version.ToString(CultureInfo.InvariantCulture), r.RequestedBy);
+
+    /// <summary>rollback.{rejected,expired,failed}.v1 after the rollback's status.</summary>
+    public static RollbackEnded Ended(Rollback r, string error) => new(r.Status.ToString(), r.Id, r.Environment, r.Model, r.EndpointName, r.From.Release,
+        r.From.Version.ToString(CultureInfo.InvariantCulture), r.To.Release, r.To.Version.ToString(CultureInfo.InvariantCulture), r.RequestedBy, error);
 }
 
 /// <summary>The rollback-stop handler's answer: the outcome the state machine branches on, and the error a Fail state raises.</summary>

@@ -13,7 +13,6 @@ namespace ReleaseCenter.Functions.Rollbacks;
 public sealed class RollbackRecordStep(
     RollbackRecord record,
     IWorkflowStore workflow,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -48,12 +47,11 @@ public sealed class RollbackRecordStep(
             ? r.MoveTo(RollbackStatus.Completed, now) with { CompletedAt = now }
             : null, ct).ConfigureAwait(false);
         await workflow.ReleaseLockAsync(saved.Environment, rollbackId, ct).ConfigureAwait(false);
-        if (moved)
+        if (moved || saved.Status == RollbackStatus.Completed) // every attempt after the move: a crash before the journal must not lose it
         {
             await journal.RecordRollbackAsync(saved, "completed", "rollback.completed",
                 $"Rolled {saved.Model} back in {saved.Environment}: v{saved.To.Version} (release {saved.To.Release}) is live again, replacing v{saved.From.Version} (release {saved.From.Release}). Reason: {saved.Reason}",
-                RollbackRecord.WorkflowActor, now, ct, onReleaseTimelines: true).ConfigureAwait(false);
-            await announcer.AnnounceAsync("rollback.completed.v1", RollbackRecord.Detail(saved), ct).ConfigureAwait(false);
+                RollbackRecord.WorkflowActor, now, ct, onReleaseTimelines: true, RollbackRecord.Progressed("completed", saved)).ConfigureAwait(false);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ReleaseCenter.Functions.Workflow;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 using ReleaseCenter.Domain.Rollbacks;
@@ -15,7 +16,6 @@ public sealed class RollbackRequestApprovalStep(
     RollbackRecord record,
     IRollbackStore rollbacks,
     EnvironmentPolicies policies,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -35,23 +35,15 @@ public sealed class RollbackRequestApprovalStep(
         var (rollback, moved) = await record.MoveAsync(rollbackId, r => r.Status == RollbackStatus.Requested
             ? r.MoveTo(RollbackStatus.AwaitingApproval, now) with { ApprovalRequestedAt = now }
             : null, ct).ConfigureAwait(false);
-        if (!moved)
+        if (!moved && rollback.Status != RollbackStatus.AwaitingApproval)
         {
-            return;
+            return; // decided already; what the move recorded was recorded with it
         }
         var policy = policies.Get(rollback.Environment).RollbackApproval;
         await journal.RecordRollbackAsync(rollback, "approval-requested", "rollback.approval-requested",
-            $"Waiting for {policy.Required} approval(s) of the rollback from {string.Join(" or ", policy.Groups)}.", RollbackRecord.WorkflowActor, now, ct).ConfigureAwait(false);
-        await announcer.AnnounceAsync("rollback.approval-requested.v1", new()
-        {
-            ["rollbackId"] = rollback.Id,
-            ["environment"] = rollback.Environment,
-            ["model"] = rollback.Model,
-            ["fromRelease"] = rollback.From.Release,
-            ["toRelease"] = rollback.To.Release,
-            ["requiredApprovals"] = policy.Required.ToString(CultureInfo.InvariantCulture),
-            ["approverGroups"] = string.Join(",", policy.Groups),
-            ["approveAt"] = $"/v1/rollbacks/{rollback.Id}/approvals",
-        }, ct).ConfigureAwait(false);
+            $"Waiting for {policy.Required} approval(s) of the rollback from {string.Join(" or ", policy.Groups)}.", RollbackRecord.WorkflowActor, now, ct,
+            announce: new RollbackApprovalRequested(rollback.Id, rollback.Environment, rollback.Model, rollback.From.Release, rollback.To.Release,
+                policy.Required.ToString(CultureInfo.InvariantCulture), string.Join(",", policy.Groups), $"/v1/rollbacks/{rollback.Id}/approvals"))
+            .ConfigureAwait(false);
     }
 }

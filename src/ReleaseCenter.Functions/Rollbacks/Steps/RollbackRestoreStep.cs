@@ -14,7 +14,6 @@ namespace ReleaseCenter.Functions.Rollbacks;
 public sealed class RollbackRestoreStep(
     RollbackRecord record,
     ISageMaker sageMaker,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -30,7 +29,7 @@ public sealed class RollbackRestoreStep(
     public async Task RunAsync(string rollbackId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var (rollback, moved) = await record.MoveAsync(rollbackId, r => r.Status is RollbackStatus.Requested or RollbackStatus.AwaitingApproval
+        var (rollback, _) = await record.MoveAsync(rollbackId, r => r.Status is RollbackStatus.Requested or RollbackStatus.AwaitingApproval
             ? r.MoveTo(RollbackStatus.RollingBack, now) with { StartedAt = now }
             : null, ct).ConfigureAwait(false);
         if (rollback.Status != RollbackStatus.RollingBack)
@@ -43,13 +42,10 @@ public sealed class RollbackRestoreStep(
         {
             await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(rollback.EndpointName, rollback.To.EndpointConfigName), ct).ConfigureAwait(false);
         }
-        if (moved)
-        {
-            await journal.RecordRollbackAsync(rollback, "started", "rollback.started",
-                $"Pointing {rollback.EndpointName} back at {rollback.To.EndpointConfigName} (v{rollback.To.Version}, release {rollback.To.Release}), replacing {rollback.From.EndpointConfigName}.",
-                RollbackRecord.WorkflowActor, now, ct).ConfigureAwait(false);
-            await announcer.AnnounceAsync("rollback.started.v1", RollbackRecord.Detail(rollback), ct).ConfigureAwait(false);
-        }
+        // On every attempt, not only the one that moved it: a crash before the journal must not lose it (the journal writes once).
+        await journal.RecordRollbackAsync(rollback, "started", "rollback.started",
+            $"Pointing {rollback.EndpointName} back at {rollback.To.EndpointConfigName} (v{rollback.To.Version}, release {rollback.To.Release}), replacing {rollback.From.EndpointConfigName}.",
+            RollbackRecord.WorkflowActor, now, ct, announce: RollbackRecord.Progressed("started", rollback)).ConfigureAwait(false);
     }
 
     private async Task EnsureTargetConfigAsync(Rollback rollback, CancellationToken ct)

@@ -17,7 +17,6 @@ public sealed class RollbackStopStep(
     RollbackRecord record,
     IWorkflowStore workflow,
     ISageMaker sageMaker,
-    Announcer announcer,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -52,18 +51,18 @@ public sealed class RollbackStopStep(
         }
         await workflow.ReleaseLockAsync(rollback.Environment, rollbackId, ct).ConfigureAwait(false);
         var outcome = rollback.Status.ToString();
-        if (moved)
+        if (moved || rollback.Status is RollbackStatus.Rejected or RollbackStatus.Expired or RollbackStatus.Failed) // a retry completes what a crash left
         {
+            error = rollback.Failure?.Error ?? error;
+            cause = rollback.Failure is { } f ? f.Cause : cause;
             var message = rollback.Status switch
             {
                 RollbackStatus.Rejected => $"The rollback was rejected: {cause}",
                 RollbackStatus.Expired => "Nobody decided on the rollback in time; nothing changed.",
                 _ => $"The rollback failed: {error}" + (cause is null ? "" : $" ({cause})") + restored,
             };
-            await journal.RecordRollbackAsync(rollback, "stopped", $"rollback.{outcome.ToLowerInvariant()}", message, RollbackRecord.WorkflowActor, now, ct).ConfigureAwait(false);
-            var detail = RollbackRecord.Detail(rollback);
-            detail["error"] = error;
-            await announcer.AnnounceAsync($"rollback.{outcome.ToLowerInvariant()}.v1", detail, ct).ConfigureAwait(false);
+            await journal.RecordRollbackAsync(rollback, "stopped", $"rollback.{outcome.ToLowerInvariant()}", message, RollbackRecord.WorkflowActor, now, ct,
+                announce: RollbackRecord.Ended(rollback, error)).ConfigureAwait(false);
         }
         return new RollbackStopResult(outcome, $"Rollback.{outcome}", cause ?? error);
     }

@@ -1,17 +1,17 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 
 namespace ReleaseCenter.Functions.Workflow;
 
 /// <summary>
-/// Record the release's outcome, free its locks, and hand the state machine the final event to announce.
+/// Record the release's outcome (with its release.{outcome}.v1 event), free its locks, and tell the state machine how it ended.
 /// </summary>
 public sealed class FinishStep(
     ReleaseRecord record,
     IWorkflowStore workflow,
-    ModelProjects projects,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "finish";
@@ -49,20 +49,9 @@ public sealed class FinishStep(
         var final = release.Status;
         await record.TimelineAsync(release, null, "finished", final == ReleaseStatus.Released
             ? $"Released {release.Model} v{release.Version} to {string.Join(", ", release.Environments)}."
-            : $"Ended {final}" + (error is null ? "." : $": {error}" + (cause is null ? "." : $" ({cause})")), ct).ConfigureAwait(false);
-        var project = await projects.FindAsync(release.Model, ct).ConfigureAwait(false) ?? "";
-        var detail = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
-        {
-            ["releaseId"] = release.Id,
-            ["model"] = release.Model,
-            ["project"] = project,
-            ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
-            ["outcome"] = final.ToString(),
-            ["bundleDigest"] = release.Bundle?.Digest ?? "",
-        }, WorkflowJsonContext.Default.DictionaryStringString);
-        return new FinishResult(final.ToString(), $"release.{Kebab(final.ToString())}.v1", detail);
+            : $"Ended {final}" + (error is null ? "." : $": {error}" + (cause is null ? "." : $" ({cause})")), ct,
+            new ReleaseEnded(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), final.ToString(), release.Bundle?.Digest ?? ""))
+            .ConfigureAwait(false);
+        return new FinishResult(final.ToString());
     }
-
-    private static string Kebab(string pascal) =>
-        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

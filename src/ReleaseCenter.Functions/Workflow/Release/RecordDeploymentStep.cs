@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 
@@ -11,7 +12,6 @@ namespace ReleaseCenter.Functions.Workflow;
 public sealed class RecordDeploymentStep(
     ReleaseRecord record,
     IWorkflowStore workflow,
-    Announcer announcer,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "record-deployment";
@@ -34,18 +34,8 @@ public sealed class RecordDeploymentStep(
             : r.MoveStage(environment, ReleaseStatus.Released, now)
                 .WithStage(environment, s => s with { Deployment = s.Deployment! with { CompletedAt = now } }, now), ct).ConfigureAwait(false);
         await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
-        if (await record.TimelineAsync(release, environment, "deployed", $"{release.Model} v{release.Version} is live in {environment} on {deployment.EndpointName}.", ct)
-            .ConfigureAwait(false))
-        {
-            await announcer.AnnounceAsync("deployment.succeeded.v1", new()
-            {
-                ["releaseId"] = release.Id,
-                ["model"] = release.Model,
-                ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
-                ["environment"] = environment,
-                ["endpointName"] = deployment.EndpointName,
-                ["endpointConfigName"] = deployment.EndpointConfigName,
-            }, ct).ConfigureAwait(false);
-        }
+        await record.TimelineAsync(release, environment, "deployed", $"{release.Model} v{release.Version} is live in {environment} on {deployment.EndpointName}.", ct,
+            new DeploymentSucceeded(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), environment,
+                deployment.EndpointName, deployment.EndpointConfigName)).ConfigureAwait(false);
     }
 }

@@ -20,9 +20,10 @@ public sealed class ReleaseRecord(IRegistryStore registry, Releases.ReleaseJourn
     public Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct) =>
         registry.UpdateReleaseAsync(releaseId, change, ct);
 
-    /// <summary>Timeline + audit, once per release, environment and step (action: release.{step}).</summary>
-    public Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct) =>
-        journal.RecordAsync(release, environment, step, $"release.{step}", message, WorkflowActor, clock.GetUtcNow(), ct);
+    /// <summary>Timeline + audit (action: release.{step}) + the event it announces, once per release, environment and step.</summary>
+    public Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct,
+        Domain.Events.ReleaseCenterEvent? announce = null) =>
+        journal.RecordAsync(release, environment, step, $"release.{step}", message, WorkflowActor, clock.GetUtcNow(), ct, announce: announce);
 
     /// <summary>A release that ended (cancelled, most likely) must not take a lock or touch an endpoint.</summary>
     public static void ThrowIfEnded(Release release, string what)
@@ -50,4 +51,5 @@ public sealed record RollbackResult(string? RestoredEndpointConfig);
 
 public sealed record StopResult(string Error, string Cause);
 
-public sealed record FinishResult(string Outcome, string DetailType, string Detail);
+/// <summary>How the release ended; the state machine's last Choice branches on it.</summary>
+public sealed record FinishResult(string Outcome);

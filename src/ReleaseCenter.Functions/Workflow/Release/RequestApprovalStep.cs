@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 
@@ -12,7 +13,6 @@ public sealed class RequestApprovalStep(
     ReleaseRecord record,
     IWorkflowStore workflow,
     EnvironmentPolicies policies,
-    Announcer announcer,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "request-approval";
@@ -40,18 +40,9 @@ public sealed class RequestApprovalStep(
         }, ct).ConfigureAwait(false);
         var policy = policies.Get(environment);
         var message = $"Waiting for {policy.Approval.Required} approval(s) in {environment} from {string.Join(" or ", policy.Approval.Groups)}.";
-        if (await record.TimelineAsync(release, environment, "approval-requested", message, ct).ConfigureAwait(false))
-        {
-            await announcer.AnnounceAsync("release.approval-requested.v1", new()
-            {
-                ["releaseId"] = release.Id,
-                ["model"] = release.Model,
-                ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
-                ["environment"] = environment,
-                ["requiredApprovals"] = policy.Approval.Required.ToString(CultureInfo.InvariantCulture),
-                ["approverGroups"] = string.Join(",", policy.Approval.Groups),
-                ["approveAt"] = $"/v1/releases/{release.Id}/approvals",
-            }, ct).ConfigureAwait(false);
-        }
+        await record.TimelineAsync(release, environment, "approval-requested", message, ct,
+            new ReleaseApprovalRequested(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), environment,
+                policy.Approval.Required.ToString(CultureInfo.InvariantCulture), string.Join(",", policy.Approval.Groups), $"/v1/releases/{release.Id}/approvals"))
+            .ConfigureAwait(false);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 
@@ -12,7 +13,6 @@ public sealed class RollBackEndpointStep(
     ReleaseRecord record,
     IWorkflowStore workflow,
     ISageMaker sageMaker,
-    Announcer announcer,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "roll-back-endpoint";
@@ -50,18 +50,9 @@ public sealed class RollBackEndpointStep(
             : r.MoveStage(environment, ReleaseStatus.RolledBack, now)
                 .WithStage(environment, s => s with { Deployment = s.Deployment! with { CompletedAt = now } }, now), ct).ConfigureAwait(false);
         await workflow.ReleaseLockAsync(environment, releaseId, ct).ConfigureAwait(false);
-        if (await record.TimelineAsync(release, environment, "rolled-back", message, ct).ConfigureAwait(false))
-        {
-            await announcer.AnnounceAsync("deployment.rolled-back.v1", new()
-            {
-                ["releaseId"] = release.Id,
-                ["model"] = release.Model,
-                ["environment"] = environment,
-                ["endpointName"] = deployment.EndpointName,
-                ["restoredEndpointConfig"] = deployment.PreviousEndpointConfigName ?? "",
-                ["reason"] = stage.Verification?.Reason ?? "",
-            }, ct).ConfigureAwait(false);
-        }
+        await record.TimelineAsync(release, environment, "rolled-back", message, ct,
+            new DeploymentRolledBack(release.Id, release.Model, environment, deployment.EndpointName, deployment.PreviousEndpointConfigName ?? "",
+                stage.Verification?.Reason ?? "")).ConfigureAwait(false);
         return new RollbackResult(deployment.PreviousEndpointConfigName);
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 
@@ -12,7 +13,6 @@ public sealed class SendRemindersStep(
     ReleaseRecord record,
     IRegistryStore registry,
     EnvironmentPolicies policies,
-    Announcer announcer,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "send-reminders";
@@ -23,7 +23,7 @@ public sealed class SendRemindersStep(
     /// <summary>
     /// The reminder sweep (a scheduled function in AWS, a background loop locally): every stage that
     /// has waited for approval longer than its policy's reminder delay gets one reminder event. The
-    /// timeline entry is the once-only guard, so overlapping sweeps announce nothing twice.
+    /// timeline entry is the once-only guard, written with the event, so overlapping sweeps announce nothing twice.
     /// </summary>
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -43,23 +43,15 @@ public sealed class SendRemindersStep(
                         continue;
                     }
                     var remaining = ApprovalGate.Remaining(stage, policy);
-                    if (!await record.TimelineAsync(release, stage.Environment, "approval-reminder",
-                        $"Reminder: {stage.Environment} still needs {remaining} approval(s) from {string.Join(" or ", policy.Groups)}.", ct).ConfigureAwait(false))
+                    if (await record.TimelineAsync(release, stage.Environment, "approval-reminder",
+                        $"Reminder: {stage.Environment} still needs {remaining} approval(s) from {string.Join(" or ", policy.Groups)}.", ct,
+                        new ReleaseApprovalReminder(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), stage.Environment,
+                            remaining.ToString(CultureInfo.InvariantCulture), string.Join(",", policy.Groups),
+                            stage.ApprovalRequestedAt.Value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), $"/v1/releases/{release.Id}/approvals"))
+                        .ConfigureAwait(false))
                     {
-                        continue;
+                        sent++;
                     }
-                    await announcer.AnnounceAsync("release.approval-reminder.v1", new()
-                    {
-                        ["releaseId"] = release.Id,
-                        ["model"] = release.Model,
-                        ["version"] = release.Version.ToString(CultureInfo.InvariantCulture),
-                        ["environment"] = stage.Environment,
-                        ["remainingApprovals"] = remaining.ToString(CultureInfo.InvariantCulture),
-                        ["approverGroups"] = string.Join(",", policy.Groups),
-                        ["waitingSince"] = stage.ApprovalRequestedAt.Value.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-                        ["approveAt"] = $"/v1/releases/{release.Id}/approvals",
-                    }, ct).ConfigureAwait(false);
-                    sent++;
                 }
             }
             cursor = page.NextCursor;

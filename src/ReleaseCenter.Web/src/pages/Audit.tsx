@@ -252,7 +252,7 @@ function VerifyChain({ projects, initial, onShowEntry }: { projects: string[]; i
       header={
         <Header
           variant="h2"
-          description="Each entry's hash covers its content and the hash of the entry before it: a changed, removed or inserted entry breaks the chain."
+          description="Each entry's hash covers its content and the hash of the entry before it: a changed, removed or inserted entry breaks the chain. Anchors of each chain, kept where no one can change them, catch a rewrite of the whole chain."
         >
           Verify the hash chain
         </Header>
@@ -283,11 +283,22 @@ function VerifyChain({ projects, initial, onShowEntry }: { projects: string[]; i
           result.valid ? (
             <Alert type="success" header={`Chain valid: ${entries(result.entriesChecked)} checked`}>
               {result.project ? `Every entry of ${result.project} links to the one before it and matches its hash.` : 'Every project’s chain is intact.'}
+              {result.anchorsChecked
+                ? result.anchorsChecked === 1
+                  ? ' It agrees with the anchor kept outside the table, where no one can change it.'
+                  : ` It agrees with all ${num(result.anchorsChecked)} anchors kept outside the table, where no one can change them.`
+                : ' No anchor has been written yet to check it against.'}
             </Alert>
           ) : (
             <Alert
               type="error"
-              header={result.firstInvalidSeq != null ? `Chain broken at entry ${result.firstInvalidSeq}` : 'Chain broken'}
+              header={
+                result.anchor
+                  ? `Chain rewritten: entry ${result.firstInvalidSeq} contradicts an anchor`
+                  : result.firstInvalidSeq != null
+                    ? `Chain broken at entry ${result.firstInvalidSeq}`
+                    : 'Chain broken'
+              }
               action={
                 result.firstInvalidSeq != null && result.project ? (
                   <Button onClick={() => onShowEntry(result.project!, result.firstInvalidSeq!)}>Show entry {result.firstInvalidSeq}</Button>
@@ -297,7 +308,9 @@ function VerifyChain({ projects, initial, onShowEntry }: { projects: string[]; i
               <SpaceBetween size="xxs">
                 <div>{result.reason ?? 'The chain does not verify.'}</div>
                 <div>
-                  Project {result.project ?? '-'}: {entries(result.entriesChecked)} verified before the break.
+                  {result.anchor
+                    ? `Project ${result.project ?? '-'}: the chain is consistent in itself (${entries(result.entriesChecked)}), but not with anchor ${result.anchor}, which was written outside the table where it cannot be changed.`
+                    : `Project ${result.project ?? '-'}: ${entries(result.entriesChecked)} verified before the break.`}
                 </div>
               </SpaceBetween>
             </Alert>
