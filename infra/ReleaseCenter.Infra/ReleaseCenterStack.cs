@@ -684,8 +684,57 @@ public sealed class ReleaseCenterStack : Stack
             Authorizer = new HttpNoneAuthorizer(),
         });
 
+        // Access logs (one JSON line per request, including the ones the JWT authorizer refuses, with its reason; never a
+        // header, so never a token) and throttling: a runaway client gets 429s instead of spending the account's Lambda
+        // concurrency.
+        ApiAccessLogs = new LogGroup(this, "ApiAccessLogs", new LogGroupProps
+        {
+            LogGroupName = $"/aws/apigateway/{names.HttpApiName}",
+            Retention = RetentionDays.ONE_YEAR,
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
+        var stage = (CfnStage)api.DefaultStage!.Node.DefaultChild!;
+        stage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
+        {
+            DestinationArn = ApiAccessLogs.LogGroupArn,
+            Format = ApiAccessLogFormat,
+        };
+        stage.DefaultRouteSettings = new CfnStage.RouteSettingsProperty
+        {
+            ThrottlingRateLimit = ApiThrottleRatePerSecond,
+            ThrottlingBurstLimit = ApiThrottleBurst,
+        };
+
         return api;
     }
+
+    /// <summary>Steady requests per second the HTTP API accepts before it answers 429, and the burst above that.</summary>
+    public const int ApiThrottleRatePerSecond = 50;
+
+    public const int ApiThrottleBurst = 100;
+
+    /// <summary>
+    /// The access log line: who (the token's sub), what (route, status), why refused (the authorizer's error), how long, and
+    /// the ids to follow it into the function's logs. No header is logged, so no token is.
+    /// </summary>
+    public static readonly string ApiAccessLogFormat = System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["requestId"] = "$context.requestId",
+        ["time"] = "$context.requestTime",
+        ["ip"] = "$context.identity.sourceIp",
+        ["method"] = "$context.httpMethod",
+        ["path"] = "$context.path",
+        ["routeKey"] = "$context.routeKey",
+        ["status"] = "$context.status",
+        ["caller"] = "$context.authorizer.claims.sub",
+        ["authorizerError"] = "$context.authorizer.error",
+        ["integrationError"] = "$context.integrationErrorMessage",
+        ["latencyMs"] = "$context.responseLatency",
+        ["responseLength"] = "$context.responseLength",
+    });
+
+    /// <summary>The HTTP API's access log group.</summary>
+    public LogGroup ApiAccessLogs { get; private set; } = null!;
 
     /// <summary>The environment names of config/environments.json, in promotion order.</summary>
     private static string[] EnvironmentNames(string environmentsJson)

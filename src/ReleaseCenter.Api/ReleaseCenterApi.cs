@@ -50,6 +50,8 @@ public static class ReleaseCenterApi
                     NameClaimType = "name",
                     ClockSkew = TimeSpan.FromSeconds(30),
                 };
+                // Why a token was refused goes into the denied-request log line; the token itself never does.
+                o.Events = new JwtBearerEvents { OnAuthenticationFailed = ctx => DeniedRequestLog.RememberAuthenticationFailure(ctx.HttpContext, ctx.Exception) };
             });
         }
         services.AddAuthorizationBuilder()
@@ -69,6 +71,7 @@ public static class ReleaseCenterApi
     public static WebApplication UseReleaseCenterApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseDeniedRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();

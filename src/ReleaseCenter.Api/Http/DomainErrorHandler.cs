@@ -22,6 +22,10 @@ internal sealed class DomainErrorHandler(IProblemDetailsService problems) : IExc
         {
             return false;
         }
+        if (exception is RequestRefusedException { Kind: RefusalKind.Forbidden } forbidden)
+        {
+            httpContext.Items[DeniedRequestLog.ReasonItem] = forbidden.Message; // the denied-request log says why
+        }
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception })
             .ConfigureAwait(false);
