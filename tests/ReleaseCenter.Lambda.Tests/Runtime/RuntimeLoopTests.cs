@@ -91,9 +91,10 @@ public sealed class RuntimeLoopTests : IAsyncLifetime
         var cancelledAt = await _probe.CancelledAt.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var report = await _runtime.NextReportAsync();
 
-        // Measured against the deadline itself (not the handler's start, which a busy machine delays):
-        // never before it (the header has millisecond precision), and not long after it.
-        Assert.InRange(cancelledAt, earliestDeadline - TimeSpan.FromMilliseconds(2), earliestDeadline + TimeSpan.FromSeconds(5));
+        // Measured against the deadline itself (not the handler's start, which a busy machine delays): not before it, give or
+        // take the header's millisecond precision and a timer that may fire a tick early (seen: 2.3 ms early on a busy CI
+        // machine), and not long after it.
+        Assert.InRange(cancelledAt, earliestDeadline - TimeSpan.FromMilliseconds(20), earliestDeadline + TimeSpan.FromSeconds(5));
         Assert.Equal(("error", nameof(TaskCanceledException)), (report.Kind, report.ErrorType));
     });
 
