@@ -78,7 +78,9 @@ public sealed class ReleaseCenterStack : Stack
             [FunctionVariables.EventBusName] = Bus.EventBusName,
             [FunctionVariables.Stage] = props.Stage,
             [FunctionVariables.Environments] = props.EnvironmentsJson,
+            [FunctionVariables.SageMakerNamePrefix] = props.SageMakerNamePrefix,
         };
+        SageMakerNamePrefix = props.SageMakerNamePrefix;
 
         SageMakerExecutionRole = CreateSageMakerExecutionRole(props.ModelArtifactsBucket);
 
@@ -178,7 +180,7 @@ public sealed class ReleaseCenterStack : Stack
             if (task.Handler == ReleaseWorkflow.AnchorAuditHandler)
             {
                 // Reads the chain heads and writes each project's head as an anchor object, locked; never changes the table.
-                Table.GrantReadData(function);
+                GrantTable(function, task.Handler, TableReadActions);
                 function.AddEnvironment(FunctionVariables.AuditAnchorBucket, AuditAnchors.BucketName);
                 function.AddToRolePolicy(Allow(["s3:ListBucketVersions"], AuditAnchors.BucketArn));
                 function.AddToRolePolicy(Allow(["s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectRetention"], AuditAnchors.ArnForObjects(S3AuditAnchors.Prefix + "*")));
@@ -186,7 +188,7 @@ public sealed class ReleaseCenterStack : Stack
             else
             {
                 // Reads waiting releases, writes a once-only timeline entry with its event (outbox); the outbox sweep publishes.
-                Table.GrantReadWriteData(function);
+                GrantTable(function, task.Handler);
             }
             if (task.Handler == ReleaseWorkflow.SweepOutboxHandler)
             {
@@ -225,7 +227,7 @@ public sealed class ReleaseCenterStack : Stack
             Code = code,
             Environment = new Dictionary<string, string>(shared),
         }).Function;
-        RelayFunction.AddToRolePolicy(OutboxItemsOnly(Allow(["dynamodb:UpdateItem"], Table.TableArn)));
+        GrantTable(RelayFunction, ReleaseWorkflow.RelayOutboxHandler, ["dynamodb:UpdateItem"]); // marks outbox items sent
         Bus.GrantPutEventsTo(RelayFunction);
         RelayFunction.AddEventSource(new DynamoEventSource(Table, new DynamoEventSourceProps
         {
@@ -296,6 +298,21 @@ public sealed class ReleaseCenterStack : Stack
             "A drift-triggered retrain failed in the last 5 minutes (pipeline failure or time-out, or registration); see GET /v1/models/{model}/drift-reports/{id}/retrain.",
             RetrainStateMachine.MetricFailed(FiveMinuteSum));
 
+        Operations = new OperationsConstruct(this, "Operations", new OperationsConstructProps
+        {
+            Names = Names,
+            StateMachines = new Dictionary<string, StateMachine>
+            {
+                [ReleaseWorkflow.Name] = StateMachine,
+                [RollbackWorkflow.Name] = RollbackStateMachine,
+                [RetrainWorkflow.Name] = RetrainStateMachine,
+            },
+            DeadLetterQueues = new Dictionary<string, Queue> { ["rule-targets"] = RuleDeadLetters, ["outbox-relay"] = RelayDeadLetters },
+            RelayFunction = RelayFunction,
+            HttpApi = HttpApi,
+            Environments = EnvironmentNames(props.EnvironmentsJson),
+        });
+
         _ = new CfnOutput(this, "ApiUrl", new CfnOutputProps { Value = HttpApi.ApiEndpoint, Description = "Base URL of the HTTP API" });
         _ = new CfnOutput(this, "TableName", new CfnOutputProps { Value = Table.TableName });
         _ = new CfnOutput(this, "EventBusName", new CfnOutputProps { Value = Bus.EventBusName });
@@ -334,6 +351,9 @@ public sealed class ReleaseCenterStack : Stack
     public Alarm StartRetrainErrorsAlarm { get; }
 
     public HttpApi HttpApi { get; }
+
+    /// <summary>The dashboard and the alarms for dead letters, relay lag and the API's 5xx rate.</summary>
+    public OperationsConstruct Operations { get; }
 
     /// <summary>The web console: S3 + CloudFront in front of the API, and its Cognito sign-in.</summary>
     public ConsoleConstruct Console { get; private set; } = null!;
@@ -417,7 +437,7 @@ public sealed class ReleaseCenterStack : Stack
             {
                 Service = "logs",
                 Resource = "log-group",
-                ResourceName = "/aws/sagemaker/Endpoints/*",
+                ResourceName = $"/aws/sagemaker/Endpoints/{SageMakerNamePrefix}*",
                 ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
             })));
 
@@ -435,7 +455,7 @@ public sealed class ReleaseCenterStack : Stack
     /// </summary>
     private void GrantTaskPermissions(TaskFunction task, LambdaFunction function)
     {
-        Table.GrantReadWriteData(function);
+        GrantTable(function, task.Handler);
 
         switch (task.Handler)
         {
@@ -477,12 +497,12 @@ public sealed class ReleaseCenterStack : Stack
             case "retrain-start-pipeline":
                 // Pipelines are named in each model's retraining policy (data, set by release-admins), and only those under the
                 // service's prefix may be started: a policy cannot point retraining at an arbitrary pipeline of the account.
-                function.AddToRolePolicy(Allow(["sagemaker:StartPipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
+                function.AddToRolePolicy(Allow(["sagemaker:StartPipelineExecution"], SageMakerArn("pipeline")));
                 break;
 
             case "retrain-check-pipeline":
                 // Stop: a pipeline past the policy's time bound is stopped, so that it registers nothing later.
-                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution", "sagemaker:StopPipelineExecution"], SageMakerArn("pipeline", $"{ResourceNames.Service}-*")));
+                function.AddToRolePolicy(Allow(["sagemaker:DescribePipelineExecution", "sagemaker:StopPipelineExecution"], SageMakerArn("pipeline")));
                 break;
 
             case "retrain-register":
@@ -617,7 +637,7 @@ public sealed class ReleaseCenterStack : Stack
 
     private void GrantApiPermissions(LambdaFunction api)
     {
-        Table.GrantReadWriteData(api);
+        GrantTable(api, TableAccess.Api);
 
         StateMachine.GrantStartExecution(api);
         RollbackStateMachine.GrantStartExecution(api);
@@ -743,8 +763,12 @@ public sealed class ReleaseCenterStack : Stack
         return doc.RootElement.GetProperty("environments").EnumerateArray().Select(e => e.GetProperty("name").GetString()!).ToArray();
     }
 
-    private string SageMakerArn(string resourceType, string resourceName = "*") =>
-        FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = resourceName });
+    /// <summary>SageMaker resources of this type whose names start with the service's prefix (<see cref="SageMakerNames"/>).</summary>
+    private string SageMakerArn(string resourceType) =>
+        FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = SageMakerNamePrefix + "*" });
+
+    /// <summary>Context sageMakerNamePrefix: every SageMaker grant is scoped to names starting with it.</summary>
+    public string SageMakerNamePrefix { get; private set; } = "";
 
     /// <summary>How the product's rules deliver to a function: 8 retries over at most 24 hours, then the rules' DLQ.</summary>
     private Amazon.CDK.AWS.Events.Targets.LambdaFunctionProps RuleTargetProps() => new()
@@ -754,11 +778,26 @@ public sealed class ReleaseCenterStack : Stack
         DeadLetterQueue = RuleDeadLetters,
     };
 
-    /// <summary>Narrows a DynamoDB statement to outbox items (partition keys EVENT#…).</summary>
-    private static PolicyStatement OutboxItemsOnly(PolicyStatement statement)
+    /// <summary>Item reads: no Scan, which names no partition key and so would pass any LeadingKeys condition.</summary>
+    public static readonly string[] TableReadActions = ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query"];
+
+    public static readonly string[] TableReadWriteActions =
+        [.. TableReadActions, "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+    /// <summary>
+    /// The function's table access: the items (base table and indexes) whose partition keys match its patterns in
+    /// <see cref="TableAccess"/>, as a dynamodb:LeadingKeys condition. The integration tests hold each handler's requests
+    /// to the same list.
+    /// </summary>
+    private void GrantTable(LambdaFunction function, string handler, string[]? actions = null)
     {
-        statement.AddCondition("ForAllValues:StringLike", new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = new[] { "EVENT#*" } });
-        return statement;
+        if (TableAccess.For(handler).Count == 0)
+        {
+            return; // touches no item (start-retrain only starts an execution)
+        }
+        var statement = Allow(actions ?? TableReadWriteActions, Table.TableArn, $"{Table.TableArn}/index/*");
+        statement.AddCondition("ForAllValues:StringLike", new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = TableAccess.For(handler).ToArray() });
+        function.AddToRolePolicy(statement);
     }
 
     private static PolicyStatement Allow(string[] actions, params string[] resources) =>

@@ -61,6 +61,14 @@ public sealed partial class ReleaseCenterStackProps : StackProps
     /// <summary>The Cognito hosted UI's domain prefix (context cognitoDomainPrefix); null for release-center-&lt;stage&gt;-&lt;account&gt;.</summary>
     public string? CognitoDomainPrefix { get; init; }
 
+    public const string DefaultSageMakerNamePrefix = ResourceNames.Service + "-";
+
+    /// <summary>
+    /// What starts every SageMaker endpoint, endpoint config, model, model package group and retraining pipeline name the
+    /// service uses (context sageMakerNamePrefix, default "release-center-"); its SageMaker grants cover only those.
+    /// </summary>
+    public string SageMakerNamePrefix { get; init; } = DefaultSageMakerNamePrefix;
+
     /// <summary>
     /// Reads stage, version, lambdaAssetPath, modelArtifactsBucket, jwtIssuer and jwtAudience (comma-separated)
     /// from context, and <see cref="EnvironmentsFile"/> from the repository. Throws <see cref="InvalidOperationException"/>
@@ -106,9 +114,16 @@ public sealed partial class ReleaseCenterStackProps : StackProps
                 "(comma-separated, e.g. `-c jwtAudience=release-center,release-center-cli` or set it in cdk.json).");
         }
 
+        var sageMakerPrefix = ReadString(node, "sageMakerNamePrefix") ?? DefaultSageMakerNamePrefix;
+        if (SageMakerNames.PrefixProblem(sageMakerPrefix) is { } problem)
+        {
+            throw new InvalidOperationException($"Context 'sageMakerNamePrefix' is '{sageMakerPrefix}': it {problem}.");
+        }
+
         return new ReleaseCenterStackProps
         {
             Stage = stage,
+            SageMakerNamePrefix = sageMakerPrefix,
             Version = ReadString(node, "version") ?? DefaultVersion,
             LambdaAssetPath = lambdaAssetPath,
             RepositoryRoot = root,

@@ -71,6 +71,7 @@ public static class ReleaseCenterApi
     public static WebApplication UseReleaseCenterApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseRequestLogScope();
         app.UseDeniedRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

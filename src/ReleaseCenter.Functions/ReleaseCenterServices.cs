@@ -44,6 +44,8 @@ public static class ReleaseCenterServices
         services.AddSingleton(sp => new DynamoJournal(sp.GetRequiredService<DynamoAuditLog>(), sp.GetRequiredService<DynamoOutbox>()));
         services.AddSingleton<IJournal>(sp => sp.GetRequiredService<DynamoJournal>());
         services.AddSingleton<Events.OutboxRelay>();
+        services.AddSingleton<Telemetry.IMetricSink, Telemetry.StdoutMetricSink>();
+        services.AddSingleton<Telemetry.ReleaseMetrics>();
         services.AddSingleton<Amazon.S3.IAmazonS3>(_ => aws?.ServiceUrl is { } s3Url
             ? new Amazon.S3.AmazonS3Client(aws.Credentials, new Amazon.S3.AmazonS3Config
             {

@@ -43,6 +43,13 @@ public sealed record ReleaseCenterSettings(
     /// <summary>How long an anchor cannot be changed or deleted (S3 Object Lock retention).</summary>
     public TimeSpan AuditAnchorRetention { get; init; } = TimeSpan.FromDays(3650);
 
+    /// <summary>
+    /// What starts the name of every endpoint, endpoint config, model and model package group a release uses
+    /// (SageMakerNames); the CDK app sets it (default "release-center-") and scopes the SageMaker grants to it. Empty
+    /// locally, where the emulated SageMaker holds nothing but ours.
+    /// </summary>
+    public string SageMakerNamePrefix { get; init; } = "";
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
@@ -59,6 +66,7 @@ public sealed record ReleaseCenterSettings(
             RollbackStateMachineArn = Environment.GetEnvironmentVariable(RollbackStateMachineArnVariable),
             RetrainStateMachineArn = Environment.GetEnvironmentVariable(RetrainStateMachineArnVariable),
             AuditAnchorBucket = Environment.GetEnvironmentVariable(FunctionVariables.AuditAnchorBucket),
+            SageMakerNamePrefix = Environment.GetEnvironmentVariable(FunctionVariables.SageMakerNamePrefix) ?? "",
         };
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ReleaseCenter.Functions.Telemetry;
 using ReleaseCenter.Functions.Workflow;
 
 namespace ReleaseCenter.Functions;
@@ -8,13 +10,15 @@ namespace ReleaseCenter.Functions;
 /// handler name: one <see cref="ITaskStep"/> class each. Transient AWS errors become
 /// <c>Release.Transient</c>, which the state machines retry (every step is idempotent).
 /// </summary>
-public sealed class TaskHandlers : ITaskHandlers
+public sealed partial class TaskHandlers : ITaskHandlers
 {
     private readonly Dictionary<string, ITaskStep> _steps;
+    private readonly ILogger _log;
 
-    public TaskHandlers(IEnumerable<ITaskStep> steps)
+    public TaskHandlers(IEnumerable<ITaskStep> steps, ILogger<TaskHandlers> log)
     {
         ArgumentNullException.ThrowIfNull(steps);
+        _log = log;
         _steps = new Dictionary<string, ITaskStep>(StringComparer.Ordinal);
         foreach (var step in steps)
         {
@@ -34,14 +38,44 @@ public sealed class TaskHandlers : ITaskHandlers
             throw new InvalidOperationException($"No task handler is named '{handler}'.");
         }
         using var doc = JsonDocument.Parse(payload);
+        using var scope = LogScopes.BeginTask(_log, handler, doc.RootElement);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return await step.InvokeAsync(doc.RootElement, ct).ConfigureAwait(false);
+            var result = await step.InvokeAsync(doc.RootElement, ct).ConfigureAwait(false);
+            LogStepDone(_log, handler, Elapsed(started));
+            return result;
         }
         catch (Exception ex) when (Aws.Clients.TransientErrors.IsTransient(ex))
         {
             // The state machine retries Release.Transient with backoff; every step is idempotent.
+            LogStepTransient(_log, handler, Elapsed(started), ex.Message);
             throw new Domain.Workflow.WorkflowErrorException(Domain.Workflow.WorkflowErrors.Transient, $"{handler}: {ex.Message}");
         }
+        catch (Domain.Workflow.WorkflowErrorException ex)
+        {
+            // A named outcome the state machine branches on (rejected, rolled back): no stack trace.
+            LogStepRaised(_log, handler, Elapsed(started), ex.ErrorType, ex.Message);
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStepFailed(_log, ex, handler, Elapsed(started));
+            throw;
+        }
     }
+
+    private static double Elapsed(long started) => Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Step {Handler} done in {DurationMs} ms")]
+    private static partial void LogStepDone(ILogger logger, string handler, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Handler} met a transient AWS error after {DurationMs} ms; the state machine retries it: {Reason}")]
+    private static partial void LogStepTransient(ILogger logger, string handler, double durationMs, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Step {Handler} raised {ErrorType} after {DurationMs} ms: {Reason}")]
+    private static partial void LogStepRaised(ILogger logger, string handler, double durationMs, string errorType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Step {Handler} failed after {DurationMs} ms")]
+    private static partial void LogStepFailed(ILogger logger, Exception exception, string handler, double durationMs);
 }

@@ -3,10 +3,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using ReleaseCenter.Api;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Functions;
+using ReleaseCenter.Functions.Telemetry;
 using ReleaseCenter.Lambda.Api;
 using ReleaseCenter.Lambda.Runtime;
 
@@ -130,7 +133,10 @@ public static class LambdaBootstrap
     private static void ConfigureLogging(ILoggingBuilder logging, IServiceCollection services)
     {
         logging.ClearProviders();
-        logging.AddJsonConsole();
+        // Flat JSON (Functions/Telemetry/JsonLogLine): the release, execution, model, environment and request id of the
+        // scopes become fields of their own. Registered as a formatter instance: no reflection-bound options under AOT.
+        logging.AddConsole(o => o.FormatterName = JsonLineConsoleFormatter.FormatterName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, JsonLineConsoleFormatter>());
         logging.SetMinimumLevel(LogLevel.Information);
         // ASP.NET Core's per-request lines repeat what API Gateway's access log has, query string included.
         // Same for "challenged"/"forbidden" on every 401/403: the access log has the status.

@@ -26,8 +26,9 @@ public static class LocalHost
     /// <param name="functions">Where our Lambda handlers are registered (our endpoint only); null when the emulator cannot call back into us.</param>
     /// <param name="environmentsJson">Release policy per environment; default: config/environments.json as built in.</param>
     /// <param name="faults">The local AWS endpoint's fault switch, served at /v1/local/faults (ours over moto only).</param>
+    /// <param name="logPath">The JSON-lines log file (<see cref="LocalLogFile"/>); default: a file of this host's own in the temp directory.</param>
     public static async Task<WebApplication> BuildAsync(string awsServiceUrl, LambdaFunctions? functions, int port, string stage, CancellationToken ct,
-        string? environmentsJson = null, AwsFaults? faults = null)
+        string? environmentsJson = null, AwsFaults? faults = null, string? logPath = null)
     {
         var names = new ResourceNames(stage);
         var aws = LocalAws.ClientOptions(awsServiceUrl);
@@ -94,6 +95,11 @@ public static class LocalHost
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
         // Every notification the relay posts would otherwise log four lines of HttpClient chatter; failures still show.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        // Every line, with its fields, to the log file; the terminal keeps its short lines without the per-step chatter.
+        var logFile = new LocalLogFile(logPath ?? Path.Combine(Path.GetTempPath(), "release-center-logs", $"{stage}-{Environment.ProcessId}-{port}.jsonl"));
+        builder.Services.AddSingleton(logFile);
+        builder.Logging.AddProvider(new LocalLogFileProvider(logFile, TimeProvider.System));
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(typeof(TaskHandlers).FullName, LogLevel.Warning);
         var tokens = new DevTokens(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddReleaseCenter(settings, aws);
@@ -105,6 +111,7 @@ public static class LocalHost
         builder.Services.AddHostedService(_ => new DefaultBusRules(aws,
             [(driftSignalsRule, "normalize"), (endpointChangedRule, "wake")]));
         builder.Services.AddLocalNotifications(notifications, aws);
+        builder.Services.Replace(ServiceDescriptor.Singleton<ReleaseCenter.Functions.Telemetry.IMetricSink>(new LocalMetricSink(logFile)));
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());
         builder.Services.AddReleaseCenterApi(tokens.AuthOptions);

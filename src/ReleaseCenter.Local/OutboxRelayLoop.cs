@@ -1,5 +1,7 @@
 using ReleaseCenter.Aws.Store;
+using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Functions.Events;
+using ReleaseCenter.Functions.Telemetry;
 
 namespace ReleaseCenter.Local;
 
@@ -22,6 +24,8 @@ public sealed partial class OutboxRelayLoop(OutboxRelay relay, DynamoOutbox outb
         {
             try
             {
+                // What the sweep-outbox function does in AWS (and so what its table grant must allow, see TableAccess).
+                using var scope = LogScopes.Begin(log, [new("handler", ReleaseWorkflow.SweepOutboxHandler)]);
                 await relay.SweepAsync(TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -47,7 +47,8 @@ await using (aws)
     WebApplication app;
     try
     {
-        app = await LocalHost.BuildAsync(aws.ServiceUrl, aws.Functions, port, LocalHost.DefaultStage, shutdown.Token, faults: aws.Faults);
+        app = await LocalHost.BuildAsync(aws.ServiceUrl, aws.Functions, port, LocalHost.DefaultStage, shutdown.Token, faults: aws.Faults,
+            logPath: LocalLogFile.DefaultPath());
         await app.StartAsync(shutdown.Token);
     }
     catch (IOException ex)
@@ -57,6 +58,7 @@ await using (aws)
     }
 
     var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    var logs = app.Services.GetRequiredService<LocalLogFile>().Path;
     if (demoOnly)
     {
         Console.WriteLine($"ML Release Center is running at {url} (AWS emulator {aws.ServiceUrl}); running the demo.");
@@ -85,6 +87,7 @@ await using (aws)
         ML Release Center is running at {{url}}
           AWS emulator endpoint: {{aws.ServiceUrl}}   (moto pid {{aws.MotoProcessId}}; GET {{url}}/v1/local/info for table, bus, state machines)
           OpenAPI description:   {{url}}/openapi/v1.json   (API reference: {{url}}/docs)
+          Logs and metrics:      {{logs}}   (JSON lines as in CloudWatch; grep a release id)
 
         Get a development token and call the API:
           TOKEN=$(curl -s '{{url}}/v1/local/token?user=alice&groups=ml-engineers' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

@@ -114,6 +114,25 @@ public sealed class ContextTests
         Assert.Contains($"Context 'modelArtifactsBucket' is '{bucket}'", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("9rc-")]
+    [InlineData("rc_dev_")]
+    [InlineData("a-prefix-far-too-long-for-names-")]
+    public void Synth_WithASageMakerNamePrefixThatCannotStartANameOrScopeAGrant_Fails(string prefix)
+    {
+        var error = SynthFails(c => c["sageMakerNamePrefix"] = prefix);
+
+        Assert.Contains($"Context 'sageMakerNamePrefix' is '{prefix}': it must", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StackProps_TakeTheSageMakerNamePrefix_DefaultingToTheServicesName()
+    {
+        Assert.Equal("release-center-", PropsFrom(_ => { }).SageMakerNamePrefix);
+        Assert.Equal("rc-dev-", PropsFrom(c => c["sageMakerNamePrefix"] = "rc-dev-").SageMakerNamePrefix);
+    }
+
     [Fact]
     public void StackProps_ReadTheEnvironmentPolicyFromConfigMinified()
     {

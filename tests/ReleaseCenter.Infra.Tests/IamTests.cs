@@ -121,6 +121,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             Assert.Contains("dynamodb:Query", actions);
             Assert.DoesNotContain(actions, a => a is "dynamodb:PutItem" or "dynamodb:UpdateItem" or "dynamodb:DeleteItem" or "dynamodb:BatchWriteItem");
         }
+        else if (TableAccess.For(handler).Count == 0)
+        {
+            Assert.DoesNotContain(actions, a => a.StartsWith("dynamodb:", StringComparison.Ordinal));
+        }
         else
         {
             Assert.Contains("dynamodb:PutItem", actions);
@@ -186,10 +190,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     {
         ["retrain-start-pipeline"] = ["pipeline/release-center-*"],
         ["retrain-check-pipeline"] = ["pipeline/release-center-*"],
-        ["retrain-register"] = ["model-package/*"],
+        ["retrain-register"] = ["model-package/release-center-*"],
     };
 
-    private static readonly string[] HostingResources = ["model/*", "endpoint-config/*", "endpoint/*"];
+    private static readonly string[] HostingResources = ["model/release-center-*", "endpoint-config/release-center-*", "endpoint/release-center-*"];
 
     [Fact]
     public void SageMakerActions_AreOnModelsEndpointsAndConfigsOfThisAccountAndRegionOnly_PipelinesAndModelPackagesForRetrainOnly()
@@ -221,9 +225,9 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         Assert.All(retrainHandlers, h => Assert.DoesNotContain(byHandler[h], g => HostingResources.Any(r => g.Resource == SageMakerArn + r)));
 
         // Models are only created; endpoints are only described and updated where they live.
-        Assert.All(sageMaker.Where(g => g.Action == "sagemaker:CreateModel"), g => Assert.Equal(SageMakerArn + "model/*", g.Resource));
-        Assert.All(sageMaker.Where(g => g.Resource == SageMakerArn + "model/*"), g => Assert.Contains(g.Action, new[] { "sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:DescribeModel" }));
-        Assert.All(GrantsOf("check-endpoint").Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)), g => Assert.Equal(SageMakerArn + "endpoint/*", g.Resource));
+        Assert.All(sageMaker.Where(g => g.Action == "sagemaker:CreateModel"), g => Assert.Equal(SageMakerArn + "model/release-center-*", g.Resource));
+        Assert.All(sageMaker.Where(g => g.Resource == SageMakerArn + "model/release-center-*"), g => Assert.Contains(g.Action, new[] { "sagemaker:AddTags", "sagemaker:CreateModel", "sagemaker:DescribeModel" }));
+        Assert.All(GrantsOf("check-endpoint").Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)), g => Assert.Equal(SageMakerArn + "endpoint/release-center-*", g.Resource));
     }
 
     [Fact]
@@ -292,7 +296,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         Assert.Equal("""{"Service":"sagemaker.amazonaws.com"}""", trust["Principal"]!.ToJsonString());
 
         var grants = stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants).ToList();
-        var logGroups = $"arn:${{AWS::Partition}}:logs{InThisAccount}log-group:/aws/sagemaker/Endpoints/*";
+        var logGroups = $"arn:${{AWS::Partition}}:logs{InThisAccount}log-group:/aws/sagemaker/Endpoints/release-center-*";
         var repositories = $"arn:${{AWS::Partition}}:ecr{InThisAccount}repository/*";
         Assert.Equal(
             new[]
@@ -366,10 +370,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         var grants = GrantsOf("rollback-restore");
         var sageMaker = grants.Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)).ToList();
 
-        Assert.Contains(("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/*"), sageMaker);
-        Assert.Contains(("sagemaker:DescribeEndpointConfig", SageMakerArn + "endpoint-config/*"), sageMaker);
-        Assert.Contains(("sagemaker:UpdateEndpoint", SageMakerArn + "endpoint/*"), sageMaker);
-        Assert.All(sageMaker, g => Assert.Contains(g.Resource, new[] { SageMakerArn + "endpoint/*", SageMakerArn + "endpoint-config/*" }));
+        Assert.Contains(("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/release-center-*"), sageMaker);
+        Assert.Contains(("sagemaker:DescribeEndpointConfig", SageMakerArn + "endpoint-config/release-center-*"), sageMaker);
+        Assert.Contains(("sagemaker:UpdateEndpoint", SageMakerArn + "endpoint/release-center-*"), sageMaker);
+        Assert.All(sageMaker, g => Assert.Contains(g.Resource, new[] { SageMakerArn + "endpoint/release-center-*", SageMakerArn + "endpoint-config/release-center-*" }));
 
         // It fails with Rollback.TargetGone when the target's config is gone; it never recreates it or takes the endpoint down.
         foreach (var forbidden in new[]
@@ -401,8 +405,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     {
         var grants = GrantsOf("rollback-stop");
 
-        Assert.Contains(("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/*"), grants);
-        Assert.Contains(("sagemaker:UpdateEndpoint", SageMakerArn + "endpoint/*"), grants);
+        Assert.Contains(("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/release-center-*"), grants);
+        Assert.Contains(("sagemaker:UpdateEndpoint", SageMakerArn + "endpoint/release-center-*"), grants);
         Assert.DoesNotContain(grants, g => g.Action is "sagemaker:DeleteEndpoint" or "sagemaker:CreateModel" or "sagemaker:CreateEndpointConfig" or "iam:PassRole");
     }
 
@@ -412,7 +416,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     public void RollbackReadOnlyTasks_OnlyDescribeEndpoints(string handler)
     {
         Assert.Equal(
-            [("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/*")],
+            [("sagemaker:DescribeEndpoint", SageMakerArn + "endpoint/release-center-*")],
             GrantsOf(handler).Where(g => g.Action.StartsWith("sagemaker:", StringComparison.Ordinal)));
     }
 
@@ -515,8 +519,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
                 ("sagemaker:StopPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
             "retrain-register" =>
             [
-                ("sagemaker:DescribeModelPackage", SageMakerArn + "model-package/*"),
-                ("sagemaker:ListModelPackages", SageMakerArn + "model-package/*"),
+                ("sagemaker:DescribeModelPackage", SageMakerArn + "model-package/release-center-*"),
+                ("sagemaker:ListModelPackages", SageMakerArn + "model-package/release-center-*"),
             ],
             "retrain-open-release" => [("states:StartExecution", releaseStateMachine)],
             "retrain-stop" => [],

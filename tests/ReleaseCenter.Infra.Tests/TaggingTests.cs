@@ -17,7 +17,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
     /// <summary>Types CloudFormation cannot tag; listed so a new resource type forces a decision here.</summary>
     private static readonly HashSet<string> Untaggable =
     [
-        "AWS::Events::Archive", "AWS::Events::Rule", "AWS::IAM::Policy", "AWS::Lambda::Permission",
+        "AWS::CloudWatch::Dashboard", "AWS::Events::Archive", "AWS::Events::Rule", "AWS::IAM::Policy", "AWS::Lambda::Permission",
         "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
         "AWS::CDK::Metadata", "AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy",
         "AWS::S3::BucketPolicy", "AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl", "AWS::Cognito::UserPoolDomain",

@@ -57,7 +57,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         string[] shared =
         [
             FunctionVariables.EventBusName, FunctionVariables.Environments,
-            FunctionVariables.Stage, FunctionVariables.TableName,
+            FunctionVariables.Stage, FunctionVariables.TableName, FunctionVariables.SageMakerNamePrefix,
         ];
         var expected = ExtraVariables.TryGetValue(handler, out var extra) ? [.. shared, extra] : shared;
         Assert.Equal(expected.Order(StringComparer.Ordinal), variables.Select(v => v.Key).Order(StringComparer.Ordinal));

@@ -15,4 +15,5 @@ public static class FunctionVariables
     public const string RollbackStateMachineArn = "ROLLBACK_STATE_MACHINE_ARN";
     public const string RetrainStateMachineArn = "RETRAIN_STATE_MACHINE_ARN";
     public const string AuditAnchorBucket = "AUDIT_ANCHOR_BUCKET";
+    public const string SageMakerNamePrefix = "SAGEMAKER_NAME_PREFIX";
 }

@@ -14,17 +14,31 @@ public static class SageMakerNames
     public const int MaxLength = 63;
     private const int HashLength = 10;
 
-    /// <summary>The endpoint of a model in an environment: stable across releases. "{model}-{environment}" when it fits.</summary>
-    public static string Endpoint(string model, string environment) =>
-        Fit($"{model}-{environment}", $"endpoint/{model}/{environment}", keepSuffix: $"-{environment}");
+    /// <summary>
+    /// The endpoint of a model in an environment: stable across releases. "{prefix}{model}-{environment}" when it fits.
+    /// <paramref name="prefix"/> (the deployment's SAGEMAKER_NAME_PREFIX, "release-center-" in AWS by default) starts every
+    /// name, so the functions' SageMaker grants can be scoped to "{prefix}*".
+    /// </summary>
+    public static string Endpoint(string model, string environment, string prefix = "") =>
+        Fit($"{prefix}{model}-{environment}", $"endpoint/{model}/{environment}", keepSuffix: $"-{environment}");
 
     /// <summary>The endpoint config one release deploys to one environment: unique per release and environment.</summary>
-    public static string EndpointConfig(string model, string environment, string releaseId) =>
-        Unique($"{model}-{environment}", $"config/{releaseId}/{environment}");
+    public static string EndpointConfig(string model, string environment, string releaseId, string prefix = "") =>
+        Unique($"{prefix}{model}-{environment}", $"config/{releaseId}/{environment}");
 
     /// <summary>The SageMaker model of one release (shared by its environments).</summary>
-    public static string Model(string model, int version, string releaseId) =>
-        Unique(FormattableString.Invariant($"{model}-v{version}"), $"model/{releaseId}");
+    public static string Model(string model, int version, string releaseId, string prefix = "") =>
+        Unique(FormattableString.Invariant($"{prefix}{model}-v{version}"), $"model/{releaseId}");
+
+    /// <summary>The model package group a model's retraining pipeline registers its candidates in.</summary>
+    public static string ModelPackageGroup(string model, string prefix = "") => $"{prefix}{model}";
+
+    /// <summary>Why a name prefix cannot be used (null when it can): it must start a valid name and leave room for one.</summary>
+    public static string? PrefixProblem(string prefix) =>
+        string.IsNullOrEmpty(prefix) ? "must not be empty: the SageMaker grants are scoped to names that start with it"
+        : prefix.Length > 24 ? "must be at most 24 characters, leaving room in SageMaker's 63 for the model and environment"
+        : !char.IsAsciiLetter(prefix[0]) || !prefix.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? "must start with a letter and hold only letters, digits and '-'"
+        : null;
 
     /// <summary>True when SageMaker accepts <paramref name="name"/> as an endpoint, config or model name.</summary>
     public static bool IsValid(string name) =>

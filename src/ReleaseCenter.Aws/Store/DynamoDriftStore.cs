@@ -43,23 +43,18 @@ public sealed class DynamoDriftStore(IAmazonDynamoDB dynamo, string tableName, D
             : WriteRecordedAsync(new TransactWriteItem { Put = new Put { TableName = tableName, Item = item } }, record, _ => ChangeConflict.Retry, ct);
     }
 
-    public async Task CreateReportAsync(DriftReportRecord report, CancellationToken ct)
+    public Task<bool> CreateReportAsync(DriftReportRecord report, ChangeRecord record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(record);
         var item = Key(report.Model, $"DRIFT#{report.Id}");
         item[ItemType] = Attr.S("DriftReport");
         item["environment"] = Attr.S(report.Environment);
         item["drifted"] = new AttributeValue { BOOL = report.Drifted };
         item["doc"] = Attr.S(JsonSerializer.Serialize(report, StoreJsonContext.Default.DriftReportRecord));
-        try
-        {
-            await dynamo.PutItemAsync(new PutItemRequest { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" }, ct)
-                .ConfigureAwait(false);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            throw new ConflictException($"Drift report '{report.Id}' exists.");
-        }
+        // The report exists: it was written with its audit entry and events, so there is nothing left to write.
+        return WriteRecordedAsync(new TransactWriteItem { Put = new Put { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(PK)" } },
+            record, _ => ChangeConflict.AlreadyMade, ct);
     }
 
     public async Task<DriftReportRecord?> GetReportAsync(string model, string id, CancellationToken ct)

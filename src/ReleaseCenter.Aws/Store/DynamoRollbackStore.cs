@@ -70,13 +70,16 @@ public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName
         ["doc"] = Attr.S(JsonSerializer.Serialize(r, StoreJsonContext.Default.Rollback)),
     };
 
+    /// <summary>A waiting rollback approval's task token, apart from the rollback (see DynamoWorkflowStore.TaskTokenKey).</summary>
+    public static string TaskTokenKey(string rollbackId) => $"TASKTOKEN#rollback/{rollbackId}";
+
     public Task PutTaskTokenAsync(string rollbackId, string token, CancellationToken ct) =>
         dynamo.PutItemAsync(new PutItemRequest
         {
             TableName = tableName,
             Item = new()
             {
-                [PartitionKey] = Attr.S($"ROLLBACK#{rollbackId}"),
+                [PartitionKey] = Attr.S(TaskTokenKey(rollbackId)),
                 [SortKey] = Attr.S("TOKEN"),
                 [ItemType] = Attr.S("TaskToken"),
                 ["token"] = Attr.S(token),
@@ -85,7 +88,7 @@ public sealed class DynamoRollbackStore(IAmazonDynamoDB dynamo, string tableName
 
     public async Task<string?> GetTaskTokenAsync(string rollbackId, CancellationToken ct)
     {
-        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"ROLLBACK#{rollbackId}", "TOKEN"), ConsistentRead = true }, ct)
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key(TaskTokenKey(rollbackId), "TOKEN"), ConsistentRead = true }, ct)
             .ConfigureAwait(false)).Item;
         return item is { Count: > 0 } ? item.GetSOrNull("token") : null;
     }

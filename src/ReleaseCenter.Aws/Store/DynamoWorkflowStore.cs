@@ -263,14 +263,20 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         return entries.OrderBy(e => e.At).ToArray();
     }
 
+    /// <summary>
+    /// A waiting approval's task token, in a family of its own (TASKTOKEN#…), not under the release: a token lets its holder
+    /// complete the wait, so only the functions that store or complete one may read it (TableAccess, dynamodb:LeadingKeys).
+    /// </summary>
+    public static string TaskTokenKey(string releaseId, string environment) => $"TASKTOKEN#release/{releaseId}/{environment}";
+
     public Task PutTaskTokenAsync(string releaseId, string environment, string token, CancellationToken ct) =>
         dynamo.PutItemAsync(new PutItemRequest
         {
             TableName = tableName,
             Item = new()
             {
-                [PartitionKey] = Attr.S($"RELEASE#{releaseId}"),
-                [SortKey] = Attr.S($"TOKEN#{environment}"),
+                [PartitionKey] = Attr.S(TaskTokenKey(releaseId, environment)),
+                [SortKey] = Attr.S("TOKEN"),
                 [ItemType] = Attr.S("TaskToken"),
                 ["token"] = Attr.S(token),
             },
@@ -278,7 +284,7 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
 
     public async Task<string?> GetTaskTokenAsync(string releaseId, string environment, CancellationToken ct)
     {
-        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key($"RELEASE#{releaseId}", $"TOKEN#{environment}"), ConsistentRead = true }, ct)
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key(TaskTokenKey(releaseId, environment), "TOKEN"), ConsistentRead = true }, ct)
             .ConfigureAwait(false)).Item;
         return item is { Count: > 0 } ? item.GetSOrNull("token") : null;
     }

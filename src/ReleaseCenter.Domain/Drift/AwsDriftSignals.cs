@@ -29,7 +29,8 @@ public static class AwsDriftSignals
     public const string ProcessingJobDetailType = "SageMaker Processing Job State Change";
     private const string FeatureMetricPrefix = "feature_baseline_drift_";
 
-    public static AwsDriftSignal? Normalize(JsonElement evt, IReadOnlyCollection<string> environments, out string why)
+    /// <param name="namePrefix">What starts the names of our endpoints (SAGEMAKER_NAME_PREFIX); an endpoint without it is not ours.</param>
+    public static AwsDriftSignal? Normalize(JsonElement evt, IReadOnlyCollection<string> environments, out string why, string namePrefix = "")
     {
         ArgumentNullException.ThrowIfNull(environments);
         var source = Text(evt, "source");
@@ -94,11 +95,12 @@ public static class AwsDriftSignals
             why = $"{reference} names no endpoint.";
             return null;
         }
-        var env = environments.Where(e => endpoint.EndsWith("-" + e, StringComparison.Ordinal)).OrderByDescending(e => e.Length).FirstOrDefault();
-        var model = env is null ? null : endpoint[..^(env.Length + 1)];
+        var rest = endpoint.StartsWith(namePrefix, StringComparison.Ordinal) ? endpoint[namePrefix.Length..] : "";
+        var env = environments.Where(e => rest.EndsWith("-" + e, StringComparison.Ordinal)).OrderByDescending(e => e.Length).FirstOrDefault();
+        var model = env is null ? null : rest[..^(env.Length + 1)];
         if (env is null || Rules.ResourceName(model) is not null)
         {
-            why = $"Endpoint {endpoint} is not one of ours ({{model}}-{{environment}}).";
+            why = $"Endpoint {endpoint} is not one of ours ({namePrefix}{{model}}-{{environment}}).";
             return null;
         }
         why = "";

@@ -11,8 +11,9 @@ public interface IDriftStore
     /// <param name="record">The audit entry written in the same transaction (all or nothing).</param>
     Task PutPolicyAsync(DriftPolicy policy, CancellationToken ct, ChangeRecord? record = null);
 
-    /// <exception cref="ConflictException">a report with that id exists.</exception>
-    Task CreateReportAsync(DriftReportRecord report, CancellationToken ct);
+    /// <summary>Writes the report with its audit entry and events (<paramref name="record"/>) in one transaction, all or nothing.</summary>
+    /// <returns>False when a report with that id exists (then nothing is written: the report and its record were written together before).</returns>
+    Task<bool> CreateReportAsync(DriftReportRecord report, ChangeRecord record, CancellationToken ct);
 
     Task<DriftReportRecord?> GetReportAsync(string model, string id, CancellationToken ct);
 

@@ -43,7 +43,8 @@ public sealed class EnvironmentPolicies
 
     public IReadOnlyList<EnvironmentPolicy> All { get; }
 
-    public EnvironmentPolicy? Find(string name) => _byName.GetValueOrDefault(name);
+    /// <summary>The environment of that name; null for none, or for no name at all (a JSON null in a request's list).</summary>
+    public EnvironmentPolicy? Find(string? name) => name is null ? null : _byName.GetValueOrDefault(name);
 
     public EnvironmentPolicy Get(string name) => Find(name) ?? throw new KeyNotFoundException($"No environment '{name}' is configured.");
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using ReleaseCenter.Domain.Audit;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Errors;
@@ -13,14 +14,13 @@ namespace ReleaseCenter.Functions.Drift;
 
 /// <summary>
 /// Drift reports: evaluated under the model's thresholds (PSI per feature, two-sample KS where
-/// samples are given), stored, audited, and announced as drift.detected.v1 when drift is found.
+/// samples are given), stored with its audit entry and, when drift is found, drift.detected.v1, in one transaction.
 /// </summary>
 public sealed class DriftService(
     IRegistryStore registry,
     IDriftStore store,
     IRetrainStore retrain,
     EnvironmentPolicies policies,
-    ReleaseJournal journal,
     TimeProvider clock)
 {
     public const string DetectedEvent = "drift.detected.v1";
@@ -104,8 +104,10 @@ public sealed class DriftService(
         var evaluation = DriftEvaluation.Evaluate(features, thresholds);
         var now = clock.GetUtcNow();
         var report = new DriftReportRecord(NewId(now), model, environment, source, now, actor, evaluation);
-        await store.CreateReportAsync(report, ct).ConfigureAwait(false);
-        await RecordAndAnnounceAsync(owner.Project, report, ct).ConfigureAwait(false);
+        if (!await store.CreateReportAsync(report, Reported(owner.Project, report), ct).ConfigureAwait(false))
+        {
+            throw new ConflictException($"Drift report '{report.Id}' exists.");
+        }
         return report;
     }
 
@@ -126,40 +128,32 @@ public sealed class DriftService(
         var id = $"drift-{at.UtcDateTime:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(signal.EventId)))[..8]}";
         var report = new DriftReportRecord(id, signal.Model, signal.Environment, signal.Source, clock.GetUtcNow(), signal.Reference,
             new DriftReport(true, DriftVerdict.Drifted, [], thresholds)) { Signal = signal };
-        try
-        {
-            await store.CreateReportAsync(report, ct).ConfigureAwait(false);
-        }
-        catch (ConflictException)
-        {
-            // The same event, delivered again: record what a crash after the first write may have left out (once only).
-            var stored = await store.GetReportAsync(signal.Model, id, ct).ConfigureAwait(false);
-            if (stored is not null)
-            {
-                await RecordAndAnnounceAsync(owner.Project, stored, ct).ConfigureAwait(false);
-            }
-            return stored;
-        }
-        await RecordAndAnnounceAsync(owner.Project, report, ct).ConfigureAwait(false);
-        return report;
+        // The same event delivered again finds the report, written with its audit entry and event: nothing more to write.
+        return await store.CreateReportAsync(report, Reported(owner.Project, report), ct).ConfigureAwait(false)
+            ? report
+            : await store.GetReportAsync(signal.Model, id, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Audits the report and, when it found drift, announces it, once per report (a redelivered signal records nothing twice).</summary>
-    private async Task RecordAndAnnounceAsync(string project, DriftReportRecord report, CancellationToken ct)
+    /// <summary>What a report records in the same transaction: its audit entry and, when it found drift, drift.detected.v1.</summary>
+    private static ChangeRecord Reported(string project, DriftReportRecord report)
     {
         var evaluation = report.Evaluation;
-        await journal.RecordRegistryAsync(project, report.SubmittedBy, "drift.reported", $"drift-report/{report.Id}", new Dictionary<string, string>
+        var key = $"drift-report/{report.Id}";
+        return ChangeRecord.Of(new AuditRecord(project, report.SubmittedBy, "drift.reported", key, new Dictionary<string, string>
         {
             ["model"] = report.Model,
             ["environment"] = report.Environment,
             ["source"] = report.Source,
             ["verdict"] = evaluation.Verdict.ToString(),
             ["driftedFeatures"] = string.Join(",", report.DriftedFeatures),
-        }, ct, changeKey: $"drift-report/{report.Id}", once: true, announce: report.Drifted
-            ? new DriftDetected(report.Id, report.Model, report.Environment, evaluation.Verdict.ToString(), string.Join(",", report.DriftedFeatures),
-                evaluation.Features.Count == 0 ? "" : evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture), report.Source,
-                $"/v1/models/{report.Model}/drift-reports/{report.Id}")
-            : null).ConfigureAwait(false);
+        }, key), key, report.Drifted
+            ?
+            [
+                new DriftDetected(report.Id, report.Model, report.Environment, evaluation.Verdict.ToString(), string.Join(",", report.DriftedFeatures),
+                    evaluation.Features.Count == 0 ? "" : evaluation.Features.Max(f => f.Psi).ToString("0.####", CultureInfo.InvariantCulture), report.Source,
+                    $"/v1/models/{report.Model}/drift-reports/{report.Id}"),
+            ]
+            : []);
     }
 
     private async Task<Domain.Registry.Model> RequireModelAsync(string model, CancellationToken ct) =>

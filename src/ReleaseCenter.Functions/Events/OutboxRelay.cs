@@ -12,7 +12,8 @@ namespace ReleaseCenter.Functions.Events;
 /// marked only after EventBridge accepted it, so a failed or partial PutEvents leaves it pending for
 /// the next pass: delivery is at least once, and consumers deduplicate on the detail's <c>id</c>.
 /// </summary>
-public sealed partial class OutboxRelay(DynamoOutbox outbox, IEventBridge events, ReleaseCenterSettings settings, TimeProvider clock, ILogger<OutboxRelay> log)
+public sealed partial class OutboxRelay(DynamoOutbox outbox, IEventBridge events, ReleaseCenterSettings settings, TimeProvider clock,
+    Telemetry.ReleaseMetrics metrics, ILogger<OutboxRelay> log)
 {
     public const int BatchSize = ReleaseWorkflow.PutEventsBatchSize;
 
@@ -21,6 +22,8 @@ public sealed partial class OutboxRelay(DynamoOutbox outbox, IEventBridge events
     {
         ArgumentNullException.ThrowIfNull(pending);
         var failed = new List<string>();
+        var sent = 0;
+        var oldest = TimeSpan.Zero;
         foreach (var batch in pending.Chunk(BatchSize))
         {
             var entries = batch.Select(p => new PutEventsEntry(ResourceNames.EventSource, p.Event.DetailType, p.Event.Detail) { EventBusName = settings.EventBusName })
@@ -49,9 +52,13 @@ public sealed partial class OutboxRelay(DynamoOutbox outbox, IEventBridge events
                 }
                 await outbox.MarkSentAsync(batch[i].Event.Id, ct).ConfigureAwait(false);
                 var lag = clock.GetUtcNow() - batch[i].CreatedAt;
+                sent++;
+                oldest = lag > oldest ? lag : oldest;
                 LogRelayed(log, batch[i].Event.DetailType, batch[i].Event.Id, (long)Math.Max(0, lag.TotalMilliseconds));
             }
         }
+        metrics.Relayed(sent, oldest);
+        metrics.RelayFailed(failed.Count);
         return failed;
     }
 

@@ -14,7 +14,7 @@ namespace ReleaseCenter.Functions.Releases;
 /// twice, and a retry after a crash writes everything the crash left unwritten. Every event's id
 /// derives from the same key, so consumers can deduplicate what the relay delivers twice.
 /// </summary>
-public sealed class ReleaseJournal(IJournal journal, ModelProjects projects)
+public sealed class ReleaseJournal(IJournal journal, ModelProjects projects, Telemetry.ReleaseMetrics metrics)
 {
     /// <returns>Whether this call recorded the step (false: it was recorded before).</returns>
     public async Task<bool> RecordAsync(Release release, string? environment, string step, string action, string message, string actor,
@@ -33,9 +33,55 @@ public sealed class ReleaseJournal(IJournal journal, ModelProjects projects)
         }
         var key = $"release/{release.Id}/{environment ?? "-"}/{step}";
         var project = await projects.GetAsync(release.Model, ct).ConfigureAwait(false);
-        return await journal.RecordAsync(
+        var recorded = await journal.RecordAsync(
             ChangeRecord.Of(new AuditRecord(project, actor, action, $"release/{release.Id}", auditDetails, key), key, Events(announce)),
             [new TimelineEntry(release.Id, environment, step, message, actor, at)], ct).ConfigureAwait(false);
+        if (recorded)
+        {
+            Measure(release, environment, step, auditDetails, at);
+        }
+        return recorded;
+    }
+
+    /// <summary>The metric points a release step makes, counted once: only by the call that recorded the step.</summary>
+    private void Measure(Release release, string? environment, string step, Dictionary<string, string> details, DateTimeOffset at)
+    {
+        var stage = environment is null ? null : release.Stages.FirstOrDefault(s => s.Environment == environment);
+        switch (step)
+        {
+            case "requested":
+                metrics.ReleaseStarted(release.Id, release.Model);
+                break;
+            case "finished":
+                metrics.ReleaseEnded(release.Id, release.Model, release.Status.ToString());
+                break;
+            case "evaluated":
+                foreach (var rejected in release.Stages.Where(s => s.Evaluation is { Passed: false }))
+                {
+                    metrics.GateRejected(release.Id, release.Model, rejected.Environment, "evaluation");
+                }
+                break;
+            case "deployed" when stage?.Deployment is { } deployment:
+                metrics.Deployed(release.Id, release.Model, stage.Environment, (deployment.CompletedAt ?? at) - deployment.StartedAt);
+                break;
+            case "rolled-back" when stage is not null:
+                metrics.RolledBack(release.Id, release.Model, stage.Environment, "automatic");
+                break;
+            default:
+                // A vote that decided the approval gate: how long the stage waited, and a rejection.
+                if (stage is not null && details.TryGetValue("decided", out var decided) && decided.Length > 0)
+                {
+                    if (stage.ApprovalRequestedAt is { } asked)
+                    {
+                        metrics.ApprovalDecided(release.Id, release.Model, stage.Environment, decided, at - asked);
+                    }
+                    if (decided == ApprovalRules.Rejected)
+                    {
+                        metrics.GateRejected(release.Id, release.Model, stage.Environment, "approval");
+                    }
+                }
+                break;
+        }
     }
 
     /// <summary>
@@ -61,9 +107,13 @@ public sealed class ReleaseJournal(IJournal journal, ModelProjects projects)
         };
         var key = $"rollback/{rollback.Id}/{step}";
         var project = await projects.GetAsync(rollback.Model, ct).ConfigureAwait(false);
-        await journal.RecordAsync(
+        var recorded = await journal.RecordAsync(
             ChangeRecord.Of(new AuditRecord(project, actor, action, $"rollback/{rollback.Id}", details, key), key, Events(announce)), timeline, ct)
             .ConfigureAwait(false);
+        if (recorded && step == "completed")
+        {
+            metrics.RolledBack(rollback.Id, rollback.Model, rollback.Environment, "requested");
+        }
     }
 
     /// <summary>A workflow step about a model (retraining, a freed lock), audited once per <paramref name="idempotencyKey"/> in the model's project.</summary>

@@ -75,7 +75,9 @@ public sealed class ReleaseService(
         {
             if (policies.Find(envs[i]) is null)
             {
-                errors.Add($"environments[{i}]", $"'{envs[i]}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+                errors.Add($"environments[{i}]", envs[i] is null
+                    ? $"is required: one of {string.Join(", ", policies.All.Select(p => p.Name))}."
+                    : $"'{envs[i]}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
             }
         }
         var order = policies.All.Select(p => p.Name).ToList();

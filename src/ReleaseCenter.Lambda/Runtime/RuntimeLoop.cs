@@ -48,6 +48,8 @@ public sealed partial class RuntimeLoop(RuntimeApiClient runtime, string handler
         {
             deadline.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, (at - DateTimeOffset.UtcNow).TotalMilliseconds)));
         }
+        // Every line of this invocation names Lambda's request id (the function's REPORT line has it too).
+        using var scope = logger.BeginScope(new KeyValuePair<string, object?>[] { new("awsRequestId", invocation.RequestId) });
         var started = Stopwatch.GetTimestamp();
         byte[] result;
         try

@@ -36,6 +36,17 @@ public sealed class AwsDriftSignalsTests
         Assert.Equal("c4c1c1c9-6542-e61b-6ef0-8c4d36933a92", signal.EventId);
     }
 
+    [Fact]
+    public void WithANamePrefix_OnlyPrefixedEndpointsAreOurs_AndThePrefixIsNotPartOfTheModel()
+    {
+        var signal = AwsDriftSignals.Normalize(Event(AlarmFor("ALARM", "release-center-fraud-detector-prod")), Environments, out _, "release-center-");
+        var unprefixed = AwsDriftSignals.Normalize(Event(AlarmFor("ALARM", "fraud-detector-prod")), Environments, out var why, "release-center-");
+
+        Assert.Equal(("fraud-detector", "prod"), (signal?.Model, signal?.Environment));
+        Assert.Null(unprefixed);
+        Assert.Contains("release-center-{model}-{environment}", why, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("OK", "fraud-detector-prod", "did not go to ALARM")]
     [InlineData("ALARM", "some-other-endpoint", "not one of ours")]

@@ -639,17 +639,18 @@ public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore
         return RecordAsync(record);
     }
 
-    public Task CreateReportAsync(DriftReportRecord report, CancellationToken ct)
+    public async Task<bool> CreateReportAsync(DriftReportRecord report, ChangeRecord record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(report);
         lock (_lock)
         {
             if (!_reports.TryAdd((report.Model, report.Id), report))
             {
-                throw new ConflictException($"Drift report '{report.Id}' exists.");
+                return false;
             }
         }
-        return Task.CompletedTask;
+        await RecordAsync(record).ConfigureAwait(false);
+        return true;
     }
 
     public Task<DriftReportRecord?> GetReportAsync(string model, string id, CancellationToken ct)

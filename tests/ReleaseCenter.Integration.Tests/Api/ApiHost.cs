@@ -39,15 +39,21 @@ public sealed class ApiHost : IAsyncDisposable
 
     public string Stage { get; private init; } = "";
 
-    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator, string? environmentsJson = null)
+    private TableAccessRecorder _access = null!;
+
+    /// <param name="workflows">False: no task function answers this host's state machines, so an execution fails at its first step.</param>
+    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator, string? environmentsJson = null, bool workflows = true)
     {
         var stage = emulator.UniqueName("t");
-        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, emulator.Local?.Functions, 0, stage, CancellationToken.None, environmentsJson,
+        var app = await LocalHost.BuildAsync(emulator.ServiceUrl, workflows ? emulator.Local?.Functions : null, 0, stage, CancellationToken.None, environmentsJson,
             emulator.Local?.Faults);
+        // Every DynamoDB request the host's functions make is checked against what their IAM grant allows (TableAccess).
+        var access = new TableAccessRecorder();
+        access.Attach((AmazonDynamoDBClient)app.Services.GetRequiredService<IAmazonDynamoDB>());
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ApiHost(app, new HttpClient { BaseAddress = new Uri(url) }, new ResourceNames(stage).TableName,
-            LocalAws.CreateDynamoDbClient(emulator.ServiceUrl)) { Stage = stage };
+            LocalAws.CreateDynamoDbClient(emulator.ServiceUrl)) { Stage = stage, _access = access };
     }
 
     /// <summary>A client carrying a development token for <paramref name="user"/> in <paramref name="groups"/>.</summary>
@@ -72,6 +78,12 @@ public sealed class ApiHost : IAsyncDisposable
             Assert.True(DateTime.UtcNow < deadline, "the outbox relay left events pending for 30 s");
             await Task.Delay(50);
         }
+        return await ScanAsync();
+    }
+
+    /// <summary>Every item in the table now, sorted, without waiting for the relay (see <see cref="SnapshotAsync"/>).</summary>
+    public async Task<IReadOnlyList<string>> ScanAsync()
+    {
         var items = new List<string>();
         Dictionary<string, AttributeValue>? start = null;
         do
@@ -91,5 +103,7 @@ public sealed class ApiHost : IAsyncDisposable
         Dynamo.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        Assert.True(_access.Violations.Count == 0,
+            "A function touched items its IAM grant (TableAccess, a dynamodb:LeadingKeys condition) does not allow:\n" + string.Join("\n", _access.Violations));
     }
 }

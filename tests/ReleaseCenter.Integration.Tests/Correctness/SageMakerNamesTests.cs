@@ -15,6 +15,22 @@ public sealed class SageMakerNamesTests
         Assert.StartsWith("fraud-detector-v3-", SageMakerNames.Model("fraud-detector", 3, "rel-1"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void APrefix_StartsEveryName_EvenAShortenedOne()
+    {
+        const string prefix = "release-center-";
+        var model = Long60 + "x";
+        var names = new[]
+        {
+            SageMakerNames.Endpoint("fraud-detector", "prod", prefix), SageMakerNames.Endpoint(model, "prod", prefix),
+            SageMakerNames.EndpointConfig(model, "prod", "rel-1", prefix), SageMakerNames.Model(model, 3, "rel-1", prefix),
+        };
+
+        Assert.Equal("release-center-fraud-detector-prod", names[0]);
+        Assert.All(names, n => Assert.True(SageMakerNames.IsValid(n) && n.StartsWith(prefix, StringComparison.Ordinal), n));
+        Assert.Equal("release-center-fraud-detector", SageMakerNames.ModelPackageGroup("fraud-detector", prefix));
+    }
+
     [Theory]
     [InlineData("dev")]
     [InlineData("staging")]

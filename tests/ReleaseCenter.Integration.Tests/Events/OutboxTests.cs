@@ -80,6 +80,31 @@ public sealed class OutboxTests(EmulatorFixture emulator) : DriverTestBase(emula
     }
 
     [Fact]
+    public async Task ADriftReportWhoseWriteFails_LeavesNeitherReportNorAuditEntryNorEvent_AndItsRetryWritesAllThree()
+    {
+        var model = Emulator.UniqueName("drift");
+        (await Driver.Alice.PostAsync("/v1/models", ReleaseDriver.Json($$"""{"name":"{{model}}","project":"payments"}"""))).EnsureSuccessStatusCode();
+        // The report's one transaction (report, audit entry, drift.detected.v1) fails past the SDK's retries.
+        Faults.Add(new FaultRule("error", "dynamodb") { Operation = "TransactWriteItems", Match = "DRIFT#", Count = 4 });
+        const string drifting = """
+            {"environment":"prod","features":[{"feature":"amount","baseline":{"bins":[250,250,250,250]},"current":{"bins":[100,150,300,450]}}]}
+            """;
+
+        var failed = await Driver.Alice.PostAsync($"/v1/models/{model}/drift-reports", ReleaseDriver.Json(drifting));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Empty((await Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/models/{model}/drift-reports")).GetProperty("items").EnumerateArray());
+        Assert.Empty(await AuditOfPrefixAsync("drift-report/"));
+        var outbox = Driver.Api.App.Services.GetRequiredService<DynamoOutbox>();
+        Assert.DoesNotContain(await outbox.ListPendingAsync(DateTimeOffset.UtcNow.AddMinutes(1), 100, CancellationToken.None),
+            p => p.Event.Detail.Contains(model, StringComparison.Ordinal));
+
+        var retried = await Driver.Alice.PostAsync($"/v1/models/{model}/drift-reports", ReleaseDriver.Json(drifting));
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        var id = (await retried.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        Assert.Equal("drift.reported", Assert.Single(await AuditOfAsync($"drift-report/{id}")).GetProperty("action").GetString());
+    }
+
+    [Fact]
     public async Task AVersionWhoseRequestIsCut_IsRetriedByTheSdk_AndWrittenOnceWithOneAuditEntry()
     {
         var model = Emulator.UniqueName("dropped");
@@ -200,6 +225,6 @@ public sealed class OutboxTests(EmulatorFixture emulator) : DriverTestBase(emula
         (await Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?subject={Uri.EscapeDataString(subject)}")).GetProperty("items").EnumerateArray().ToList();
 
     private async Task<List<JsonElement>> AuditOfPrefixAsync(string prefix) =>
-        (await Driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit?project=payments&limit=200")).GetProperty("items").EnumerateArray()
+        (await Driver.Alice.GetFromJsonAsync<JsonElement>("/v1/audit?project=payments&limit=100")).GetProperty("items").EnumerateArray()
             .Where(e => e.GetProperty("subject").GetString()!.StartsWith(prefix, StringComparison.Ordinal)).ToList();
 }

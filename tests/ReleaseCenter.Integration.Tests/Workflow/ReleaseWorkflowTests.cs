@@ -313,6 +313,7 @@ public sealed class ReleaseWorkflowTests(EmulatorFixture emulator) : IAsyncLifet
     [InlineData("""{"model":"nobody","version":1}""", "version")]
     [InlineData("""{"model":"x-model","version":0}""", "version")]
     [InlineData("""{"model":"x-model","version":1,"environments":["qa"]}""", "environments[0]")]
+    [InlineData("""{"model":"x-model","version":1,"environments":[null]}""", "environments[0]")] // found by the API fuzz test: was a 500
     [InlineData("""{"model":"x-model","version":1,"environments":["prod","dev"]}""", "environments")]
     [InlineData("""{"model":"x-model","version":1,"fast":true}""", "fast")]
     public async Task CreateRelease_WithBadInput_Is400NamingTheField_AndStartsNothing(string body, string field)

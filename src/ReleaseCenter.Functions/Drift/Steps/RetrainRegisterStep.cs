@@ -1,5 +1,6 @@
 using System.Globalization;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Aws.Resources;
 using System.Text.Json;
 using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
@@ -20,6 +21,7 @@ public sealed class RetrainRegisterStep(
     IRetrainStore retrain,
     ISageMaker sageMaker,
     ReleaseJournal journal,
+    ReleaseCenterSettings settings,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "retrain-register";
@@ -37,7 +39,7 @@ public sealed class RetrainRegisterStep(
         }
         var arn = run.PipelineExecutionArn!;
         DescribeModelPackageResponse? package = null;
-        foreach (var summary in (await sageMaker.ListModelPackagesAsync(model, ct).ConfigureAwait(false)).ModelPackageSummaryList.Take(50))
+        foreach (var summary in (await sageMaker.ListModelPackagesAsync(SageMakerNames.ModelPackageGroup(model, settings.SageMakerNamePrefix), ct).ConfigureAwait(false)).ModelPackageSummaryList.Take(50))
         {
             var candidate = await sageMaker.DescribeModelPackageAsync(summary.ModelPackageArn, ct).ConfigureAwait(false);
             if (candidate.MetadataProperties?.GeneratedBy == arn)

@@ -40,11 +40,11 @@ public sealed partial class DeployStep(
         if (stage.Deployment is null)
         {
             // Remember what was live before touching anything: that is the rollback target.
-            var endpointName = SageMakerNames.Endpoint(release.Model, environment);
+            var endpointName = SageMakerNames.Endpoint(release.Model, environment, settings.SageMakerNamePrefix);
             var current = await sageMaker.FindEndpointAsync(endpointName, ct).ConfigureAwait(false);
             var live = await workflow.GetLiveAsync(environment, release.Model, ct).ConfigureAwait(false);
-            var planned = new DeploymentRecord(endpointName, SageMakerNames.EndpointConfig(release.Model, environment, release.Id),
-                SageMakerNames.Model(release.Model, release.Version, release.Id), current?.EndpointConfigName, live?.ReleaseId, clock.GetUtcNow(), null);
+            var planned = new DeploymentRecord(endpointName, SageMakerNames.EndpointConfig(release.Model, environment, release.Id, settings.SageMakerNamePrefix),
+                SageMakerNames.Model(release.Model, release.Version, release.Id, settings.SageMakerNamePrefix), current?.EndpointConfigName, live?.ReleaseId, clock.GetUtcNow(), null);
             var now = clock.GetUtcNow();
             release = await record.SaveAsync(releaseId, r =>
             {

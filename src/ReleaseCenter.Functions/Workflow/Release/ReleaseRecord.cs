@@ -13,12 +13,20 @@ public sealed class ReleaseRecord(IRegistryStore registry, Releases.ReleaseJourn
 {
     public const string WorkflowActor = "release-workflow";
 
-    public async Task<Release> LoadAsync(string releaseId, CancellationToken ct) =>
-        await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
-        ?? throw new InvalidOperationException($"Release {releaseId} does not exist.");
+    public async Task<Release> LoadAsync(string releaseId, CancellationToken ct)
+    {
+        var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Release {releaseId} does not exist.");
+        Telemetry.LogScopes.Add("model", release.Model); // the step's log lines name the model from here on
+        return release;
+    }
 
-    public Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct) =>
-        registry.UpdateReleaseAsync(releaseId, change, ct);
+    public async Task<Release> SaveAsync(string releaseId, Func<Release, Release?> change, CancellationToken ct)
+    {
+        var release = await registry.UpdateReleaseAsync(releaseId, change, ct).ConfigureAwait(false);
+        Telemetry.LogScopes.Add("model", release.Model);
+        return release;
+    }
 
     /// <summary>Timeline + audit (action: release.{step}) + the event it announces, once per release, environment and step.</summary>
     public Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct,
