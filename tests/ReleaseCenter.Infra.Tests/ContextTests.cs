@@ -115,7 +115,7 @@ public sealed class ContextTests
     }
 
     [Theory]
-    [InlineData("")]
+    [InlineData("-rc-")]
     [InlineData("9rc-")]
     [InlineData("rc_dev_")]
     [InlineData("a-prefix-far-too-long-for-names-")]
