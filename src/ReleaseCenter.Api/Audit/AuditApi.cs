@@ -79,11 +79,11 @@ public static class AuditApi
         filter = new AuditFilter();
         if (!Problems.TryTime(Given(since), out var from))
         {
-            return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("since", Problems.TimestampRule);
         }
         if (!Problems.TryTime(Given(until), out var to))
         {
-            return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("until", Problems.TimestampRule);
         }
         if (from > to)
         {

@@ -87,7 +87,7 @@ public static class EnvironmentsApi
         }
         if (!Problems.TryTime(at, out var moment))
         {
-            return JsonBody.Invalid("at", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("at", Problems.TimestampRule);
         }
         if (!Problems.TryLimit(limit, out var size, out var bad))
         {

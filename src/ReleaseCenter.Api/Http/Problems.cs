@@ -26,7 +26,13 @@ public static class Problems
     public static ProblemHttpResult Conflict(string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: detail);
 
-    /// <summary>An optional ISO-8601 query value (no offset means UTC); false when present but not a timestamp.</summary>
+    /// <summary>What a time parameter must be: a release tool's records start in 1970 and windows around them must not overflow the calendar.</summary>
+    public const string TimestampRule = "must be an ISO-8601 timestamp between 1970 and 9000.";
+
+    private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Parses an optional ISO-8601 query value (no offset means UTC; <see cref="TimestampRule"/>); false when it is given and is not one.</summary>
     public static bool TryTime(string? text, out DateTimeOffset? value)
     {
         value = null;
@@ -34,8 +40,10 @@ public static class Problems
         {
             return true;
         }
+        // Outside these years, windows computed from the value (a year before since, a week after a bucket) overflow.
         if (DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed))
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var parsed)
+            && parsed >= Earliest && parsed < Latest)
         {
             value = parsed;
             return true;

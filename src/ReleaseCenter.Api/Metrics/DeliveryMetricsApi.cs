@@ -70,11 +70,11 @@ public static class DeliveryMetricsApi
         }
         if (!Problems.TryTime(since, out var from))
         {
-            return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("since", Problems.TimestampRule);
         }
         if (!Problems.TryTime(until, out var to))
         {
-            return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("until", Problems.TimestampRule);
         }
         var end = to ?? clock.GetUtcNow();
         var start = from ?? end.AddDays(-30);

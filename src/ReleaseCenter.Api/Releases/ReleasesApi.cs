@@ -129,11 +129,11 @@ public static class ReleasesApi
         statuses = [.. statuses.Distinct()];
         if (!Problems.TryTime(since, out var from))
         {
-            return JsonBody.Invalid("since", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("since", Problems.TimestampRule);
         }
         if (!Problems.TryTime(until, out var to))
         {
-            return JsonBody.Invalid("until", "must be an ISO-8601 timestamp.");
+            return JsonBody.Invalid("until", Problems.TimestampRule);
         }
         if (q is { Length: > 200 })
         {

@@ -292,7 +292,7 @@ internal static class Values
             (_, "integer") => Gen.OneOf(Gen.Int[-3, 300].Select(i => i.ToString(CultureInfo.InvariantCulture)), Gen.OneOf("abc", "1.5", "99999999999999999999", "")),
             ("model", _) => Gen.OneOf(world.Model, "no-such-model"),
             ("environment", _) => Gen.OneOf([.. FuzzWorld.Environments, "qa"]),
-            ("since" or "until" or "at", _) => Gen.OneOf("2026-01-01T00:00:00Z", "2026-13-45", "yesterday", "0", "9999-12-31T23:59:59Z"),
+            ("since" or "until" or "at", _) => Gen.OneOf("2026-01-01T00:00:00Z", "2026-13-45", "yesterday", "0", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"),
             ("format", _) => Gen.OneOf("csv", "json", "ndjson", "xml"),
             ("status", _) => Gen.OneOf("Released", "Rejected", "released", "Bogus"),
             ("interval", _) => Gen.OneOf("day", "week", "month", "hour"),

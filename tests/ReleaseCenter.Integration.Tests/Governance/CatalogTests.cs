@@ -78,6 +78,7 @@ public sealed class CatalogTests(EmulatorFixture emulator) : IAsyncLifetime
     [InlineData("status=Shipped", "status")]
     [InlineData("status=Released,,Rejected", "status")]
     [InlineData("since=yesterday", "since")]
+    [InlineData("since=0001-01-01T00:00:00Z", "since")]
     [InlineData("model=Bad_Model", "model")]
     public async Task BadFilters_Are400NamingTheField(string query, string field)
     {

@@ -271,6 +271,10 @@ public sealed class RollbackTests(EmulatorFixture emulator) : IAsyncLifetime
         var badInterval = await _alice.GetAsync($"/v1/metrics/delivery?interval=hour");
         Assert.Equal(HttpStatusCode.BadRequest, badInterval.StatusCode);
         Assert.Contains("interval", await badInterval.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Found by the API fuzz test (a 500): a window at the calendar's end overflowed its weekly buckets.
+        var endOfTime = await _alice.GetAsync("/v1/metrics/delivery?until=9999-12-31T23%3A59%3A59Z&interval=week");
+        Assert.Equal(HttpStatusCode.BadRequest, endOfTime.StatusCode);
+        Assert.Contains(ReleaseCenter.Api.Http.Problems.TimestampRule, await endOfTime.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // Rolling back again by default does not bring back the release that was rolled back: nothing is left before v1.
         var next = await (await _alice.PostAsync("/v1/environments/dev/rollback/preview", Json($$"""{"model":"{{model}}"}"""))).Content.ReadFromJsonAsync<JsonElement>();
