@@ -21,6 +21,7 @@ public sealed class DriftService(
     IDriftStore store,
     IRetrainStore retrain,
     EnvironmentPolicies policies,
+    ReleaseCenterSettings settings,
     TimeProvider clock)
 {
     public const string DetectedEvent = "drift.detected.v1";
@@ -58,8 +59,11 @@ public sealed class DriftService(
         return await retrain.GetRetrainingPolicyAsync(model, ct).ConfigureAwait(false) ?? RetrainingPolicy.Off(model);
     }
 
-    /// <summary>The prefix of every SageMaker pipeline the service may start (IAM allows pipeline/{prefix}* only).</summary>
-    public const string PipelinePrefix = Aws.Resources.ResourceNames.Service + "-";
+    /// <summary>
+    /// The prefix of every SageMaker pipeline the service may start: the deployment's SageMaker name prefix, which its
+    /// IAM grant is scoped to (pipeline/{prefix}*); "release-center-" where no prefix is set (the local stack).
+    /// </summary>
+    public string PipelinePrefix => settings.SageMakerNamePrefix is { Length: > 0 } prefix ? prefix : Aws.Resources.ResourceNames.Service + "-";
 
     /// <param name="actorIsAdmin">
     /// Whether the caller is a release-admin: only they may set or change the pipeline, because
