@@ -60,6 +60,22 @@ public sealed class ReleaseCenterStack : Stack
             RemovalPolicy = RemovalPolicy.RETAIN,
         });
 
+        // Export jobs' files (architecture.md, "Exports"): private, handed out only as presigned links that last 15 minutes;
+        // each file is deleted after a day, and an upload a crashed job left open after a day.
+        Exports = new Bucket(this, "Exports", new BucketProps
+        {
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            LifecycleRules =
+            [
+                new LifecycleRule { Id = "expire-exports", Prefix = S3ExportFiles.Prefix, Expiration = Duration.Days(1) },
+                new LifecycleRule { Id = "abort-abandoned-uploads", AbortIncompleteMultipartUploadAfter = Duration.Days(1) },
+            ],
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+
         Bus = new EventBus(this, "EventBus", new EventBusProps { EventBusName = Names.EventBusName });
         Bus.Archive("EventArchive", new BaseArchiveProps
         {
@@ -238,20 +254,48 @@ public sealed class ReleaseCenterStack : Stack
             RetryAttempts = 10,
             ReportBatchItemFailures = true,
             OnFailure = new SqsDlq(RelayDeadLetters),
-            Filters =
-            [
-                FilterCriteria.Filter(new Dictionary<string, object>
-                {
-                    ["eventName"] = FilterRule.IsEqual("INSERT"),
-                    ["dynamodb"] = new Dictionary<string, object>
-                    {
-                        ["NewImage"] = new Dictionary<string, object>
-                        {
-                            [TableSchema.ItemType] = new Dictionary<string, object> { ["S"] = FilterRule.IsEqual(DynamoOutbox.ItemTypeName) },
-                        },
-                    },
-                }),
-            ],
+            Filters = [InsertsOf(DynamoOutbox.ItemTypeName)],
+        }));
+
+        // The export function: export jobs' INSERTs on the table's stream start it. A job runs to the end or fails with its
+        // reason in the job; only a crash or a time-out is retried, then the record goes to the DLQ (the status route
+        // reports such a job as failed once the time-out has passed).
+        ExportDeadLetters = new Queue(this, "ExportDeadLetters", new QueueProps
+        {
+            QueueName = $"{ResourceNames.Service}-export-dlq-{props.Stage}",
+            RetentionPeriod = Duration.Days(14),
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+        });
+        ExportFunction = new ReleaseCenterFunction(this, ConstructId(ReleaseWorkflow.RunExportHandler), new ReleaseCenterFunctionProps
+        {
+            FunctionName = Names.FunctionName(ReleaseWorkflow.RunExportHandler),
+            Handler = ReleaseWorkflow.RunExportHandler,
+            Description = "Run export jobs: release and audit exports and chain verifications too large for one API response, written to S3",
+            Code = code,
+            MemorySize = 1024,
+            Timeout = Duration.Minutes(ExportJobMinutes),
+            Environment = new Dictionary<string, string>(shared)
+            {
+                [FunctionVariables.ExportBucket] = Exports.BucketName,
+                [FunctionVariables.AuditAnchorBucket] = AuditAnchors.BucketName,
+            },
+        }).Function;
+        // Reads what it exports, writes only its job's status (TableAccess: run-export).
+        GrantTable(ExportFunction, ReleaseWorkflow.RunExportHandler, [.. TableReadActions, "dynamodb:UpdateItem"]);
+        ExportFunction.AddToRolePolicy(Allow(["s3:PutObject", "s3:AbortMultipartUpload"], Exports.ArnForObjects(S3ExportFiles.Prefix + "*")));
+        // A verification job checks the anchors, as GET /v1/audit/verify does.
+        ExportFunction.AddToRolePolicy(Allow(["s3:ListBucketVersions"], AuditAnchors.BucketArn));
+        ExportFunction.AddToRolePolicy(Allow(["s3:GetObjectVersion"], AuditAnchors.ArnForObjects(S3AuditAnchors.Prefix + "*")));
+        ExportFunction.AddEventSource(new DynamoEventSource(Table, new DynamoEventSourceProps
+        {
+            StartingPosition = StartingPosition.TRIM_HORIZON,
+            BatchSize = 1,
+            // Jobs of different ids run side by side instead of queueing behind a long one on the same shard.
+            ParallelizationFactor = 5,
+            RetryAttempts = 2,
+            OnFailure = new SqsDlq(ExportDeadLetters),
+            Filters = [InsertsOf(DynamoExportJobs.ItemTypeName)],
         }));
 
         ApiFunction = new ReleaseCenterFunction(this, "ApiFunction", new ReleaseCenterFunctionProps
@@ -265,9 +309,12 @@ public sealed class ReleaseCenterStack : Stack
                 [FunctionVariables.ReleaseStateMachineArn] = StateMachine.StateMachineArn,
                 [FunctionVariables.RollbackStateMachineArn] = RollbackStateMachine.StateMachineArn,
                 [FunctionVariables.AuditAnchorBucket] = AuditAnchors.BucketName,
+                [FunctionVariables.ExportBucket] = Exports.BucketName,
             },
         }).Function;
         GrantApiPermissions(ApiFunction);
+        // The status route presigns download links with the API's role: the link can read export files and nothing else.
+        ApiFunction.AddToRolePolicy(Allow(["s3:GetObject"], Exports.ArnForObjects(S3ExportFiles.Prefix + "*")));
         // Verify reads the anchors; it never writes one.
         ApiFunction.AddToRolePolicy(Allow(["s3:ListBucketVersions"], AuditAnchors.BucketArn));
         ApiFunction.AddToRolePolicy(Allow(["s3:GetObjectVersion"], AuditAnchors.ArnForObjects(S3AuditAnchors.Prefix + "*")));
@@ -307,7 +354,12 @@ public sealed class ReleaseCenterStack : Stack
                 [RollbackWorkflow.Name] = RollbackStateMachine,
                 [RetrainWorkflow.Name] = RetrainStateMachine,
             },
-            DeadLetterQueues = new Dictionary<string, Queue> { ["rule-targets"] = RuleDeadLetters, ["outbox-relay"] = RelayDeadLetters },
+            DeadLetterQueues = new Dictionary<string, Queue>
+            {
+                ["rule-targets"] = RuleDeadLetters,
+                ["outbox-relay"] = RelayDeadLetters,
+                ["export-jobs"] = ExportDeadLetters,
+            },
             RelayFunction = RelayFunction,
             HttpApi = HttpApi,
             Environments = EnvironmentNames(props.EnvironmentsJson),
@@ -392,6 +444,8 @@ public sealed class ReleaseCenterStack : Stack
             RemovalPolicy = RemovalPolicy.RETAIN,
             // The outbox relay reads new events from the stream (architecture.md, "Events").
             Stream = StreamViewType.NEW_IMAGE,
+            // Only export jobs carry it (a week after they were requested); nothing of the release record expires.
+            TimeToLiveAttribute = DynamoExportJobs.TimeToLiveAttribute,
         });
 
         foreach (var index in TableSchema.GlobalSecondaryIndexes)
@@ -573,6 +627,18 @@ public sealed class ReleaseCenterStack : Stack
 
     /// <summary>Audit chain anchors, Object Lock in compliance mode.</summary>
     public Bucket AuditAnchors { get; }
+
+    /// <summary>Export jobs' files, deleted after a day.</summary>
+    public Bucket Exports { get; }
+
+    /// <summary>Runs export jobs, started from the table's stream.</summary>
+    public LambdaFunction ExportFunction { get; }
+
+    /// <summary>Export job records whose runs crashed or timed out after their retries.</summary>
+    public Queue ExportDeadLetters { get; }
+
+    /// <summary>The export function's timeout, Lambda's longest (the status route's JobTimeout is the same).</summary>
+    public const int ExportJobMinutes = 15;
 
     /// <summary>Publishes outbox events from the table's stream.</summary>
     public LambdaFunction RelayFunction { get; }
@@ -799,6 +865,19 @@ public sealed class ReleaseCenterStack : Stack
         statement.AddCondition("ForAllValues:StringLike", new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = TableAccess.For(handler).ToArray() });
         function.AddToRolePolicy(statement);
     }
+
+    /// <summary>An event source mapping's filter: only INSERTs of items of one type reach the function.</summary>
+    private static IDictionary<string, object> InsertsOf(string itemType) => FilterCriteria.Filter(new Dictionary<string, object>
+    {
+        ["eventName"] = FilterRule.IsEqual("INSERT"),
+        ["dynamodb"] = new Dictionary<string, object>
+        {
+            ["NewImage"] = new Dictionary<string, object>
+            {
+                [TableSchema.ItemType] = new Dictionary<string, object> { ["S"] = FilterRule.IsEqual(itemType) },
+            },
+        },
+    });
 
     private static PolicyStatement Allow(string[] actions, params string[] resources) =>
         new(new PolicyStatementProps { Effect = Effect.ALLOW, Actions = actions, Resources = resources });

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using ReleaseCenter.Api.Audit;
+using ReleaseCenter.Api.Exports;
 using ReleaseCenter.Api.Auth;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Api.Models;
@@ -26,6 +27,7 @@ public static class ReleaseCenterApi
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuditJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Exports.ExportJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, DiffJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Environments.EnvironmentsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Metrics.MetricsJsonContext.Default);
@@ -33,6 +35,7 @@ public static class ReleaseCenterApi
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
+        Exports.ExportServices.AddExportJobs(services);
         // Use cases throw domain errors; this turns them into problem+json, so endpoints need no catch blocks.
         services.AddExceptionHandler<DomainErrorHandler>();
         services.AddSingleton(TimeProvider.System);
@@ -84,6 +87,7 @@ public static class ReleaseCenterApi
         app.MapModelsApi();
         app.MapReleasesApi();
         app.MapAuditApi();
+        app.MapExportsApi();
         app.MapDiffApi();
         Environments.EnvironmentsApi.MapEnvironmentsApi(app);
         Metrics.DeliveryMetricsApi.MapDeliveryMetricsApi(app);

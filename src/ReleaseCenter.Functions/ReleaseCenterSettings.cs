@@ -50,6 +50,9 @@ public sealed record ReleaseCenterSettings(
     /// </summary>
     public string SageMakerNamePrefix { get; init; } = "";
 
+    /// <summary>The S3 bucket export jobs write to (files expire after a day); null where no export job runs or is handed out.</summary>
+    public string? ExportBucket { get; init; }
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
@@ -67,6 +70,7 @@ public sealed record ReleaseCenterSettings(
             RetrainStateMachineArn = Environment.GetEnvironmentVariable(RetrainStateMachineArnVariable),
             AuditAnchorBucket = Environment.GetEnvironmentVariable(FunctionVariables.AuditAnchorBucket),
             SageMakerNamePrefix = Environment.GetEnvironmentVariable(FunctionVariables.SageMakerNamePrefix) ?? "",
+            ExportBucket = Environment.GetEnvironmentVariable(FunctionVariables.ExportBucket) is { Length: > 0 } exports ? exports : null,
         };
     }
 }

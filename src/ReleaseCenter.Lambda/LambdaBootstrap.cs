@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using ReleaseCenter.Api;
+using ReleaseCenter.Api.Exports;
 using ReleaseCenter.Aws.Clients;
 using ReleaseCenter.Functions;
 using ReleaseCenter.Functions.Telemetry;
@@ -115,6 +116,7 @@ public static class LambdaBootstrap
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = options.Args.ToArray() });
         ConfigureLogging(builder.Logging, builder.Services);
         builder.Services.AddReleaseCenter(options.Settings(), options.Aws);
+        builder.Services.AddExportJobs(); // the export function's handler (run-export) lives with the API's export writers
         options.ConfigureServices?.Invoke(builder.Services);
         var host = builder.Build();
         var handlers = host.Services.GetRequiredService<ITaskHandlers>();

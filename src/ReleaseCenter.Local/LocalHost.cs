@@ -26,9 +26,10 @@ public static class LocalHost
     /// <param name="functions">Where our Lambda handlers are registered (our endpoint only); null when the emulator cannot call back into us.</param>
     /// <param name="environmentsJson">Release policy per environment; default: config/environments.json as built in.</param>
     /// <param name="faults">The local AWS endpoint's fault switch, served at /v1/local/faults (ours over moto only).</param>
+    /// <param name="configure">Last changes to the services (tests: smaller export limits).</param>
     /// <param name="logPath">The JSON-lines log file (<see cref="LocalLogFile"/>); default: a file of this host's own in the temp directory.</param>
     public static async Task<WebApplication> BuildAsync(string awsServiceUrl, LambdaFunctions? functions, int port, string stage, CancellationToken ct,
-        string? environmentsJson = null, AwsFaults? faults = null, string? logPath = null)
+        string? environmentsJson = null, AwsFaults? faults = null, string? logPath = null, Action<IServiceCollection>? configure = null)
     {
         var names = new ResourceNames(stage);
         var aws = LocalAws.ClientOptions(awsServiceUrl);
@@ -40,7 +41,8 @@ public static class LocalHost
         {
             await EventBusProvisioner.EnsureAsync(events, names, LocalAws.AccountId, ct).ConfigureAwait(false);
         }
-        await EnsureAnchorBucketAsync(aws, names.LocalAnchorBucketName, ct).ConfigureAwait(false);
+        await EnsureBucketAsync(aws, names.LocalAnchorBucketName, objectLock: true, ct).ConfigureAwait(false);
+        await EnsureBucketAsync(aws, names.LocalExportBucketName, objectLock: false, ct).ConfigureAwait(false);
         var stateMachineArn = await EnsureStateMachineAsync(aws, names, ReleaseWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("release.asl.json"),
             ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
         var rollbackArn = await EnsureStateMachineAsync(aws, names, RollbackWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("rollback.asl.json"),
@@ -86,6 +88,7 @@ public static class LocalHost
             AuditAnchorBucket = names.LocalAnchorBucketName,
             // The emulator's objects outlive nothing but its process; a day keeps the lock real without pretending to archive.
             AuditAnchorRetention = TimeSpan.FromDays(1),
+            ExportBucket = names.LocalExportBucketName,
         };
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -100,6 +103,7 @@ public static class LocalHost
         builder.Services.AddSingleton(logFile);
         builder.Logging.AddProvider(new LocalLogFileProvider(logFile, TimeProvider.System));
         builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(typeof(TaskHandlers).FullName, LogLevel.Warning);
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(typeof(ReleaseCenter.Api.Exports.ExportJobRunner).FullName, LogLevel.Warning);
         var tokens = new DevTokens(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddReleaseCenter(settings, aws);
@@ -115,6 +119,11 @@ public static class LocalHost
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
         builder.Services.Replace(ServiceDescriptor.Singleton<IEndpointVerifier, LocalEndpointVerifier>());
         builder.Services.AddReleaseCenterApi(tokens.AuthOptions);
+        // In AWS the job item's INSERT on the table's stream starts the export function; here the host runs jobs itself.
+        builder.Services.AddSingleton<LocalExportRunner>();
+        builder.Services.Replace(ServiceDescriptor.Singleton<ReleaseCenter.Api.Exports.IExportStarter>(sp => sp.GetRequiredService<LocalExportRunner>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalExportRunner>());
+        configure?.Invoke(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.TypeInfoResolverChain.Add(LocalApiJsonContext.Default);
@@ -139,8 +148,8 @@ public static class LocalHost
         return app;
     }
 
-    /// <summary>The audit anchor bucket, with Object Lock on (as the CDK app declares it); an existing one is kept.</summary>
-    private static async Task EnsureAnchorBucketAsync(AwsClientOptions aws, string bucket, CancellationToken ct)
+    /// <summary>A bucket the CDK app declares: the audit anchors' with Object Lock on, the exports' without; an existing one is kept.</summary>
+    private static async Task EnsureBucketAsync(AwsClientOptions aws, string bucket, bool objectLock, CancellationToken ct)
     {
         using var s3 = new Amazon.S3.AmazonS3Client(aws.Credentials, new Amazon.S3.AmazonS3Config
         {
@@ -150,7 +159,7 @@ public static class LocalHost
         });
         try
         {
-            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = bucket, ObjectLockEnabledForBucket = true }, ct).ConfigureAwait(false);
+            await s3.PutBucketAsync(new Amazon.S3.Model.PutBucketRequest { BucketName = bucket, ObjectLockEnabledForBucket = objectLock }, ct).ConfigureAwait(false);
         }
         catch (Amazon.S3.AmazonS3Exception ex) when (ex.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
         {

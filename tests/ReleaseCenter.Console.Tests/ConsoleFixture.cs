@@ -70,6 +70,18 @@ public sealed class ConsoleFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// A second host on the same emulator, with its own stage (table, buckets) and no workflows, changed by
+    /// <paramref name="configure"/>: for a test that needs settings the shared host must not have. The caller disposes it.
+    /// </summary>
+    public async Task<(WebApplication App, Uri BaseUrl)> StartHostAsync(Action<IServiceCollection> configure)
+    {
+        var app = await LocalHost.BuildAsync(_aws!.ServiceUrl, null, 0, $"ui-{Guid.NewGuid().ToString("N")[..8]}", CancellationToken.None,
+            faults: _aws.Faults, configure: configure);
+        await app.StartAsync();
+        return (app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
+    }
+
     public async Task DisposeAsync()
     {
         await _stop.CancelAsync();
@@ -131,27 +143,35 @@ public sealed class ConsoleFixture : IAsyncLifetime
         return dir?.FullName ?? throw new InvalidOperationException("Serverless.sln not found above the test binaries.");
     }
 
-    public async Task<(string Token, string ExpiresAt)> TokenAsync(string user, params string[] groups)
+    public Task<(string Token, string ExpiresAt)> TokenAsync(string user, params string[] groups) => TokenAsync(BaseUrl, user, groups);
+
+    /// <summary>A development token of the host at <paramref name="baseUrl"/> (each host signs its own).</summary>
+    public async Task<(string Token, string ExpiresAt)> TokenAsync(Uri baseUrl, string user, params string[] groups)
     {
-        using var http = new HttpClient { BaseAddress = BaseUrl };
+        using var http = new HttpClient { BaseAddress = baseUrl };
         var t = await http.GetFromJsonAsync<JsonElement>($"/v1/local/token?user={user}&groups={string.Join(',', groups)}");
         return (t.GetProperty("token").GetString()!, t.GetProperty("expiresAt").GetString()!);
     }
 
-    public async Task<HttpClient> ApiAsync(string user, params string[] groups)
+    public Task<HttpClient> ApiAsync(string user, params string[] groups) => ApiAsync(BaseUrl, user, groups);
+
+    public async Task<HttpClient> ApiAsync(Uri baseUrl, string user, params string[] groups)
     {
-        var (token, _) = await TokenAsync(user, groups);
-        var client = new HttpClient { BaseAddress = BaseUrl };
+        var (token, _) = await TokenAsync(baseUrl, user, groups);
+        var client = new HttpClient { BaseAddress = baseUrl };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }
 
     /// <summary>A fresh browser context (its own storage) signed in as <paramref name="user"/>, the way the sign-in page does it.</summary>
-    public async Task<IPage> PageAsync(string? user = null, params string[] groups)
+    public Task<IPage> PageAsync(string? user = null, params string[] groups) => PageAsync(BaseUrl, user, groups);
+
+    /// <summary>The same, against another host (one started by <see cref="StartHostAsync"/>).</summary>
+    public async Task<IPage> PageAsync(Uri baseUrl, string? user, string[] groups)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = BaseUrl.ToString(),
+            BaseURL = baseUrl.ToString(),
             ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
             AcceptDownloads = true,
             ReducedMotion = ReducedMotion.Reduce,
@@ -160,7 +180,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         });
         if (user is not null)
         {
-            var (token, expiresAt) = await TokenAsync(user, groups);
+            var (token, expiresAt) = await TokenAsync(baseUrl, user, groups);
             var session = JsonSerializer.Serialize(new { token, expiresAt, user, groups, via = "local" });
             await context.AddInitScriptAsync($"window.localStorage.setItem('rc.session', {JsonSerializer.Serialize(session)});");
         }

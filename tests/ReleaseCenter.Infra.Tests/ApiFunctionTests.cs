@@ -39,10 +39,13 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
                 FunctionVariables.EventBusName, FunctionVariables.Environments,
                 FunctionVariables.ReleaseStateMachineArn, FunctionVariables.RollbackStateMachineArn,
                 FunctionVariables.Stage, FunctionVariables.TableName, FunctionVariables.AuditAnchorBucket, FunctionVariables.SageMakerNamePrefix,
+                FunctionVariables.ExportBucket,
             }.Order(StringComparer.Ordinal),
             variables.Select(v => v.Key).Order(StringComparer.Ordinal));
         Assert.Equal([stack.Resources("AWS::S3::Bucket").Single(b => b.LogicalId.StartsWith("AuditAnchors", StringComparison.Ordinal)).LogicalId],
             TemplateJson.ReferencedIds(variables[FunctionVariables.AuditAnchorBucket]));
+        Assert.Equal([stack.Resources("AWS::S3::Bucket").Single(b => b.LogicalId.StartsWith("Exports", StringComparison.Ordinal)).LogicalId],
+            TemplateJson.ReferencedIds(variables[FunctionVariables.ExportBucket]));
         Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[FunctionVariables.TableName]));
         Assert.Equal([busId], TemplateJson.ReferencedIds(variables[FunctionVariables.EventBusName]));
         Assert.Equal($"${{{stateMachineId}}}", TemplateJson.Text(variables[FunctionVariables.ReleaseStateMachineArn]));

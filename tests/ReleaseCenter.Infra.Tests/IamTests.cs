@@ -57,8 +57,16 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         // The EventBridge target for drift.detected.v1: starts the retrain state machine, nothing else.
         ["start-retrain"] = ["states:StartExecution"],
         ["normalize-drift-signal"] = [],
+        // On the table's stream (export jobs' INSERTs): writes the job's file (a multipart upload, aborted on failure), reads
+        // the anchors for a verification; what it cannot run after its retries goes to its DLQ.
+        [ReleaseWorkflow.RunExportHandler] =
+        [
+            "s3:AbortMultipartUpload", "s3:GetObjectVersion", "s3:ListBucketVersions", "s3:PutObject",
+            "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage",
+        ],
         [ReleaseCenterStack.ApiHandler] =
         [
+            "s3:GetObject", // presigns export download links
             "s3:GetObjectVersion", "s3:ListBucketVersions", // verify reads the audit anchors
             "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
             "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution", "states:StopExecution",
@@ -93,9 +101,10 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     {
         Assert.Equal(
             Workflows.TaskFunctions.Select(f => f.Handler).Concat(ReleaseWorkflow.ScheduledFunctions.Select(f => f.Function.Handler))
-                .Append(ReleaseCenterStack.ApiHandler).Append(ReleaseWorkflow.RelayOutboxHandler).Order(StringComparer.Ordinal),
+                .Append(ReleaseCenterStack.ApiHandler).Append(ReleaseWorkflow.RelayOutboxHandler).Append(ReleaseWorkflow.RunExportHandler)
+                .Order(StringComparer.Ordinal),
             ExtraActions.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 2, stack.Resources("AWS::Lambda::Function").Count());
+        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 3, stack.Resources("AWS::Lambda::Function").Count());
         Assert.Equal(ExtraActions.Count, stack.Resources("AWS::Lambda::Function").Count());
     }
 
@@ -113,6 +122,13 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         {
             // It reads the stream and marks outbox items sent: no other table access.
             Assert.Equal(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams", "dynamodb:UpdateItem"],
+                actions.Where(a => a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        }
+        else if (handler == ReleaseWorkflow.RunExportHandler)
+        {
+            // It reads the catalog and the audit chains, and updates its job's status: it never puts, deletes or batch-writes.
+            Assert.Equal(["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DescribeStream", "dynamodb:GetItem", "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator", "dynamodb:ListStreams", "dynamodb:Query", "dynamodb:UpdateItem"],
                 actions.Where(a => a.StartsWith("dynamodb:", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         }
         else if (handler == ReleaseWorkflow.AnchorAuditHandler)

@@ -54,7 +54,7 @@ public sealed class OperationsTests(SynthesizedStackFixture stack)
     {
         var queues = stack.Resources("AWS::SQS::Queue").Where(q => ((string?)q.Resource["Properties"]!["QueueName"])?.Contains("dlq", StringComparison.Ordinal) == true)
             .Select(q => q.LogicalId).ToHashSet();
-        Assert.Equal(2, queues.Count); // the rule targets' and the relay's
+        Assert.Equal(3, queues.Count); // the rule targets', the relay's and the export function's
         var alarms = Alarms().Where(a => (string?)a["MetricName"] == "ApproximateNumberOfMessagesVisible").ToList();
 
         Assert.Equal(queues, alarms.SelectMany(a => TemplateJson.ReferencedIds(a["Dimensions"])).ToHashSet());

@@ -72,7 +72,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
         var file = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "config", "environments.json")));
         var functions = stack.Resources("AWS::Lambda::Function").ToList();
 
-        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 2, functions.Count); // + the API and the outbox relay
+        Assert.Equal(Workflows.TaskFunctions.Count + ReleaseWorkflow.ScheduledFunctions.Count + 3, functions.Count); // + the API, the outbox relay and the export function
         foreach (var (logicalId, function) in functions)
         {
             var value = (string?)function["Properties"]!["Environment"]!["Variables"]![FunctionVariables.Environments];

@@ -18,8 +18,9 @@ public static class AuditApi
     {
         var group = app.MapGroup("/v1/audit").WithTags("Audit").RequireAuthorization(Roles.CanRead);
         group.MapGet("/", List).WithSummary("Audit entries of every project (or of one, with `project`), newest first");
-        group.MapGet("/export", Export).WithSummary("Download the audit log as CSV or JSON Lines, oldest first")
-            .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/x-ndjson"]);
+        group.MapGet("/export", Export).WithSummary("Download the audit log as CSV or JSON Lines, oldest first; 413 with a ready job request when it is too large for one response")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/x-ndjson"])
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/verify", Verify).WithSummary("Walk the hash chain of one project, or of every project, then check it against the anchors kept outside the table; report the first break or the anchor it contradicts");
         return group;
     }
@@ -39,8 +40,8 @@ public static class AuditApi
         return TypedResults.Ok(new PageDto<AuditEntryDto>(page.Items.Select(AuditEntryDto.From).ToArray(), page.NextCursor));
     }
 
-    /// <summary>Streams the file: see <see cref="AuditExport"/> for why its memory stays flat.</summary>
-    private static Results<PushStreamHttpResult, ValidationProblem> Export(HttpContext http, IAuditLog log, TimeProvider time, string? format,
+    /// <summary>The file when it fits one response (see <see cref="AuditExport"/> for how it is written); otherwise a 413 with a ready job request.</summary>
+    private static async Task<IResult> Export(HttpContext http, IAuditLog log, TimeProvider time, Exports.ExportLimits limits, string? format,
         string? since, string? until, string? actor, string? action, string? subject, string? project, CancellationToken ct)
     {
         format = Given(format) ?? "csv";
@@ -54,17 +55,34 @@ public static class AuditApi
         }
         http.Response.Headers.CacheControl = "no-store";
         var fileName = $"audit-{time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.{format}";
-        return format == "csv"
-            ? TypedResults.Stream(body => AuditExport.WriteCsvAsync(body, log.ExportAsync(filter, ct), ct), AuditExport.CsvContentType, fileName)
-            : TypedResults.Stream(body => AuditExport.WriteJsonlAsync(body, log.ExportAsync(filter, ct), ct), AuditExport.JsonlContentType, fileName);
+        var file = format == "csv"
+            ? await Exports.InlineExport.RenderAsync(limits.InlineBytes, AuditExport.CsvContentType, fileName,
+                body => AuditExport.WriteCsvAsync(body, log.ExportAsync(filter, ct), ct)).ConfigureAwait(false)
+            : await Exports.InlineExport.RenderAsync(limits.InlineBytes, AuditExport.JsonlContentType, fileName,
+                body => AuditExport.WriteJsonlAsync(body, log.ExportAsync(filter, ct), ct)).ConfigureAwait(false);
+        return file ?? (IResult)Exports.ExportRequests.UseAJob(Domain.Exports.ExportKinds.Audit, format,
+            Exports.ExportRequests.FromQuery(http.Request, Exports.ExportRequests.AuditFilters),
+            $"This export is larger than {limits.InlineBytes / 1024} KiB, the most one response carries.");
     }
 
-    private static async Task<Results<Ok<AuditVerificationDto>, ValidationProblem>> Verify(Functions.Audit.AnchoredAuditVerifier verifier, string? project, CancellationToken ct)
+    /// <summary>
+    /// Verifies in the request when the chains asked for are short enough to walk well inside API Gateway's 30 s
+    /// (<see cref="Exports.ExportLimits.InlineVerifyEntries"/>, counted from the chain heads); otherwise a 413 with a ready job request.
+    /// </summary>
+    private static async Task<Results<Ok<AuditVerificationDto>, ValidationProblem, ProblemHttpResult>> Verify(HttpContext http,
+        Functions.Audit.AnchoredAuditVerifier verifier, IAuditLog log, Exports.ExportLimits limits, string? project, CancellationToken ct)
     {
         project = Given(project);
         if (project is not null && Rules.ResourceName(project) is { } reason)
         {
             return JsonBody.Invalid("project", reason);
+        }
+        var entries = (await log.ListHeadsAsync(ct).ConfigureAwait(false)).Where(h => project is null || h.Project == project).Sum(h => h.Head.Seq);
+        if (entries > limits.InlineVerifyEntries)
+        {
+            return Exports.ExportRequests.UseAJob(Domain.Exports.ExportKinds.AuditVerify, null,
+                Exports.ExportRequests.FromQuery(http.Request, Exports.ExportRequests.VerifyFilters),
+                $"The chain{(project is null ? "s" : "")} to verify hold{(project is null ? "" : "s")} {entries} entries; a request verifies at most {limits.InlineVerifyEntries}.");
         }
         return TypedResults.Ok(AuditVerificationDto.From(await verifier.VerifyAsync(project, ct).ConfigureAwait(false)));
     }
@@ -73,7 +91,7 @@ public static class AuditApi
     private static string? Given(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     /// <summary>The listing's and the export's filter, or the problem naming the first bad field.</summary>
-    private static ValidationProblem? TryFilter(string? since, string? until, string? actor, string? action, string? subject, string? project,
+    internal static ValidationProblem? TryFilter(string? since, string? until, string? actor, string? action, string? subject, string? project,
         out AuditFilter filter)
     {
         filter = new AuditFilter();

@@ -13,7 +13,8 @@ namespace ReleaseCenter.Api.Audit;
 /// <see cref="IAuditLog.ExportAsync"/> reads the index one bounded page at a time
 /// (DynamoAuditLog.ExportPageSize entries), each page is encoded into one reused buffer, written
 /// and flushed before the next page is read, and nothing keeps a page once it is written.
-/// (Behind API Gateway the Lambda adapter buffers whole responses; that host has its own size cap.)
+/// The same writers fill the body of a direct answer (GET /v1/audit/export, up to ExportLimits.InlineBytes) and the
+/// S3 upload of an export job.
 /// </summary>
 internal static class AuditExport
 {
@@ -25,13 +26,14 @@ internal static class AuditExport
     /// <summary>Spreadsheets and people read non-ASCII text as it is; JSON stays valid either way.</summary>
     private static readonly JsonWriterOptions RelaxedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static async Task WriteCsvAsync(Stream body, IAsyncEnumerable<IReadOnlyList<AuditEntry>> pages, CancellationToken ct)
+    public static async Task<long> WriteCsvAsync(Stream body, IAsyncEnumerable<IReadOnlyList<AuditEntry>> pages, CancellationToken ct)
     {
         var text = new StringBuilder();
         // The byte order mark makes spreadsheet programs read the file as UTF-8 instead of a legacy code page.
         text.Append(Csv.ByteOrderMark).AppendJoin(',', CsvColumns).Append(Csv.LineEnd);
         await WriteAsync(body, text, ct).ConfigureAwait(false);
         var details = new ArrayBufferWriter<byte>();
+        var rows = 0L;
         await foreach (var page in pages.ConfigureAwait(false))
         {
             foreach (var e in page)
@@ -56,13 +58,16 @@ internal static class AuditExport
                     .Append(e.PreviousHash).Append(',')
                     .Append(e.Hash).Append(Csv.LineEnd);
             }
+            rows += page.Count;
             await WriteAsync(body, text, ct).ConfigureAwait(false);
         }
+        return rows;
     }
 
-    public static async Task WriteJsonlAsync(Stream body, IAsyncEnumerable<IReadOnlyList<AuditEntry>> pages, CancellationToken ct)
+    public static async Task<long> WriteJsonlAsync(Stream body, IAsyncEnumerable<IReadOnlyList<AuditEntry>> pages, CancellationToken ct)
     {
         var buffer = new ArrayBufferWriter<byte>();
+        var rows = 0L;
         await foreach (var page in pages.ConfigureAwait(false))
         {
             buffer.ResetWrittenCount();
@@ -76,9 +81,11 @@ internal static class AuditExport
                     buffer.Write("\n"u8);
                 }
             }
+            rows += page.Count;
             await body.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
             await body.FlushAsync(ct).ConfigureAwait(false);
         }
+        return rows;
     }
 
     private static async Task WriteAsync(Stream body, StringBuilder text, CancellationToken ct)

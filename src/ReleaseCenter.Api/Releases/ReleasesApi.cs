@@ -18,7 +18,9 @@ public static class ReleasesApi
         group.MapPost("/", Create).RequireAuthorization(Roles.CanRegister).WithSummary("Request a release: freeze the bundle and start the workflow")
             .Accepts<CreateReleaseRequest>("application/json");
         group.MapGet("/", List).WithSummary("The release catalog, newest first");
-        group.MapGet("/export", Export).WithSummary("The release catalog as a CSV or JSONL download (same filters), streamed page by page");
+        group.MapGet("/export", Export).WithSummary("The release catalog as a CSV or JSONL download (same filters); 413 with a ready job request when it is too large for one response")
+            .Produces(StatusCodes.Status200OK, contentType: "text/csv", additionalContentTypes: ["application/x-ndjson"])
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/{id}", Get).WithSummary("A release with its stages, evaluation, approvals and deployments");
         group.MapGet("/{id}/history", History).WithSummary("The release's timeline joined with its Step Functions execution history");
         group.MapGet("/{id}/traffic", Traffic)
@@ -66,11 +68,11 @@ public static class ReleasesApi
     }
 
     /// <summary>
-    /// Streams the filtered catalog: one index page at a time is read and written, so memory stays
-    /// flat however many releases match.
+    /// The filtered catalog as one file, when it fits one response (<see cref="Exports.ExportLimits.InlineBytes"/>);
+    /// otherwise a 413 whose <c>job</c> asks for the same export as a job.
     /// </summary>
-    private static async Task<IResult> Export(HttpContext http, IRegistryStore store, string? format, string? model, string? status,
-        string? environment, string? requestedBy, string? since, string? until, string? q, CancellationToken ct)
+    private static async Task<IResult> Export(HttpContext http, IRegistryStore store, Exports.ExportLimits limits, string? format, string? model,
+        string? status, string? environment, string? requestedBy, string? since, string? until, string? q, CancellationToken ct)
     {
         if (format is not ("csv" or "jsonl"))
         {
@@ -80,35 +82,15 @@ public static class ReleasesApi
         {
             return invalid;
         }
-        var response = http.Response;
-        response.ContentType = format == "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8";
-        response.Headers.ContentDisposition = $"attachment; filename=\"releases.{format}\"";
-        await using var writer = new StreamWriter(response.Body, new System.Text.UTF8Encoding(false), 16 * 1024);
-        if (format == "csv")
-        {
-            await writer.WriteAsync(Csv.ByteOrderMark + Csv.Row("id", "model", "version", "status", "stages", "requestedBy", "createdAt", "updatedAt", "bundleDigest", "notes")
-                + Csv.LineEnd).ConfigureAwait(false);
-        }
-        string? cursor = null;
-        do
-        {
-            var page = await store.ListReleasesAsync(model, 100, cursor, ct, filter).ConfigureAwait(false);
-            foreach (var r in page.Items)
-            {
-                await writer.WriteAsync(format == "csv"
-                    ? Csv.Row(r.Id, r.Model, r.Version.ToString(CultureInfo.InvariantCulture), r.Status.ToString(),
-                        string.Join(";", r.Stages.Select(s => $"{s.Environment}:{s.Status}")), r.RequestedBy,
-                        Csv.Time(r.CreatedAt), Csv.Time(r.UpdatedAt), r.Bundle?.Digest ?? "", r.Notes ?? "") + Csv.LineEnd
-                    : System.Text.Json.JsonSerializer.Serialize(ReleaseDto.From(r), ApiJsonContext.Default.ReleaseDto) + "\n").ConfigureAwait(false);
-            }
-            await writer.FlushAsync(ct).ConfigureAwait(false);
-            cursor = page.NextCursor;
-        }
-        while (cursor is not null);
-        return Results.Empty;
+        http.Response.Headers.CacheControl = "no-store";
+        return await Exports.InlineExport.RenderAsync(limits.InlineBytes, ReleaseExport.ContentType(format), $"releases.{format}",
+                body => ReleaseExport.WriteAsync(body, format, store, model, filter, ct)).ConfigureAwait(false)
+            ?? (IResult)Exports.ExportRequests.UseAJob(Domain.Exports.ExportKinds.Releases, format,
+                Exports.ExportRequests.FromQuery(http.Request, Exports.ExportRequests.ReleaseFilters),
+                $"This export is larger than {limits.InlineBytes / 1024} KiB, the most one response carries.");
     }
 
-    private static ValidationProblem? ParseFilter(string? model, string? status, string? environment, string? requestedBy, string? since, string? until,
+    internal static ValidationProblem? ParseFilter(string? model, string? status, string? environment, string? requestedBy, string? since, string? until,
         string? q, out ReleaseFilter filter)
     {
         filter = new ReleaseFilter();

@@ -16,4 +16,5 @@ public static class FunctionVariables
     public const string RetrainStateMachineArn = "RETRAIN_STATE_MACHINE_ARN";
     public const string AuditAnchorBucket = "AUDIT_ANCHOR_BUCKET";
     public const string SageMakerNamePrefix = "SAGEMAKER_NAME_PREFIX";
+    public const string ExportBucket = "EXPORT_BUCKET";
 }

@@ -68,6 +68,9 @@ public static class ReleaseWorkflow
     /// <summary>The function on the table's stream that publishes outbox events to the bus (architecture.md, "Events").</summary>
     public const string RelayOutboxHandler = "relay-outbox";
 
+    /// <summary>The export function: runs export jobs, started by their items' INSERTs on the table's stream.</summary>
+    public const string RunExportHandler = "run-export";
+
     /// <summary>The scheduled safety net of the relay.</summary>
     public const string SweepOutboxHandler = "sweep-outbox";
 

@@ -29,6 +29,16 @@ public sealed record ResourceNames(string Stage)
         }
     }
 
+    /// <summary>The local stack's export bucket (in AWS, CloudFormation names it).</summary>
+    public string LocalExportBucketName
+    {
+        get
+        {
+            var name = $"{Service}-exports-{Stage}".ToLowerInvariant();
+            return name.Length <= 63 ? name : name[..63].TrimEnd('-');
+        }
+    }
+
     public string ApiFunctionName => $"{Service}-api-{Stage}";
 
     public string StateMachineName(string workflow) => $"{Service}-{workflow}-{Stage}";

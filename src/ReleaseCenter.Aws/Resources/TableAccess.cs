@@ -27,6 +27,7 @@ public static class TableAccess
     public const string OutboxEvents = "EVENT#*";
     public const string OutboxIndex = "OUTBOX";         // GSI1: pending events
     public const string TaskTokens = "TASKTOKEN#*";     // waiting approvals' task tokens: only who stores or completes one
+    public const string ExportJobs = "EXPORT#*";        // export jobs: the API records and reads them, the export function runs them
 
     /// <summary>What writing a step down takes (ReleaseJournal): audit entry and marker, outbox events; the model names the project.</summary>
     private static readonly string[] Journal = [AuditChains, AuditMarkers, OutboxEvents, Models];
@@ -41,7 +42,7 @@ public static class TableAccess
         // Registers, releases, approves (completing the waiting task), rolls back, audits, exports: every family but the
         // endpoint waiters, which only the workflows' endpoint waits use.
         [Api] = [Environments, Models, ModelIndex, ProjectIndex, VersionKeys, Releases, ReleaseIndex, Rollbacks, Retrains, TaskTokens,
-            AuditChains, AuditMarkers, AuditIndex, AuditHeads, OutboxEvents, OutboxIndex],
+            AuditChains, AuditMarkers, AuditIndex, AuditHeads, OutboxEvents, OutboxIndex, ExportJobs],
 
         // The release workflow.
         ["evaluate"] = Journaling(Releases, Environments),
@@ -82,6 +83,9 @@ public static class TableAccess
         ["sweep-outbox"] = [OutboxEvents, OutboxIndex],
         ["anchor-audit"] = [AuditChains, AuditHeads],
         ["relay-outbox"] = [OutboxEvents],
+
+        // Export jobs: reads what the job exports (the catalog through its indexes, the audit chains), writes only the job.
+        ["run-export"] = [ExportJobs, Models, ReleaseIndex, AuditChains, AuditIndex, AuditHeads],
     };
 
     /// <summary>The patterns a function may touch; throws for a handler nobody decided about.</summary>

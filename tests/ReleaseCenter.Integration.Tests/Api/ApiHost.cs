@@ -42,11 +42,12 @@ public sealed class ApiHost : IAsyncDisposable
     private TableAccessRecorder _access = null!;
 
     /// <param name="workflows">False: no task function answers this host's state machines, so an execution fails at its first step.</param>
-    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator, string? environmentsJson = null, bool workflows = true)
+    public static async Task<ApiHost> StartAsync(EmulatorFixture emulator, string? environmentsJson = null, bool workflows = true,
+        Action<IServiceCollection>? configure = null)
     {
         var stage = emulator.UniqueName("t");
         var app = await LocalHost.BuildAsync(emulator.ServiceUrl, workflows ? emulator.Local?.Functions : null, 0, stage, CancellationToken.None, environmentsJson,
-            emulator.Local?.Faults);
+            emulator.Local?.Faults, configure: configure);
         // Every DynamoDB request the host's functions make is checked against what their IAM grant allows (TableAccess).
         var access = new TableAccessRecorder();
         access.Attach((AmazonDynamoDBClient)app.Services.GetRequiredService<IAmazonDynamoDB>());
@@ -67,15 +68,17 @@ public sealed class ApiHost : IAsyncDisposable
 
     /// <summary>
     /// Every item in the table, for before/after comparisons (tests only; the product never scans). Taken once the relay
-    /// has published every pending event, so that its marking them sent is not mistaken for a change between two snapshots.
+    /// has published every pending event and every export job handed to the host has ended, so that neither the relay's
+    /// marking events sent nor a job's status is mistaken for a change between two snapshots.
     /// </summary>
     public async Task<IReadOnlyList<string>> SnapshotAsync()
     {
         var outbox = App.Services.GetRequiredService<ReleaseCenter.Aws.Store.DynamoOutbox>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while ((await outbox.ListPendingAsync(DateTimeOffset.UtcNow.AddMinutes(1), 1, CancellationToken.None)).Count > 0)
+        var exports = App.Services.GetRequiredService<ReleaseCenter.Local.LocalExportRunner>();
+        while ((await outbox.ListPendingAsync(DateTimeOffset.UtcNow.AddMinutes(1), 1, CancellationToken.None)).Count > 0 || exports.Busy)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the outbox relay left events pending for 30 s");
+            Assert.True(DateTime.UtcNow < deadline, "the outbox relay left events pending, or an export job ran, for 30 s");
             await Task.Delay(50);
         }
         return await ScanAsync();

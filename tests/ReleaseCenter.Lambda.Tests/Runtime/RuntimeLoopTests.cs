@@ -17,14 +17,14 @@ public sealed class RuntimeLoopTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _runtime.DisposeAsync();
 
-    private Task<int> Run(string? handler, CancellationToken stop, Func<ReleaseCenterSettings>? settings = null) =>
+    private Task<int> Run(string? handler, CancellationToken stop, Func<ReleaseCenterSettings>? settings = null, bool realHandlers = false) =>
         LambdaBootstrap.RunAsync(new LambdaBootstrapOptions
         {
             Handler = handler,
             RuntimeApi = _runtime.Address,
             Settings = settings ?? TestHost.Settings,
             Aws = TestHost.Aws,
-            ConfigureServices = s => s.AddSingleton(_probe).AddSingleton<ITaskHandlers, FakeTaskHandlers>(),
+            ConfigureServices = realHandlers ? null : s => s.AddSingleton(_probe).AddSingleton<ITaskHandlers, FakeTaskHandlers>(),
         }, stop);
 
     /// <summary>Runs the bootstrap for one test, then stops it the way the host does and checks it ends cleanly.</summary>
@@ -122,6 +122,21 @@ public sealed class RuntimeLoopTests : IAsyncLifetime
         Assert.Equal("""{"status":"ok"}""", result.RootElement.GetProperty("body").GetString());
         Assert.False(result.RootElement.GetProperty("isBase64Encoded").GetBoolean());
     });
+
+    /// <summary>The functions the CDK app declares outside the workflows (the relay, the export function) start with the real service graph.</summary>
+    [Theory]
+    [InlineData(Aws.Resources.ReleaseWorkflow.RunExportHandler)]
+    [InlineData(Aws.Resources.ReleaseWorkflow.RelayOutboxHandler)]
+    public async Task StreamFunctions_StartWithTheirRealHandlers(string handler)
+    {
+        using var stop = new CancellationTokenSource();
+        var run = Run(handler, stop.Token, realHandlers: true);
+
+        await _runtime.WaitForNextCallsAsync(1); // init succeeded: it asks for an invocation
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await run.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
 
     [Fact]
     public async Task UnknownHandler_ReportsInitError_AndExitsNonZero()

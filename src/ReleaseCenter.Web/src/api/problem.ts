@@ -5,6 +5,8 @@ export class ProblemError extends Error {
   readonly detail?: string;
   readonly errors: Record<string, string[]>;
   readonly traceId?: string;
+  /** The whole problem body, for members beyond the standard ones (a 413's ready export job request, `job`). */
+  readonly body: Record<string, unknown>;
 
   constructor(status: number, body: unknown) {
     const b = (body ?? {}) as { title?: string; detail?: string; errors?: Record<string, string[]>; traceId?: string };
@@ -15,6 +17,7 @@ export class ProblemError extends Error {
     this.detail = b.detail;
     this.errors = b.errors ?? {};
     this.traceId = b.traceId;
+    this.body = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
   }
 
   /** The reasons given for one field, e.g. fieldError('comment'), joined for a FormField's errorText. */

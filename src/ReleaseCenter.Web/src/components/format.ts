@@ -55,3 +55,11 @@ export function shortDigest(digest: string | null | undefined): string {
   const [algo, hex] = digest.includes(':') ? digest.split(':') : ['', digest];
   return `${algo ? `${algo}:` : ''}${(hex ?? '').slice(0, 12)}`;
 }
+
+/** File sizes as people read them: "512 bytes", "830 KB", "12.4 MB" (powers of 1024, as file managers show). */
+export function fileSize(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '-';
+  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  const [value, unit] = bytes < 1024 * 1024 ? [bytes / 1024, 'KB'] : bytes < 1024 ** 3 ? [bytes / 1024 ** 2, 'MB'] : [bytes / 1024 ** 3, 'GB'];
+  return `${num(value, value < 10 ? 1 : 0)} ${unit}`;
+}

@@ -20,13 +20,15 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import SplitPanel from '@cloudscape-design/components/split-panel';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import { download } from '../api/client';
+import { useExport } from '../components/useExport';
+import { jobRequestOf, runExport } from '../api/exports';
+import { asProblem, ProblemError } from '../api/problem';
 import { auditPagesQuery, entryKey, subjectHref, verifyAuditChain, type AuditEntry, type AuditFilter, type AuditVerification } from '../api/audit';
 import { modelsQuery } from '../api/queries';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { num, timestamp } from '../components/format';
 import { useLocalStorage } from '../components/useLocalStorage';
 import { Layout, useFollow } from '../shell/Layout';
-import { useFlash } from '../shell/flash';
 import { usePageTitle } from '../shell/usePageTitle';
 
 // ------------------------------------------------------------------ the filter, kept in the URL
@@ -240,8 +242,25 @@ function VerifyChain({ projects, initial, onShowEntry }: { projects: string[]; i
   const [chosen, setChosen] = useState<string | null>(null);
   const project = chosen ?? initial ?? (projects.includes('payments') ? 'payments' : projects[0]) ?? '';
   const client = useQueryClient();
+  const [background, setBackground] = useState<string | null>(null);
   const verify = useMutation({
-    mutationFn: (p: string) => verifyAuditChain(p || undefined),
+    // A chain too long to walk within one request (the API's 413) is verified by an export job; its report is the same.
+    mutationFn: async (p: string): Promise<AuditVerification> => {
+      setBackground(null);
+      try {
+        return await verifyAuditChain(p || undefined);
+      } catch (e) {
+        const request = jobRequestOf(e);
+        if (!request) throw e;
+        const why = asProblem(e).detail ?? '';
+        const job = await runExport(request, (j) =>
+          setBackground(`${why.split('.')[0]}. It is being verified in the background (export job ${j.id}, ${j.status.toLowerCase()}).`),
+        );
+        setBackground(null);
+        if (job.status === 'Failed' || !job.verification) throw new ProblemError(500, { title: 'The verification job failed', detail: job.error ?? undefined });
+        return job.verification;
+      }
+    },
     // A broken chain means the table may show entries as they were read before the change: read them again.
     onSuccess: (r) => (r.valid ? undefined : client.invalidateQueries({ queryKey: ['audit'] })),
   });
@@ -278,6 +297,7 @@ function VerifyChain({ projects, initial, onShowEntry }: { projects: string[]; i
             Verify chain
           </Button>
         </SpaceBetween>
+        {verify.isPending && background ? <Alert type="info">{background}</Alert> : null}
         {verify.isError ? <ProblemAlert error={verify.error} header="The chain could not be verified" /> : null}
         {result ? (
           result.valid ? (
@@ -325,7 +345,6 @@ function VerifyChain({ projects, initial, onShowEntry }: { projects: string[]; i
 
 export default function Audit() {
   usePageTitle('Audit log');
-  const flash = useFlash();
   const [params, setParams] = useSearchParams();
   const [preferences, setPreferences] = useLocalStorage('rc.audit.preferences', defaultPreferences);
   const pageSize = preferences.pageSize ?? 50;
@@ -430,13 +449,9 @@ export default function Audit() {
     ...projects.map((v) => ({ propertyKey: 'project', value: v })),
   ];
 
-  const exportAs = async (format: 'csv' | 'jsonl') => {
-    try {
-      await download('/v1/audit/export', { format, ...apiFilter }, `audit.${format}`);
-    } catch (e) {
-      flash.pushError(e, 'The export did not download');
-    }
-  };
+  const exportFile = useExport();
+  const exportAs = (format: 'csv' | 'jsonl') =>
+    exportFile('audit export', () => download('/v1/audit/export', { format, ...apiFilter }, `audit.${format}`));
 
   const clearFilter = () => setParams(new URLSearchParams());
   const count = pages.isPending ? undefined : `(${rows.length}${hasNextPage ? '+' : ''})`;

@@ -13,6 +13,7 @@ import PropertyFilter, { type PropertyFilterProps } from '@cloudscape-design/com
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import { download } from '../api/client';
+import { useExport } from '../components/useExport';
 import { environmentsQuery, fetchReleasePage, modelsQuery, type ReleaseFilter } from '../api/queries';
 import { allStatuses, type Release } from '../api/types';
 import { DateForm } from '../components/DateForm';
@@ -22,7 +23,6 @@ import { StageProgress } from '../components/StageProgress';
 import { relative, timestamp } from '../components/format';
 import { useLocalStorage } from '../components/useLocalStorage';
 import { Layout, useFollow } from '../shell/Layout';
-import { useFlash } from '../shell/flash';
 import { usePageTitle } from '../shell/usePageTitle';
 
 // The catalog keeps up to this many rows loaded, so sorting and paging are instant; "more" continues past it.
@@ -107,7 +107,6 @@ export default function Releases() {
   usePageTitle('Releases');
   const navigate = useNavigate();
   const follow = useFollow();
-  const flash = useFlash();
   const [params, setParams] = useSearchParams();
   const filter = useMemo(() => filterFromUrl(params), [params]);
   const [preferences, setPreferences] = useLocalStorage('rc.releases.preferences', defaultPreferences);
@@ -160,18 +159,12 @@ export default function Releases() {
     ...[...new Set(rows.map((r) => r.requestedBy))].map((u) => ({ propertyKey: 'requestedBy', value: u })),
   ];
 
-  const exportAs = async (what: string) => {
-    try {
-      if (what === 'releases-csv' || what === 'releases-jsonl') {
-        const format = what.endsWith('csv') ? 'csv' : 'jsonl';
-        await download('/v1/releases/export', { ...filter, format }, `releases.${format}`);
-      } else {
-        const format = what.endsWith('csv') ? 'csv' : 'jsonl';
-        await download('/v1/audit/export', { since: filter.since, until: filter.until, format }, `audit.${format}`);
-      }
-    } catch (e) {
-      flash.pushError(e, 'The export did not download');
-    }
+  const exportFile = useExport();
+  const exportAs = (what: string) => {
+    const format = what.endsWith('csv') ? 'csv' : 'jsonl';
+    return what === 'releases-csv' || what === 'releases-jsonl'
+      ? exportFile('release export', () => download('/v1/releases/export', { ...filter, format }, `releases.${format}`))
+      : exportFile('audit export', () => download('/v1/audit/export', { since: filter.since, until: filter.until, format }, `audit.${format}`));
   };
 
   const count = pages.hasNextPage ? `(${rows.length}+)` : `(${rows.length})`;
