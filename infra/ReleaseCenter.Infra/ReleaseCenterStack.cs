@@ -313,6 +313,25 @@ public sealed class ReleaseCenterStack : Stack
             },
         }).Function;
         GrantApiPermissions(ApiFunction);
+        // Slack approval: the signing secret lives in Secrets Manager (generated here; put the Slack app's real signing secret
+        // in it after deploying), read by the API alone; the user mapping comes from config/slack.json.
+        if (props.SlackJson is { } slack)
+        {
+            SlackSecret = new Amazon.CDK.AWS.SecretsManager.Secret(this, "SlackSecret", new Amazon.CDK.AWS.SecretsManager.SecretProps
+            {
+                SecretName = $"{ResourceNames.Service}/slack-{props.Stage}",
+                Description = "Slack approval: {\"signingSecret\": the Slack app's signing secret, \"botToken\": its bot token}. Replace the generated value after deploying.",
+                GenerateSecretString = new Amazon.CDK.AWS.SecretsManager.SecretStringGenerator
+                {
+                    SecretStringTemplate = "{}",
+                    GenerateStringKey = "signingSecret",
+                    ExcludePunctuation = true,
+                },
+            });
+            SlackSecret.GrantRead(ApiFunction);
+            ApiFunction.AddEnvironment(FunctionVariables.SlackSecretArn, SlackSecret.SecretArn);
+            ApiFunction.AddEnvironment(FunctionVariables.Slack, slack);
+        }
         // The status route presigns download links with the API's role: the link can read export files and nothing else.
         ApiFunction.AddToRolePolicy(Allow(["s3:GetObject"], Exports.ArnForObjects(S3ExportFiles.Prefix + "*")));
         // Verify reads the anchors; it never writes one.
@@ -634,6 +653,9 @@ public sealed class ReleaseCenterStack : Stack
     /// <summary>Runs export jobs, started from the table's stream.</summary>
     public LambdaFunction ExportFunction { get; }
 
+    /// <summary>Slack's signing secret and bot token; null when config/slack.json is absent.</summary>
+    public Amazon.CDK.AWS.SecretsManager.Secret? SlackSecret { get; }
+
     /// <summary>Export job records whose runs crashed or timed out after their retries.</summary>
     public Queue ExportDeadLetters { get; }
 
@@ -766,6 +788,15 @@ public sealed class ReleaseCenterStack : Stack
         {
             Path = "/healthz",
             Methods = [ApiHttpMethod.GET],
+            Integration = integration,
+            Authorizer = new HttpNoneAuthorizer(),
+        });
+
+        // Slack signs its interaction callbacks instead of sending a token: the route checks the signature itself.
+        api.AddRoutes(new AddRoutesOptions
+        {
+            Path = "/v1/integrations/slack/interactions",
+            Methods = [ApiHttpMethod.POST],
             Integration = integration,
             Authorizer = new HttpNoneAuthorizer(),
         });

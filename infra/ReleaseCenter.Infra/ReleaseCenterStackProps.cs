@@ -24,6 +24,9 @@ public sealed partial class ReleaseCenterStackProps : StackProps
     /// <summary>Which events of which project go to which destinations (docs/notifications.md).</summary>
     public const string NotificationsFile = "config/notifications.json";
 
+    /// <summary>Slack approval: Slack users mapped to identities, and the hosts message updates may go to (docs/operations.md, Slack).</summary>
+    public const string SlackFile = "config/slack.json";
+
     /// <summary>Lambda's limit for all of a function's environment variables together (keys and values).</summary>
     public const int LambdaEnvironmentLimitBytes = 4096;
 
@@ -130,11 +133,26 @@ public sealed partial class ReleaseCenterStackProps : StackProps
             ModelArtifactsBucket = bucket,
             EnvironmentsJson = ReadEnvironmentsJson(Path.Combine(root, EnvironmentsFile)),
             Notifications = ReadNotifications(Path.Combine(root, NotificationsFile)),
+            SlackJson = ReadSlackJson(Path.Combine(root, SlackFile)),
             JwtIssuer = issuer,
             JwtAudiences = audiences,
             CognitoDomainPrefix = ReadString(node, "cognitoDomainPrefix"),
             Description = $"ML Release Center ({stage})",
         };
+    }
+
+    /// <summary><see cref="SlackFile"/> minified, without its $comment (the API function's RELEASE_CENTER_SLACK); null: no Slack approval.</summary>
+    public string? SlackJson { get; init; }
+
+    public static string? ReadSlackJson(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        json.Remove("$comment");
+        return json.ToJsonString(MinifiedJson);
     }
 
     /// <summary><see cref="NotificationsFile"/>, parsed; none when the file is absent.</summary>

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 using ReleaseCenter.Api.Audit;
 using ReleaseCenter.Api.Exports;
+using ReleaseCenter.Api.Integrations;
 using ReleaseCenter.Api.Auth;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Api.Models;
@@ -28,6 +29,7 @@ public static class ReleaseCenterApi
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, AuditJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Exports.ExportJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Integrations.SlackJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, DiffJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Environments.EnvironmentsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Metrics.MetricsJsonContext.Default);
@@ -36,6 +38,12 @@ public static class ReleaseCenterApi
         });
         services.AddProblemDetails();
         Exports.ExportServices.AddExportJobs(services);
+        // Slack approval: the user mapping, the signing secret (Secrets Manager), and a client to update messages.
+        services.AddSingleton(sp => Integrations.SlackConfig.Parse(sp.GetRequiredService<Functions.ReleaseCenterSettings>().SlackJson));
+        services.AddSingleton<Integrations.ISlackSigningSecret>(sp => new Integrations.SecretsManagerSlackSigningSecret(
+            sp.GetRequiredService<Aws.Clients.SecretsManagerClient>(), sp.GetRequiredService<Functions.ReleaseCenterSettings>().SlackSecretArn,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpClient("slack");
         // Use cases throw domain errors; this turns them into problem+json, so endpoints need no catch blocks.
         services.AddExceptionHandler<DomainErrorHandler>();
         services.AddSingleton(TimeProvider.System);
@@ -88,6 +96,7 @@ public static class ReleaseCenterApi
         app.MapReleasesApi();
         app.MapAuditApi();
         app.MapExportsApi();
+        app.MapSlackApi();
         app.MapDiffApi();
         Environments.EnvironmentsApi.MapEnvironmentsApi(app);
         Metrics.DeliveryMetricsApi.MapDeliveryMetricsApi(app);

@@ -32,6 +32,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton(_ => new StepFunctionsClient(aws));
         services.AddSingleton(_ => new EventBridgeClient(aws));
+        services.AddSingleton(_ => new SecretsManagerClient(aws));
         services.AddSingleton(_ => new SageMakerClient(aws));
         // The use cases see the ports; a host or a test may replace them.
         services.AddSingleton<IStepFunctions>(sp => sp.GetRequiredService<StepFunctionsClient>());

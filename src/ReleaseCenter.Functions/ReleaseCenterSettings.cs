@@ -53,6 +53,12 @@ public sealed record ReleaseCenterSettings(
     /// <summary>The S3 bucket export jobs write to (files expire after a day); null where no export job runs or is handed out.</summary>
     public string? ExportBucket { get; init; }
 
+    /// <summary>The Secrets Manager secret holding Slack's signing secret (and bot token); null where Slack approval is off.</summary>
+    public string? SlackSecretArn { get; init; }
+
+    /// <summary>config/slack.json: Slack users mapped to identities, and the hosts a message update may be posted to.</summary>
+    public string? SlackJson { get; init; }
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
@@ -71,6 +77,8 @@ public sealed record ReleaseCenterSettings(
             AuditAnchorBucket = Environment.GetEnvironmentVariable(FunctionVariables.AuditAnchorBucket),
             SageMakerNamePrefix = Environment.GetEnvironmentVariable(FunctionVariables.SageMakerNamePrefix) ?? "",
             ExportBucket = Environment.GetEnvironmentVariable(FunctionVariables.ExportBucket) is { Length: > 0 } exports ? exports : null,
+            SlackSecretArn = Environment.GetEnvironmentVariable(FunctionVariables.SlackSecretArn) is { Length: > 0 } slack ? slack : null,
+            SlackJson = Environment.GetEnvironmentVariable(FunctionVariables.Slack) is { Length: > 0 } slackJson ? slackJson : null,
         };
     }
 }

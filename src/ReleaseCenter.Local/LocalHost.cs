@@ -78,6 +78,14 @@ public static class LocalHost
                 [new RuleTarget("wake", FunctionArn(names, ReleaseWorkflow.EndpointChangedHandler))]), ct).ConfigureAwait(false);
         }
         var notifications = await LocalNotifications.ProvisionAsync(aws, names, LocalNotifications.ReadPolicy(), ct).ConfigureAwait(false);
+        // As the CDK app's secret: Slack's signing secret in Secrets Manager, here a random one per start (tests read it from there).
+        string slackSecretArn;
+        using (var secrets = new SecretsManagerClient(aws))
+        {
+            var signing = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            slackSecretArn = await secrets.PutSecretAsync(SlackSecretName(names), $$"""{"signingSecret":"{{signing}}"}""",
+                "Slack signing secret of the local stack", ct).ConfigureAwait(false);
+        }
         var settings = new ReleaseCenterSettings(stage, names.TableName, names.EventBusName, stateMachineArn, environmentsJson ?? ReadResource("environments.json"),
             SageMakerRoleArn)
         {
@@ -89,6 +97,8 @@ public static class LocalHost
             // The emulator's objects outlive nothing but its process; a day keeps the lock real without pretending to archive.
             AuditAnchorRetention = TimeSpan.FromDays(1),
             ExportBucket = names.LocalExportBucketName,
+            SlackSecretArn = slackSecretArn,
+            SlackJson = ReadResource("slack.json"),
         };
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -123,6 +133,12 @@ public static class LocalHost
         builder.Services.AddSingleton<LocalExportRunner>();
         builder.Services.Replace(ServiceDescriptor.Singleton<ReleaseCenter.Api.Exports.IExportStarter>(sp => sp.GetRequiredService<LocalExportRunner>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LocalExportRunner>());
+        // Locally a message update may go to this stack's own webhook sink (plain HTTP on the loopback address).
+        builder.Services.Replace(ServiceDescriptor.Singleton(sp =>
+        {
+            var slack = ReleaseCenter.Api.Integrations.SlackConfig.Parse(settings.SlackJson);
+            return slack with { AllowHttp = true, ResponseUrlHosts = new HashSet<string>([.. slack.ResponseUrlHosts, "127.0.0.1"], StringComparer.OrdinalIgnoreCase) };
+        }));
         configure?.Invoke(builder.Services);
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
@@ -166,6 +182,9 @@ public static class LocalHost
             // a host ran on this stage before
         }
     }
+
+    /// <summary>The Slack secret's name, as the CDK app names it: release-center/slack-{stage}.</summary>
+    public static string SlackSecretName(ResourceNames names) => $"{ResourceNames.Service}/slack-{names?.Stage}";
 
     /// <summary>CloudWatch alarm state changes and SageMaker processing job state changes (Model Monitor), as in the CDK app.</summary>
     public const string DriftSignalPattern =

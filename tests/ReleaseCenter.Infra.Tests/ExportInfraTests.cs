@@ -74,3 +74,26 @@ public sealed class ExportInfraTests(SynthesizedStackFixture stack)
         Assert.True((bool)table["TimeToLiveSpecification"]!["Enabled"]!);
     }
 }
+
+/// <summary>Slack approval in AWS: its secret in Secrets Manager, readable by the API function alone, named by its ARN.</summary>
+[Collection(SynthesizedStackCollection.Name)]
+public sealed class SlackInfraTests(SynthesizedStackFixture stack)
+{
+    [Fact]
+    public void TheSlackSecret_IsReadOnlyByTheApiFunction()
+    {
+        var (secretId, secret) = stack.Single("AWS::SecretsManager::Secret");
+        Assert.Equal($"{ResourceNames.Service}/slack-{SynthesizedStackFixture.Stage}", (string)secret["Name"]!);
+
+        var readers = stack.Resources("AWS::Lambda::Function")
+            .Select(f => f.Resource["Properties"]!.AsObject())
+            .Where(f => stack.StatementsOfRole(stack.RoleOf(f)).SelectMany(TemplateJson.Grants)
+                .Any(g => g.Action.StartsWith("secretsmanager:", StringComparison.Ordinal) && g.Resource.Contains(secretId, StringComparison.Ordinal)))
+            .Select(f => (string)f["FunctionName"]!)
+            .ToList();
+        Assert.Equal([stack.Names.ApiFunctionName], readers);
+        var (_, api) = stack.Function(stack.Names.ApiFunctionName);
+        Assert.Equal([secretId], TemplateJson.ReferencedIds(api["Environment"]!["Variables"]![FunctionVariables.SlackSecretArn]));
+        Assert.DoesNotContain("$comment", (string)api["Environment"]!["Variables"]![FunctionVariables.Slack]!, StringComparison.Ordinal);
+    }
+}

@@ -49,13 +49,23 @@ public sealed class HttpApiTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
-    public void HttpApi_HasOnlyTheProxyAndHealthzRoutes()
+    public void HttpApi_HasOnlyTheProxyHealthzAndSlackRoutes()
     {
         var routeKeys = stack.Resources("AWS::ApiGatewayV2::Route")
             .Select(r => (string)r.Resource["Properties"]!["RouteKey"]!)
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(["ANY /{proxy+}", "GET /healthz"], routeKeys);
+        Assert.Equal(["ANY /{proxy+}", "GET /healthz", "POST /v1/integrations/slack/interactions"], routeKeys);
+    }
+
+    /// <summary>Slack signs its callbacks instead of sending a bearer token: the route is open at the gateway and checks the signature itself.</summary>
+    [Fact]
+    public void SlackInteractionRoute_IsPublicAtTheGateway_AndReachesTheApiFunction()
+    {
+        var route = Route("POST /v1/integrations/slack/interactions");
+
+        Assert.Equal("NONE", (string)route["AuthorizationType"]!);
+        AssertTargetsApiFunction(route);
     }
 
     [Fact]

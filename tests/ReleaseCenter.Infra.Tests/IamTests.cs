@@ -67,6 +67,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         [ReleaseCenterStack.ApiHandler] =
         [
             "s3:GetObject", // presigns export download links
+            "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", // Slack's signing secret
             "s3:GetObjectVersion", "s3:ListBucketVersions", // verify reads the audit anchors
             "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
             "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution", "states:StopExecution",

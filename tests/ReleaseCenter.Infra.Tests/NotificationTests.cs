@@ -75,6 +75,27 @@ public sealed class NotificationTests : IDisposable
         Assert.Equal(expected.InputPathsMap.Count, transformer["InputPathsMap"]!.AsObject().Count);
     }
 
+    /// <summary>Filled in as EventBridge fills it, the approval message is Block Kit: evidence, and buttons bound to the digests shown.</summary>
+    [Fact]
+    public void TheApprovalWebhookMessage_IsBlockKit_WithButtonsCarryingTheEvidence()
+    {
+        var transformer = NotificationTemplates.Transformer("release.approval-requested.v1", DestinationType.Webhook, ApiUrl);
+        var filled = transformer.InputTemplate;
+        foreach (var name in transformer.InputPathsMap.Keys)
+        {
+            filled = filled.Replace($"<{name}>", $"{name.ToUpperInvariant()}", StringComparison.Ordinal);
+        }
+
+        var message = System.Text.Json.JsonDocument.Parse(filled).RootElement;
+        Assert.StartsWith("Approval needed: MODEL vVERSION to ENVIRONMENT", message.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var blocks = message.GetProperty("blocks").EnumerateArray().ToList();
+        var text = string.Join(" ", blocks.Select(b => b.ToString()));
+        Assert.All(new[] { "REQUESTEDBY", "METRICS", "BUNDLEDIGEST", "EXPIRESAT", "APPROVERGROUPS" }, v => Assert.Contains(v, text, StringComparison.Ordinal));
+        var buttons = blocks.Single(b => b.GetProperty("type").GetString() == "actions").GetProperty("elements").EnumerateArray().ToList();
+        Assert.Equal(["approve", "reject", "open"], buttons.Select(b => b.GetProperty("action_id").GetString()));
+        Assert.All(buttons.Take(2), b => Assert.Equal("RELEASEID|ENVIRONMENT|BUNDLEDIGEST|EVALUATIONDIGEST", b.GetProperty("value").GetString()));
+    }
+
     [Fact]
     public void Webhooks_AreApiDestinations_WhoseSecretUrlComesFromSsm()
     {

@@ -11,7 +11,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
         "AWS::DynamoDB::Table", "AWS::Events::EventBus", "AWS::Lambda::Function", "AWS::Logs::LogGroup",
         "AWS::IAM::Role", "AWS::ApiGatewayV2::Api", "AWS::ApiGatewayV2::Stage", "AWS::StepFunctions::StateMachine",
         "AWS::CloudWatch::Alarm", "AWS::SNS::Topic", "AWS::S3::Bucket", "AWS::CloudFront::Distribution", "AWS::Cognito::UserPool",
-        "AWS::SQS::Queue", "AWS::Lambda::EventSourceMapping",
+        "AWS::SQS::Queue", "AWS::Lambda::EventSourceMapping", "AWS::SecretsManager::Secret",
     ];
 
     /// <summary>Types CloudFormation cannot tag; listed so a new resource type forces a decision here.</summary>

@@ -24,6 +24,7 @@ public sealed record AwsJsonService(
     public static AwsJsonService StepFunctions { get; } = new("SFN", "states", "states", "AWSStepFunctions", "1.0", "2016-11-23");
     public static AwsJsonService EventBridge { get; } = new("EventBridge", "events", "events", "AWSEvents", "1.1", "2015-10-07");
     public static AwsJsonService SageMaker { get; } = new("SageMaker", "api.sagemaker", "sagemaker", "SageMaker", "1.1", "2017-07-24");
+    public static AwsJsonService SecretsManager { get; } = new("Secrets Manager", "secretsmanager", "secretsmanager", "secretsmanager", "1.1", "2017-10-17");
 
     IDictionary<string, string> IServiceMetadata.OperationNameMapping { get; } = new Dictionary<string, string>();
 }

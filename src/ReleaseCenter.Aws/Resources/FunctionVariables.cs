@@ -17,4 +17,6 @@ public static class FunctionVariables
     public const string AuditAnchorBucket = "AUDIT_ANCHOR_BUCKET";
     public const string SageMakerNamePrefix = "SAGEMAKER_NAME_PREFIX";
     public const string ExportBucket = "EXPORT_BUCKET";
+    public const string SlackSecretArn = "SLACK_SECRET_ARN";
+    public const string Slack = "RELEASE_CENTER_SLACK";
 }

@@ -75,14 +75,38 @@ public static partial class NotificationTemplates
     public static NotificationTransformer Transformer(string detailType, DestinationType type, string baseUrl)
     {
         var text = Text(detailType, baseUrl);
-        var paths = Placeholder().Matches(text)
+        // Relaxed escaping leaves < and > alone: they are the transformer's placeholder brackets.
+        var quoted = $"\"{JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"";
+        var template = type != DestinationType.Webhook ? quoted
+            : KindOf(detailType) == "release-approval" ? ApprovalBlocks(quoted, baseUrl)
+            : $"{{\"text\": {quoted}}}";
+        var paths = Placeholder().Matches(template)
             .Select(m => m.Groups[1].Value)
             .Distinct(StringComparer.Ordinal)
             .ToDictionary(name => name, PathOf, StringComparer.Ordinal);
-        // Relaxed escaping leaves < and > alone: they are the transformer's placeholder brackets.
-        var quoted = $"\"{JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)}\"";
-        var template = type == DestinationType.Webhook ? $"{{\"text\": {quoted}}}" : quoted;
         return new NotificationTransformer(paths, template);
+    }
+
+    /// <summary>
+    /// "Approval needed" as a Slack Block Kit message: who asks for what, the metrics against live with verdicts, the
+    /// bundle digest, and Approve / Reject buttons whose value carries the release, environment and the digests shown
+    /// (POST /v1/integrations/slack/interactions votes on exactly that evidence), plus the console's approval panel.
+    /// <c>text</c> stays for notifications and clients that show no blocks.
+    /// </summary>
+    private static string ApprovalBlocks(string quotedText, string baseUrl)
+    {
+        var console = baseUrl.TrimEnd('/');
+        const string Value = "<releaseId>|<environment>|<bundleDigest>|<evaluationDigest>";
+        return $$$"""
+            {"text": {{{quotedText}}}, "blocks": [
+              {"type": "section", "text": {"type": "mrkdwn", "text": "*Approval needed*: <model> v<version> to *<environment>*, requested by <requestedBy> (release <releaseId>, project <project>)."}},
+              {"type": "section", "text": {"type": "mrkdwn", "text": "Metrics against live: <metrics>"}},
+              {"type": "context", "elements": [{"type": "mrkdwn", "text": "Bundle <bundleDigest> · <requiredApprovals> approval(s) from <approverGroups> · expires <expiresAt>"}]},
+              {"type": "actions", "elements": [
+                {"type": "button", "style": "primary", "action_id": "approve", "text": {"type": "plain_text", "text": "Approve"}, "value": "{{{Value}}}"},
+                {"type": "button", "style": "danger", "action_id": "reject", "text": {"type": "plain_text", "text": "Reject"}, "value": "{{{Value}}}"},
+                {"type": "button", "action_id": "open", "text": {"type": "plain_text", "text": "Open in the console"}, "url": "{{{console}}}/approvals?selected=<releaseId>"}]}]}
+            """;
     }
 
     /// <summary>The rules of one destination: its events grouped by message template, each group one rule.</summary>

@@ -13,8 +13,11 @@ public sealed record ReleaseRequested(string ReleaseId, string Model, string Ver
     protected override string DetailTypeName() => "release.requested.v1";
 }
 
+/// <param name="Metrics">The stage's evaluation in one line, for a message: "auc 0.944 (better than live by -0.008, Pass); …".</param>
+/// <param name="ExpiresAt">When the stage expires without a decision.</param>
 public sealed record ReleaseApprovalRequested(string ReleaseId, string Model, string Version, string Environment, string RequiredApprovals,
-    string ApproverGroups, string ApproveAt) : ReleaseCenterEvent
+    string ApproverGroups, string ApproveAt, string RequestedBy, string BundleDigest, string EvaluationDigest, string Metrics, string ExpiresAt)
+    : ReleaseCenterEvent
 {
     protected override string DetailTypeName() => "release.approval-requested.v1";
 }

@@ -94,7 +94,8 @@ public sealed class NotificationRoutingTests(EmulatorFixture emulator)
     {
         ["project"] = project, ["releaseId"] = releaseId, ["model"] = model, ["version"] = "3", ["environment"] = environment,
         ["requiredApprovals"] = "1", ["remainingApprovals"] = "1", ["approverGroups"] = "approvers-prod",
-        ["approveAt"] = $"/v1/releases/{releaseId}/approvals",
+        ["approveAt"] = $"/v1/releases/{releaseId}/approvals", ["requestedBy"] = "alice", ["bundleDigest"] = "sha256:" + new string('a', 64),
+        ["evaluationDigest"] = "sha256:" + new string('b', 64), ["metrics"] = "auc 0.95 (better than live by +0.01, Pass)", ["expiresAt"] = "2026-12-02 09:00 UTC",
     };
 
     private static async Task PutAsync(EventBridgeClient events, ResourceNames names, string detailType, Dictionary<string, string> detail)

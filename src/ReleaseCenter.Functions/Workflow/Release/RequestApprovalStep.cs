@@ -42,7 +42,24 @@ public sealed class RequestApprovalStep(
         var message = $"Waiting for {policy.Approval.Required} approval(s) in {environment} from {string.Join(" or ", policy.Approval.Groups)}.";
         await record.TimelineAsync(release, environment, "approval-requested", message, ct,
             new ReleaseApprovalRequested(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), environment,
-                policy.Approval.Required.ToString(CultureInfo.InvariantCulture), string.Join(",", policy.Approval.Groups), $"/v1/releases/{release.Id}/approvals"))
+                policy.Approval.Required.ToString(CultureInfo.InvariantCulture), string.Join(",", policy.Approval.Groups), $"/v1/releases/{release.Id}/approvals",
+                release.RequestedBy, release.Bundle?.Digest ?? "", release.Stage(environment).EvaluationDigest ?? "", MetricsLine(release.Stage(environment)),
+                (release.Stage(environment).ApprovalRequestedAt ?? now).AddSeconds(Math.Max(1, policy.Approval.TimeoutSeconds)).UtcDateTime
+                    .ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)))
             .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The evaluation in one line for a message. Only metric names (letters, digits, '_', '.', '-'), numbers and verdicts
+    /// go in: it is put inside a JSON string by EventBridge's transformer, which escapes nothing.
+    /// </summary>
+    internal static string MetricsLine(ReleaseStage stage)
+    {
+        static string Number(double? value) => value is { } v ? Math.Round(v, 4).ToString("0.####", CultureInfo.InvariantCulture) : "-";
+        static string Safe(string name) => new(name.Where(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-').ToArray());
+        return stage.Evaluation is not { } evaluation || evaluation.Metrics.Count == 0
+            ? "no metrics evaluated"
+            : string.Join("; ", evaluation.Metrics.Select(m =>
+                $"{Safe(m.Metric)} {Number(m.Value)} ({(m.Delta is { } d ? $"better than live by {(d > 0 ? "+" : "")}{Number(d)}, " : "")}{m.Verdict})"));
     }
 }
