@@ -9,18 +9,25 @@ namespace ReleaseCenter.Cli;
 public static class RcApp
 {
     /// <summary>--output json on every command: the API's own JSON, for scripts.</summary>
-    internal static readonly Option<string> OutputOption = new("--output", "-o")
+    internal const string OutputOptionName = "--output";
+
+    /// <summary>One per command tree: an option belongs to the commands it was added to.</summary>
+    private static Option<string> CreateOutputOption()
     {
-        Description = "table (for people, the default) or json (the API's answer, for scripts)",
-        DefaultValueFactory = _ => "table",
-        Recursive = true,
-    };
+        var option = new Option<string>(OutputOptionName, "-o")
+        {
+            Description = "table (for people, the default) or json (the API's answer, for scripts)",
+            DefaultValueFactory = _ => "table",
+            Recursive = true,
+        };
+        option.AcceptOnlyFromAmong("table", "json");
+        return option;
+    }
 
     public static RootCommand Build(CliContext context)
     {
-        OutputOption.AcceptOnlyFromAmong("table", "json");
         var root = new RootCommand("rc: release models through ML Release Center, from a terminal or a CI job.");
-        root.Options.Add(OutputOption);
+        root.Options.Add(CreateOutputOption());
         foreach (var command in new[]
         {
             AuthCommands.Login(context), AuthCommands.Logout(context),
@@ -67,7 +74,7 @@ internal sealed class Session(CliContext context, ParseResult parse) : IDisposab
 
     public ParseResult Parse => parse;
 
-    public bool Json => parse.GetValue(RcApp.OutputOption) == "json";
+    public bool Json => parse.GetValue<string>(RcApp.OutputOptionName) == "json";
 
     public IAnsiConsole Out => context.Out;
 
