@@ -50,7 +50,8 @@ public static partial class SlackApi
         if (SlackSignature.Check(secret, http.Request.Headers["X-Slack-Request-Timestamp"], http.Request.Headers["X-Slack-Signature"], body,
                 clock.GetUtcNow()) is { } refused)
         {
-            LogNotSlack(log, refused);
+            // The denied-request log line says why (one line, with route and request id), as for a refused token.
+            http.Items[DeniedRequestLog.ReasonItem] = $"not a signed Slack request: {refused}";
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Not a signed Slack request", detail: refused);
         }
         var form = QueryHelpers.ParseQuery(Encoding.UTF8.GetString(body));
@@ -159,9 +160,6 @@ public static partial class SlackApi
         ["replace_original"] = false,
         ["text"] = text,
     };
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Slack interaction: {Reason}")]
-    private static partial void LogNotSlack(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Slack vote: Slack user {SlackUser} is not mapped to an identity")]
     private static partial void LogUnmapped(ILogger logger, string slackUser);
