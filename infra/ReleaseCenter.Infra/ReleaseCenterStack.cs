@@ -131,13 +131,7 @@ public sealed class ReleaseCenterStack : Stack
         RetrainStateMachine = CreateStateMachine(props, "RetrainStateMachine", RetrainWorkflow.Name, RetrainWorkflow.DefinitionFile, RetrainWorkflow.Functions,
             RetrainWorkflow.Substitutions(handler => TaskFunctions[handler].FunctionArn));
         // What a rule cannot deliver after EventBridge's retries (8 attempts, 24 hours) lands here, never silently dropped.
-        RuleDeadLetters = new Queue(this, "RuleDeadLetters", new QueueProps
-        {
-            QueueName = $"{ResourceNames.Service}-rules-dlq-{props.Stage}",
-            RetentionPeriod = Duration.Days(14),
-            Encryption = QueueEncryption.SQS_MANAGED,
-            EnforceSSL = true,
-        });
+        RuleDeadLetters = DeadLetterQueue("RuleDeadLetters", "rules", props.Stage);
         // A retrained candidate gets a normal release; drift.detected.v1 starts the retrain machine through its trigger function.
         StateMachine.GrantStartExecution(TaskFunctions["retrain-open-release"]);
         TaskFunctions["retrain-open-release"].AddEnvironment(FunctionVariables.ReleaseStateMachineArn, StateMachine.StateMachineArn);
@@ -228,13 +222,7 @@ public sealed class ReleaseCenterStack : Stack
 
         // The outbox relay: INSERTs of outbox events on the table's stream, published to the bus and marked sent. Records it
         // cannot publish are retried (bisected) and then described in its DLQ; the sweep publishes what is still pending.
-        RelayDeadLetters = new Queue(this, "RelayDeadLetters", new QueueProps
-        {
-            QueueName = $"{ResourceNames.Service}-relay-dlq-{props.Stage}",
-            RetentionPeriod = Duration.Days(14),
-            Encryption = QueueEncryption.SQS_MANAGED,
-            EnforceSSL = true,
-        });
+        RelayDeadLetters = DeadLetterQueue("RelayDeadLetters", "relay", props.Stage);
         RelayFunction = new ReleaseCenterFunction(this, ConstructId(ReleaseWorkflow.RelayOutboxHandler), new ReleaseCenterFunctionProps
         {
             FunctionName = Names.FunctionName(ReleaseWorkflow.RelayOutboxHandler),
@@ -260,13 +248,7 @@ public sealed class ReleaseCenterStack : Stack
         // The export function: export jobs' INSERTs on the table's stream start it. A job runs to the end or fails with its
         // reason in the job; only a crash or a time-out is retried, then the record goes to the DLQ (the status route
         // reports such a job as failed once the time-out has passed).
-        ExportDeadLetters = new Queue(this, "ExportDeadLetters", new QueueProps
-        {
-            QueueName = $"{ResourceNames.Service}-export-dlq-{props.Stage}",
-            RetentionPeriod = Duration.Days(14),
-            Encryption = QueueEncryption.SQS_MANAGED,
-            EnforceSSL = true,
-        });
+        ExportDeadLetters = DeadLetterQueue("ExportDeadLetters", "export", props.Stage);
         ExportFunction = new ReleaseCenterFunction(this, ConstructId(ReleaseWorkflow.RunExportHandler), new ReleaseCenterFunctionProps
         {
             FunctionName = Names.FunctionName(ReleaseWorkflow.RunExportHandler),
@@ -896,6 +878,15 @@ public sealed class ReleaseCenterStack : Stack
         statement.AddCondition("ForAllValues:StringLike", new Dictionary<string, object> { ["dynamodb:LeadingKeys"] = TableAccess.For(handler).ToArray() });
         function.AddToRolePolicy(statement);
     }
+
+    /// <summary>A dead-letter queue: {service}-{what}-dlq-{stage}, kept 14 days, encrypted, TLS only (each gets an alarm in OperationsConstruct).</summary>
+    private Queue DeadLetterQueue(string id, string what, string stage) => new(this, id, new QueueProps
+    {
+        QueueName = $"{ResourceNames.Service}-{what}-dlq-{stage}",
+        RetentionPeriod = Duration.Days(14),
+        Encryption = QueueEncryption.SQS_MANAGED,
+        EnforceSSL = true,
+    });
 
     /// <summary>An event source mapping's filter: only INSERTs of items of one type reach the function.</summary>
     private static IDictionary<string, object> InsertsOf(string itemType) => FilterCriteria.Filter(new Dictionary<string, object>

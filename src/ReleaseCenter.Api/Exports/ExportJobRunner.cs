@@ -142,10 +142,8 @@ public sealed class RunExportStep(ExportJobRunner runner) : ITaskStep
         {
             foreach (var record in records.EnumerateArray())
             {
-                if (record.TryGetProperty("dynamodb", out var body) && body.TryGetProperty("NewImage", out var image)
-                    && image.TryGetProperty(TableSchema.ItemType, out var type) && type.TryGetProperty("S", out var typeName)
-                    && typeName.GetString() == DynamoExportJobs.ItemTypeName
-                    && image.TryGetProperty("id", out var id) && id.TryGetProperty("S", out var idText) && idText.GetString() is { } jobId)
+                if (Functions.Events.StreamImage.String(record, TableSchema.ItemType) == DynamoExportJobs.ItemTypeName
+                    && Functions.Events.StreamImage.String(record, "id") is { } jobId)
                 {
                     ids.Add(jobId);
                 }

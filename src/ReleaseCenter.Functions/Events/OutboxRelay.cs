@@ -153,11 +153,11 @@ public static class StreamImage
 {
     public static (string Sequence, PendingEvent Event)? Read(JsonElement record)
     {
-        if (!record.TryGetProperty("dynamodb", out var body) || !body.TryGetProperty("NewImage", out var image))
+        if (!record.TryGetProperty("dynamodb", out var body) || !body.TryGetProperty("NewImage", out _))
         {
             return null;
         }
-        string? S(string name) => image.TryGetProperty(name, out var v) && v.TryGetProperty("S", out var s) ? s.GetString() : null;
+        string? S(string name) => String(record, name);
         if (S(Aws.Resources.TableSchema.ItemType) != DynamoOutbox.ItemTypeName || S("sentAt") is not null
             || S("id") is not { } id || S("detailType") is not { } type || S("detail") is not { } detail)
         {
@@ -168,4 +168,11 @@ public static class StreamImage
             System.Globalization.DateTimeStyles.AssumeUniversal, out var at) ? at : DateTimeOffset.UnixEpoch;
         return (sequence, new PendingEvent(new Domain.Events.OutboxEvent(id, type, detail), created));
     }
+
+    /// <summary>A string attribute of a stream record's new image (DynamoDB JSON: {"name": {"S": "…"}}); null when absent.</summary>
+    public static string? String(JsonElement record, string name) =>
+        record.ValueKind == JsonValueKind.Object && record.TryGetProperty("dynamodb", out var body) && body.TryGetProperty("NewImage", out var image)
+        && image.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object && value.TryGetProperty("S", out var s)
+            ? s.GetString()
+            : null;
 }
