@@ -108,6 +108,10 @@ await using (aws)
             var seeded = await new Demo(new Uri(url), TextWriter.Null).RunAsync(shutdown.Token);
             Console.WriteLine(seeded ? $"Demo data ready: {url}/releases lists five fraud-detector releases; v5 waits for a staging approver (sign in as sam to approve it, as alice to see why you cannot)." : "Demo data seeding did not end as expected.");
         }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("Demo data seeding stopped with the stack; the next start seeds again.");
+        }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or TimeoutException or OperationCanceledException)
         {
             Console.Error.WriteLine($"Demo data seeding stopped: {ex.Message}");

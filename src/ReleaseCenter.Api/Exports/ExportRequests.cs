@@ -59,7 +59,7 @@ public static class ExportRequests
         {
             if (!allowed.Contains(name, StringComparer.Ordinal))
             {
-                return JsonBody.Invalid($"filters.{name}", $"is not a filter of a '{kind}' export; its filters are {string.Join(", ", allowed)}.");
+                return JsonBody.Invalid($"filters.{name}", $"is not a filter of the '{kind}' export; its filters are {string.Join(", ", allowed)}.");
             }
             if (value is null || value.Length > MaxFilterLength)
             {
