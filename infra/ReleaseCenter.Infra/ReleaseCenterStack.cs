@@ -88,6 +88,7 @@ public sealed class ReleaseCenterStack : Stack
 
         // One asset for every function: the bootstrap runs the handler named by the function's Handler.
         var code = Code.FromAsset(RequireLambdaBundle(props.LambdaAssetPath));
+        ModelRegistry = props.ModelRegistry;
         var shared = new Dictionary<string, string>
         {
             [FunctionVariables.TableName] = Table.TableName,
@@ -107,6 +108,11 @@ public sealed class ReleaseCenterStack : Stack
             if (task.Handler == DeployHandler)
             {
                 environment[FunctionVariables.SageMakerRole] = SageMakerExecutionRole.RoleArn;
+            }
+            if (props.ModelRegistryJson is { } mapping && (task.Handler is "retrain-register" || task.Handler == ModelRegistrySync.ImportFunction.Handler))
+            {
+                // Which groups are imported, and which buckets' metrics reports may be read.
+                environment[FunctionVariables.ModelRegistry] = mapping;
             }
 
             // Step Functions invokes these synchronously (also with .waitForTaskToken) and retries
@@ -173,6 +179,27 @@ public sealed class ReleaseCenterStack : Stack
             },
             Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(TaskFunctions[RetrainWorkflow.SignalFunction.Handler],
                 RuleTargetProps())],
+        });
+
+        // SageMaker Model Registry: a new package of a mapped group becomes a version (default bus, where SageMaker puts its events);
+        // mappings with releaseTo open a release. Our deployment and rollback events set the package's approval status.
+        var import = TaskFunctions[ModelRegistrySync.ImportFunction.Handler];
+        StateMachine.GrantStartExecution(import);
+        import.AddEnvironment(FunctionVariables.ReleaseStateMachineArn, StateMachine.StateMachineArn);
+        new Rule(this, "ModelPackageChangedRule", new RuleProps
+        {
+            RuleName = $"{ResourceNames.Service}-model-package-changed-{props.Stage}",
+            Description = "SageMaker says a model package changed: register new packages of the groups config/model-registry.json maps.",
+            EventPattern = new EventPattern { Source = ["aws.sagemaker"], DetailType = [ModelRegistrySync.PackageStateChangeDetailType] },
+            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(import, RuleTargetProps())],
+        });
+        new Rule(this, "ModelPackageSyncRule", new RuleProps
+        {
+            RuleName = $"{ResourceNames.Service}-model-package-sync-{props.Stage}",
+            Description = "Live in the last environment: the version's model package becomes Approved; rolled back: Rejected, naming the release.",
+            EventBus = Bus,
+            EventPattern = new EventPattern { Source = [ResourceNames.EventSource], DetailType = [.. ModelRegistrySync.SyncDetailTypes] },
+            Targets = [new Amazon.CDK.AWS.Events.Targets.LambdaFunction(TaskFunctions[ModelRegistrySync.SyncFunction.Handler], RuleTargetProps())],
         });
 
         // Handlers that run on a schedule, not in the state machine (approval reminders).
@@ -313,6 +340,14 @@ public sealed class ReleaseCenterStack : Stack
             SlackSecret.GrantRead(ApiFunction);
             ApiFunction.AddEnvironment(FunctionVariables.SlackSecretArn, SlackSecret.SecretArn);
             ApiFunction.AddEnvironment(FunctionVariables.Slack, slack);
+        }
+        // Importing a model package by hand (POST /v1/models/{model}/versions/import): a package of a mapped group or a retraining
+        // group (the importer refuses others before asking SageMaker), and its metrics report.
+        ApiFunction.AddToRolePolicy(Allow(["sagemaker:DescribeModelPackage"], [.. MappedPackages(autoOnly: false), SageMakerArn("model-package")]));
+        GrantMetricsReports(ApiFunction);
+        if (props.ModelRegistryJson is { } registryJson)
+        {
+            ApiFunction.AddEnvironment(FunctionVariables.ModelRegistry, registryJson);
         }
         // The status route presigns download links with the API's role: the link can read export files and nothing else.
         ApiFunction.AddToRolePolicy(Allow(["s3:GetObject"], Exports.ArnForObjects(S3ExportFiles.Prefix + "*")));
@@ -563,6 +598,22 @@ public sealed class ReleaseCenterStack : Stack
             case "retrain-register":
                 // The Service Authorization Reference (as cfn-lint ships it) gives both actions the resource type model-package.
                 function.AddToRolePolicy(Allow(["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"], SageMakerArn("model-package")));
+                GrantMetricsReports(function);
+                break;
+
+            case var import when import == ModelRegistrySync.ImportFunction.Handler:
+                // Packages of the groups imported on SageMaker's event only; states:StartExecution on the release state
+                // machine, for mappings that open a release, is granted once it exists.
+                if (MappedPackages(autoOnly: true) is { Length: > 0 } automatic)
+                {
+                    function.AddToRolePolicy(Allow(["sagemaker:DescribeModelPackage"], automatic));
+                }
+                GrantMetricsReports(function);
+                break;
+
+            case var sync when sync == ModelRegistrySync.SyncFunction.Handler:
+                // Versions come from the mapped groups' packages and from the retraining groups (under the prefix).
+                function.AddToRolePolicy(Allow(["sagemaker:UpdateModelPackage"], [.. MappedPackages(autoOnly: false), SageMakerArn("model-package")]));
                 break;
 
             case "rollback-stop":
@@ -843,6 +894,27 @@ public sealed class ReleaseCenterStack : Stack
     }
 
     /// <summary>SageMaker resources of this type whose names start with the service's prefix (<see cref="SageMakerNames"/>).</summary>
+    /// <summary>A model package ARN pattern in this account and region (packages are named after their group, not our prefix).</summary>
+    private string ModelPackageArn(string name) =>
+        FormatArn(new ArnComponents { Service = "sagemaker", Resource = "model-package", ResourceName = name });
+
+    /// <summary>The package ARN patterns of the groups config/model-registry.json maps (package ARNs name their group in lower case).</summary>
+    private string[] MappedPackages(bool autoOnly) =>
+        [.. ModelRegistry.Groups.Values.Where(g => g.Auto || !autoOnly).Select(g => g.Group.ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal)
+            .Select(g => ModelPackageArn(g + "/*"))];
+
+    /// <summary>Read access to the metrics reports in the buckets config/model-registry.json lists, and nothing else of them.</summary>
+    private void GrantMetricsReports(LambdaFunction function)
+    {
+        if (ModelRegistry.ReportBuckets.Count > 0)
+        {
+            function.AddToRolePolicy(Allow(["s3:GetObject"], [.. ModelRegistry.ReportBuckets.Select(b => $"arn:{Amazon.CDK.Aws.PARTITION}:s3:::{b}/*")]));
+        }
+    }
+
+    /// <summary>config/model-registry.json, parsed.</summary>
+    public ModelRegistryConfig ModelRegistry { get; private set; } = ModelRegistryConfig.Empty;
+
     private string SageMakerArn(string resourceType) =>
         FormatArn(new ArnComponents { Service = "sagemaker", Resource = resourceType, ResourceName = SageMakerNamePrefix + "*" });
 

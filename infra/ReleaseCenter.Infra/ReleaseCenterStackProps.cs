@@ -27,6 +27,9 @@ public sealed partial class ReleaseCenterStackProps : StackProps
     /// <summary>Slack approval: Slack users mapped to identities, and the hosts message updates may go to (docs/operations.md, Slack).</summary>
     public const string SlackFile = "config/slack.json";
 
+    /// <summary>SageMaker Model Registry: groups mapped to models, and the buckets metrics reports may be read from (docs/operations.md).</summary>
+    public const string ModelRegistryFile = "config/model-registry.json";
+
     /// <summary>Lambda's limit for all of a function's environment variables together (keys and values).</summary>
     public const int LambdaEnvironmentLimitBytes = 4096;
 
@@ -134,6 +137,7 @@ public sealed partial class ReleaseCenterStackProps : StackProps
             EnvironmentsJson = ReadEnvironmentsJson(Path.Combine(root, EnvironmentsFile)),
             Notifications = ReadNotifications(Path.Combine(root, NotificationsFile)),
             SlackJson = ReadSlackJson(Path.Combine(root, SlackFile)),
+            ModelRegistryJson = ModelRegistryConfig.WithReportBucket(ReadModelRegistryJson(Path.Combine(root, ModelRegistryFile)), bucket),
             JwtIssuer = issuer,
             JwtAudiences = audiences,
             CognitoDomainPrefix = ReadString(node, "cognitoDomainPrefix"),
@@ -153,6 +157,31 @@ public sealed partial class ReleaseCenterStackProps : StackProps
         var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         json.Remove("$comment");
         return json.ToJsonString(MinifiedJson);
+    }
+
+    /// <summary><see cref="ModelRegistryFile"/> minified, without its $comment (RELEASE_CENTER_MODEL_REGISTRY); null: no group is imported.</summary>
+    public string? ModelRegistryJson { get; init; }
+
+    /// <summary><see cref="ModelRegistryJson"/>, parsed: which groups' packages and which report buckets the grants name.</summary>
+    public ModelRegistryConfig ModelRegistry => ModelRegistryConfig.Parse(ModelRegistryJson);
+
+    /// <summary>Reads and checks the mapping; a malformed one stops synth with the reason.</summary>
+    public static string? ReadModelRegistryJson(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        var json = ReadSlackJson(path)!;
+        try
+        {
+            ModelRegistryConfig.Parse(json);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"The model registry mapping '{path}' is not valid: {e.Message}", e);
+        }
+        return json;
     }
 
     /// <summary><see cref="NotificationsFile"/>, parsed; none when the file is absent.</summary>

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using Microsoft.Extensions.DependencyInjection;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Aws.Store;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
@@ -99,6 +100,12 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITaskStep, Drift.RetrainRegisterStep>();
         services.AddSingleton<ITaskStep, Drift.RetrainOpenReleaseStep>();
         services.AddSingleton<ITaskStep, Drift.RetrainStopStep>();
+        services.AddSingleton(ModelRegistryConfig.Parse(settings.ModelRegistryJson));
+        services.AddSingleton<Registry.IMetricsReports>(sp => new Registry.S3MetricsReports(
+            new Lazy<Amazon.S3.IAmazonS3>(sp.GetRequiredService<Amazon.S3.IAmazonS3>), sp.GetRequiredService<ModelRegistryConfig>()));
+        services.AddSingleton<Registry.ModelPackageImporter>();
+        services.AddSingleton<ITaskStep, Registry.ImportModelPackageStep>();
+        services.AddSingleton<ITaskStep, Registry.SyncModelPackageStep>();
         services.AddSingleton<ITaskStep, Events.RelayOutboxStep>();
         services.AddSingleton<ITaskStep, Events.SweepOutboxStep>();
         services.AddSingleton<ITaskHandlers, TaskHandlers>();

@@ -59,6 +59,9 @@ public sealed record ReleaseCenterSettings(
     /// <summary>config/slack.json: Slack users mapped to identities, and the hosts a message update may be posted to.</summary>
     public string? SlackJson { get; init; }
 
+    /// <summary>config/model-registry.json: SageMaker model package groups mapped to models, and the buckets metrics reports may be read from.</summary>
+    public string? ModelRegistryJson { get; init; }
+
     public static ReleaseCenterSettings FromEnvironment()
     {
         static string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v
@@ -79,6 +82,7 @@ public sealed record ReleaseCenterSettings(
             ExportBucket = Environment.GetEnvironmentVariable(FunctionVariables.ExportBucket) is { Length: > 0 } exports ? exports : null,
             SlackSecretArn = Environment.GetEnvironmentVariable(FunctionVariables.SlackSecretArn) is { Length: > 0 } slack ? slack : null,
             SlackJson = Environment.GetEnvironmentVariable(FunctionVariables.Slack) is { Length: > 0 } slackJson ? slackJson : null,
+            ModelRegistryJson = Environment.GetEnvironmentVariable(FunctionVariables.ModelRegistry) is { Length: > 0 } registry ? registry : null,
         };
     }
 }

@@ -15,6 +15,9 @@ public static class LocalApi
         group.MapPut("/pipelines/{name}", PutPipeline).RequireAuthorization()
             .WithSummary("Create or change a stand-in SageMaker training pipeline: how long it runs, how it ends, the model package and metrics it registers (local stack only)")
             .Accepts<StandInPipelineRequest>("application/json");
+        group.MapPost("/model-packages", RegisterModelPackage).RequireAuthorization()
+            .WithSummary("Register a model package in the emulated SageMaker Model Registry, as a training pipeline's RegisterModel step does: a metrics report in S3, then the package; its state change event follows (local stack only)")
+            .Accepts<StandInModelPackageRequest>("application/json");
         group.MapGet("/faults", (ReleaseCenter.Local.Emulator.AwsFaults faults) => TypedResults.Ok(new ReleaseCenter.Local.Emulator.FaultsDto(faults.Rules, faults.Injected)))
             .RequireAuthorization().WithSummary("The faults armed on the local AWS endpoint, and how many of each kind were injected (local stack only)");
         group.MapPost("/faults", AddFault).RequireAuthorization()
@@ -119,6 +122,85 @@ public static class LocalApi
         return TypedResults.Ok(request);
     }
 
+    /// <summary>
+    /// A model package as SageMaker Pipelines registers one: the metrics report (SageMaker's model quality format) written
+    /// to the local models bucket, then CreateModelPackage with the report as ModelMetrics and the artifact digest as a
+    /// customer metadata property. The emulator then puts "SageMaker Model Package State Change" on the default bus
+    /// (moto launcher patch 10), which a mapped group's import rule receives.
+    /// </summary>
+    private static async Task<Results<Created<StandInModelPackageResponse>, ValidationProblem, ProblemHttpResult>> RegisterModelPackage(HttpContext http,
+        ReleaseCenter.Aws.Clients.SageMakerClient sageMaker, Amazon.S3.IAmazonS3 s3, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, LocalApiJsonContext.Default.StandInModelPackageRequest, ct);
+        if (request is null)
+        {
+            return Problems.Unwrap<Created<StandInModelPackageResponse>>(problem!);
+        }
+        if (ReleaseCenter.Domain.Validation.Rules.ResourceName(request.ModelPackageGroupName) is { } groupReason)
+        {
+            return JsonBody.Invalid("modelPackageGroupName", groupReason);
+        }
+        if (string.IsNullOrWhiteSpace(request.Image) || request.Image.Length > 1024)
+        {
+            return JsonBody.Invalid("image", "is required: the inference image (at most 1024 characters).");
+        }
+        if (request.ApprovalStatus is not (null or "PendingManualApproval" or "Approved" or "Rejected"))
+        {
+            return JsonBody.Invalid("approvalStatus", "must be PendingManualApproval, Approved or Rejected.");
+        }
+        if (request.Metrics is { Count: > 50 })
+        {
+            return JsonBody.Invalid("metrics", "may have at most 50 entries.");
+        }
+        if (request.Metrics?.FirstOrDefault(m => !double.IsFinite(m.Value) || m.Key.Length is 0 or > 64) is { Key: { } badMetric })
+        {
+            return JsonBody.Invalid($"metrics.{badMetric}", "must be a finite number named by 1 to 64 characters.");
+        }
+        var group = request.ModelPackageGroupName!;
+        try
+        {
+            await sageMaker.CreateModelPackageGroupAsync(new ReleaseCenter.Aws.Clients.CreateModelPackageGroupRequest(group, "release-center local stand-in"), ct);
+        }
+        catch (Amazon.Runtime.AmazonServiceException)
+        {
+            // It exists already.
+        }
+        var run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+        var artifact = $"s3://{LocalHost.ModelsBucket}/{group}/{run}/model.tar.gz";
+        ReleaseCenter.Aws.Clients.ModelMetrics? modelMetrics = null;
+        if (request.Metrics is { Count: > 0 } metrics)
+        {
+            var report = new System.Text.Json.Nodes.JsonObject
+            {
+                ["version"] = 0.0,
+                ["binary_classification_metrics"] = new System.Text.Json.Nodes.JsonObject(metrics.Select(m =>
+                    KeyValuePair.Create(m.Key, (System.Text.Json.Nodes.JsonNode?)new System.Text.Json.Nodes.JsonObject { ["value"] = m.Value }))),
+            };
+            var key = $"{group}/{run}/evaluation.json";
+            await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
+            {
+                BucketName = LocalHost.ModelsBucket, Key = key, ContentBody = report.ToJsonString(), ContentType = "application/json",
+            }, ct);
+            modelMetrics = new ReleaseCenter.Aws.Clients.ModelMetrics
+            {
+                ModelQuality = new ReleaseCenter.Aws.Clients.ModelQuality
+                {
+                    Statistics = new ReleaseCenter.Aws.Clients.MetricsSource($"s3://{LocalHost.ModelsBucket}/{key}") { ContentType = "application/json" },
+                },
+            };
+        }
+        var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(artifact)));
+        var created = await sageMaker.CreateModelPackageAsync(new ReleaseCenter.Aws.Clients.CreateModelPackageRequest(group,
+            new ReleaseCenter.Aws.Clients.InferenceSpecification([new ReleaseCenter.Aws.Clients.ModelPackageContainer(request.Image) { ModelDataUrl = artifact }]))
+        {
+            ModelPackageDescription = "Registered through the local stack's stand-in",
+            ModelApprovalStatus = request.ApprovalStatus ?? "PendingManualApproval",
+            ModelMetrics = modelMetrics,
+            CustomerMetadataProperties = new Dictionary<string, string> { ["artifactDigest"] = digest },
+        }, ct);
+        return TypedResults.Created((string?)null, new StandInModelPackageResponse(created.ModelPackageArn, artifact, digest));
+    }
+
     private static Results<Ok<TokenDto>, ValidationProblem> Token(DevTokens tokens, string? user, string? groups)
     {
         if (string.IsNullOrEmpty(user) || !DevTokens.UserPattern().IsMatch(user))
@@ -136,6 +218,11 @@ public static class LocalApi
     }
 }
 
+/// <summary>A model package to register in the emulated Model Registry (see LocalApi.RegisterModelPackage).</summary>
+public sealed record StandInModelPackageRequest(string? ModelPackageGroupName, string? Image, Dictionary<string, double>? Metrics, string? ApprovalStatus);
+
+public sealed record StandInModelPackageResponse(string ModelPackageArn, string ArtifactUri, string ArtifactDigest);
+
 public sealed record VerificationFaultRequest(string? Environment, string? Model, int? Version, string? Reason);
 
 /// <summary>What a stand-in training pipeline does when it runs (moto launcher patch 9).</summary>
@@ -151,4 +238,6 @@ public sealed record StandInPipelineDefinition(string Version, IReadOnlyList<str
 [System.Text.Json.Serialization.JsonSerializable(typeof(VerificationFaultRequest))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StandInPipelineRequest))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StandInPipelineDefinition))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StandInModelPackageRequest))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StandInModelPackageResponse))]
 internal sealed partial class LocalApiJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

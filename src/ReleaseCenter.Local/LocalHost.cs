@@ -43,6 +43,7 @@ public static class LocalHost
         }
         await EnsureBucketAsync(aws, names.LocalAnchorBucketName, objectLock: true, ct).ConfigureAwait(false);
         await EnsureBucketAsync(aws, names.LocalExportBucketName, objectLock: false, ct).ConfigureAwait(false);
+        await EnsureBucketAsync(aws, ModelsBucket, objectLock: false, ct).ConfigureAwait(false);
         var stateMachineArn = await EnsureStateMachineAsync(aws, names, ReleaseWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("release.asl.json"),
             ReleaseWorkflow.Substitutions(handler => FunctionArn(names, handler))), ct).ConfigureAwait(false);
         var rollbackArn = await EnsureStateMachineAsync(aws, names, RollbackWorkflow.Name, ReleaseWorkflow.Resolve(ReadResource("rollback.asl.json"),
@@ -52,6 +53,7 @@ public static class LocalHost
         // Rules on the emulator's default bus, shared by every host that runs against it (DefaultBusRules takes them off again).
         var driftSignalsRule = $"{ResourceNames.Service}-drift-signals-{stage}";
         var endpointChangedRule = $"{ResourceNames.Service}-endpoint-changed-{stage}";
+        var packageChangedRule = $"{ResourceNames.Service}-model-package-changed-{stage}";
         using (var events = new EventBridgeClient(aws))
         {
             // As in the CDK app: drift.detected.v1 invokes the start-retrain function, which names the execution after the report.
@@ -76,6 +78,22 @@ public static class LocalHost
             }, ct).ConfigureAwait(false);
             await events.PutTargetsAsync(new PutTargetsRequest(endpointChangedRule,
                 [new RuleTarget("wake", FunctionArn(names, ReleaseWorkflow.EndpointChangedHandler))]), ct).ConfigureAwait(false);
+            // As in the CDK app: SageMaker's model package state changes (default bus; launcher patch 10 sends them) import mapped groups' packages.
+            await events.PutRuleAsync(new PutRuleRequest(packageChangedRule)
+            {
+                EventPattern = ModelRegistrySync.PackageStateChangePattern,
+            }, ct).ConfigureAwait(false);
+            await events.PutTargetsAsync(new PutTargetsRequest(packageChangedRule,
+                [new RuleTarget("import", FunctionArn(names, ModelRegistrySync.ImportFunction.Handler))]), ct).ConfigureAwait(false);
+            // As in the CDK app: deployments and rollbacks (our bus) set the package's approval status.
+            var syncRule = $"{ResourceNames.Service}-model-package-sync-{stage}";
+            await events.PutRuleAsync(new PutRuleRequest(syncRule)
+            {
+                EventBusName = names.EventBusName,
+                EventPattern = ModelRegistrySync.SyncPattern(ResourceNames.EventSource),
+            }, ct).ConfigureAwait(false);
+            await events.PutTargetsAsync(new PutTargetsRequest(syncRule,
+                [new RuleTarget("sync", FunctionArn(names, ModelRegistrySync.SyncFunction.Handler))]) { EventBusName = names.EventBusName }, ct).ConfigureAwait(false);
         }
         var notifications = await LocalNotifications.ProvisionAsync(aws, names, LocalNotifications.ReadPolicy(), ct).ConfigureAwait(false);
         // As the CDK app's secret: Slack's signing secret in Secrets Manager, here a random one per start (tests read it from there).
@@ -99,6 +117,7 @@ public static class LocalHost
             ExportBucket = names.LocalExportBucketName,
             SlackSecretArn = slackSecretArn,
             SlackJson = ReadResource("slack.json"),
+            ModelRegistryJson = ModelRegistryConfig.WithReportBucket(ReadResource("model-registry.json"), ModelsBucket),
         };
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -123,7 +142,7 @@ public static class LocalHost
         builder.Services.AddHostedService<OutboxRelayLoop>();
         // The default bus is the emulator's, shared by every host that ran against it: take this host's rules off it when it stops.
         builder.Services.AddHostedService(_ => new DefaultBusRules(aws,
-            [(driftSignalsRule, "normalize"), (endpointChangedRule, "wake")]));
+            [(driftSignalsRule, "normalize"), (endpointChangedRule, "wake"), (packageChangedRule, "import")]));
         builder.Services.AddLocalNotifications(notifications, aws);
         builder.Services.Replace(ServiceDescriptor.Singleton<ReleaseCenter.Functions.Telemetry.IMetricSink>(new LocalMetricSink(logFile)));
         builder.Services.AddSingleton<SageMakerEndpointVerifier>();
@@ -209,6 +228,9 @@ public static class LocalHost
     }
 
     /// <summary>The built-in copy of a repository file (config/environments.json, statemachines/release.asl.json), for tests that vary it.</summary>
+    /// <summary>Where the local stack's model artifacts and metrics reports are (config/model-registry.json lists it in reportBuckets).</summary>
+    public const string ModelsBucket = "release-center-models-local";
+
     public static string ReadResourceForTests(string name) => ReadResource(name);
 
     internal static string ReadResource(string name)

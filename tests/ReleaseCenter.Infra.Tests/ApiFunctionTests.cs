@@ -39,7 +39,7 @@ public sealed class ApiFunctionTests(SynthesizedStackFixture stack)
                 FunctionVariables.EventBusName, FunctionVariables.Environments,
                 FunctionVariables.ReleaseStateMachineArn, FunctionVariables.RollbackStateMachineArn,
                 FunctionVariables.Stage, FunctionVariables.TableName, FunctionVariables.AuditAnchorBucket, FunctionVariables.SageMakerNamePrefix,
-                FunctionVariables.ExportBucket, FunctionVariables.SlackSecretArn, FunctionVariables.Slack,
+                FunctionVariables.ExportBucket, FunctionVariables.SlackSecretArn, FunctionVariables.Slack, FunctionVariables.ModelRegistry,
             }.Order(StringComparer.Ordinal),
             variables.Select(v => v.Key).Order(StringComparer.Ordinal));
         Assert.Equal([stack.Resources("AWS::S3::Bucket").Single(b => b.LogicalId.StartsWith("AuditAnchors", StringComparison.Ordinal)).LogicalId],

@@ -50,7 +50,12 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["retrain-check-policy"] = [],
         ["retrain-start-pipeline"] = ["sagemaker:StartPipelineExecution"],
         ["retrain-check-pipeline"] = ["sagemaker:DescribePipelineExecution", "sagemaker:StopPipelineExecution"],
-        ["retrain-register"] = ["sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+        // Plus the metrics report of the package, in a bucket config/model-registry.json lists.
+        ["retrain-register"] = ["s3:GetObject", "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages"],
+        // SageMaker Model Registry: a mapped group's new package becomes a version (its report read) and maybe a release.
+        [ModelRegistrySync.ImportFunction.Handler] = ["s3:GetObject", "sagemaker:DescribeModelPackage", "states:StartExecution"],
+        // Approved when live in prod, Rejected when rolled back.
+        [ModelRegistrySync.SyncFunction.Handler] = ["sagemaker:UpdateModelPackage"],
         // It opens a normal release, which starts the release state machine.
         ["retrain-open-release"] = ["states:StartExecution"],
         ["retrain-stop"] = [],
@@ -66,7 +71,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ],
         [ReleaseCenterStack.ApiHandler] =
         [
-            "s3:GetObject", // presigns export download links
+            "s3:GetObject", // presigns export download links; reads a model package's metrics report
+            "sagemaker:DescribeModelPackage", // imports a model package by hand
             "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", // Slack's signing secret
             "s3:GetObjectVersion", "s3:ListBucketVersions", // verify reads the audit anchors
             "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
@@ -208,7 +214,16 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         ["retrain-start-pipeline"] = ["pipeline/release-center-*"],
         ["retrain-check-pipeline"] = ["pipeline/release-center-*"],
         ["retrain-register"] = ["model-package/release-center-*"],
+        // The groups config/model-registry.json maps (imported on SageMaker's event unless "auto": false), and the retraining groups.
+        [ModelRegistrySync.ImportFunction.Handler] = [.. MappedGroups(autoOnly: true)],
+        [ModelRegistrySync.SyncFunction.Handler] = [.. MappedGroups(autoOnly: false), "model-package/release-center-*"],
+        [ReleaseCenterStack.ApiHandler] =
+            ["model/release-center-*", "endpoint-config/release-center-*", "endpoint/release-center-*", .. MappedGroups(autoOnly: false), "model-package/release-center-*"],
     };
+
+    private static IEnumerable<string> MappedGroups(bool autoOnly) =>
+        ModelRegistryConfig.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Find(), ReleaseCenterStackProps.ModelRegistryFile))).Groups.Values
+            .Where(g => g.Auto || !autoOnly).Select(g => $"model-package/{g.Group.ToLowerInvariant()}/*");
 
     private static readonly string[] HostingResources = ["model/release-center-*", "endpoint-config/release-center-*", "endpoint/release-center-*"];
 
@@ -238,7 +253,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
         Assert.All(sageMaker.Where(g => g.Resource.StartsWith(SageMakerArn + "pipeline", StringComparison.Ordinal)),
             g => Assert.Contains(g.Action, new[] { "sagemaker:DescribePipelineExecution", "sagemaker:StartPipelineExecution", "sagemaker:StopPipelineExecution" }));
         Assert.All(sageMaker.Where(g => g.Resource.StartsWith(SageMakerArn + "model-package", StringComparison.Ordinal)),
-            g => Assert.Contains(g.Action, new[] { "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages" }));
+            g => Assert.Contains(g.Action, new[] { "sagemaker:DescribeModelPackage", "sagemaker:ListModelPackages", "sagemaker:UpdateModelPackage" }));
         Assert.All(retrainHandlers, h => Assert.DoesNotContain(byHandler[h], g => HostingResources.Any(r => g.Resource == SageMakerArn + r)));
 
         // Models are only created; endpoints are only described and updated where they live.
@@ -450,18 +465,20 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     }
 
     /// <summary>
-    /// Who may act on which state machine: the API starts and answers releases and rollbacks; retrain-open-release opens a
-    /// release (a normal one: gates and approvals apply), so it may start the release state machine and nothing else;
+    /// Who may act on which state machine: the API starts and answers releases and rollbacks; retrain-open-release and
+    /// import-model-package open a release (a normal one: gates and approvals apply), so they may start the release state
+    /// machine and nothing else;
     /// start-retrain may start the retrain state machine and nothing else; the reconciler may describe release and rollback
     /// executions and answer release approval tokens, and start nothing. No other function has any states: action.
     /// </summary>
     [Fact]
-    public void OnlyTheApiRetrainOpenReleaseAndStartRetrain_MayStartExecutions_EachOnlyItsStateMachines()
+    public void OnlyTheApiRetrainOpenReleaseImportAndStartRetrain_MayStartExecutions_EachOnlyItsStateMachines()
     {
         var release = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
         var retrain = $"${{{stack.StateMachine(RetrainWorkflow.Name).LogicalId}}}";
         var apiRole = stack.RoleOf(stack.Function(stack.Names.ApiFunctionName).Properties);
         var openRelease = stack.RoleOf(stack.TaskFunction("retrain-open-release").Properties);
+        var importPackage = stack.RoleOf(stack.TaskFunction(ModelRegistrySync.ImportFunction.Handler).Properties);
         var trigger = stack.RoleOf(stack.TaskFunction(RetrainWorkflow.TriggerFunction.Handler).Properties);
         var reconcile = stack.RoleOf(stack.Function(stack.Names.FunctionName(ReleaseWorkflow.ReconcileHandler)).Properties);
         string[] wakers = [stack.RoleOf(stack.TaskFunction(ReleaseWorkflow.AwaitEndpointHandler).Properties),
@@ -469,7 +486,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
 
         var functionRoles = stack.Resources("AWS::Lambda::Function").Select(f => stack.RoleOf(f.Resource["Properties"]!.AsObject())).ToList();
         Assert.Equal(functionRoles.Count, functionRoles.Distinct(StringComparer.Ordinal).Count());
-        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != trigger && r != reconcile && !wakers.Contains(r)))
+        foreach (var roleId in functionRoles.Where(r => r != apiRole && r != openRelease && r != importPackage && r != trigger && r != reconcile && !wakers.Contains(r)))
         {
             Assert.DoesNotContain(stack.StatementsOfRole(roleId).SelectMany(TemplateJson.Grants), g => g.Action.StartsWith("states:", StringComparison.Ordinal));
         }
@@ -483,18 +500,20 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             Assert.Contains(grants, g => g.Resource.EndsWith($":stateMachine:{stack.Names.StateMachineName(RollbackWorkflow.Name)}", StringComparison.Ordinal));
         }
         Assert.Equal([("states:StartExecution", release)], StatesGrantsOf(openRelease));
+        Assert.Equal([("states:StartExecution", release)], StatesGrantsOf(importPackage));
         Assert.Equal([("states:StartExecution", retrain)], StatesGrantsOf(trigger));
         Assert.DoesNotContain(StatesGrantsOf(reconcile), g => g.Action is "states:StartExecution" or "states:StopExecution");
         Assert.All(StatesGrantsOf(reconcile).Where(g => g.Action.StartsWith("states:SendTask", StringComparison.Ordinal)), g => Assert.Equal(release, g.Resource));
     }
 
     [Fact]
-    public void OnlyTheApiFunctionAndRetrainOpenRelease_MayStartTheReleaseStateMachine()
+    public void OnlyTheApiFunctionRetrainOpenReleaseAndImportModelPackage_MayStartTheReleaseStateMachine()
     {
         var release = $"${{{stack.StateMachine(ReleaseWorkflow.Name).LogicalId}}}";
 
         Assert.Equal(
-            new[] { stack.Names.ApiFunctionName, stack.Names.FunctionName("retrain-open-release") }.Order(StringComparer.Ordinal),
+            new[] { stack.Names.ApiFunctionName, stack.Names.FunctionName("retrain-open-release"), stack.Names.FunctionName(ModelRegistrySync.ImportFunction.Handler) }
+                .Order(StringComparer.Ordinal),
             FunctionsAllowedTo("states:StartExecution", release));
     }
 
@@ -536,6 +555,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
                 ("sagemaker:StopPipelineExecution", SageMakerArn + "pipeline/release-center-*")],
             "retrain-register" =>
             [
+                // The package's metrics report, in the model artifacts bucket (the only report bucket the shipped mapping has).
+                ("s3:GetObject", $"arn:${{AWS::Partition}}:s3:::{SynthesizedStackFixture.ModelArtifactsBucket}/*"),
                 ("sagemaker:DescribeModelPackage", SageMakerArn + "model-package/release-center-*"),
                 ("sagemaker:ListModelPackages", SageMakerArn + "model-package/release-center-*"),
             ],

@@ -12,11 +12,14 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
     /// Beyond the shared settings: the one ARN a task's job needs. deploy passes the SageMaker role; start-retrain
     /// starts the retrain state machine; retrain-open-release opens a normal release, so it starts the release state machine.
     /// </summary>
-    private static readonly Dictionary<string, string> ExtraVariables = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string[]> ExtraVariables = new(StringComparer.Ordinal)
     {
-        ["deploy"] = FunctionVariables.SageMakerRole,
-        [RetrainWorkflow.TriggerFunction.Handler] = FunctionVariables.RetrainStateMachineArn,
-        ["retrain-open-release"] = FunctionVariables.ReleaseStateMachineArn,
+        ["deploy"] = [FunctionVariables.SageMakerRole],
+        [RetrainWorkflow.TriggerFunction.Handler] = [FunctionVariables.RetrainStateMachineArn],
+        ["retrain-open-release"] = [FunctionVariables.ReleaseStateMachineArn],
+        // Which buckets a package's metrics report may be read from (and, for the import, which groups are imported).
+        ["retrain-register"] = [FunctionVariables.ModelRegistry],
+        [ModelRegistrySync.ImportFunction.Handler] = [FunctionVariables.ModelRegistry, FunctionVariables.ReleaseStateMachineArn],
     };
 
     [Theory]
@@ -59,7 +62,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
             FunctionVariables.EventBusName, FunctionVariables.Environments,
             FunctionVariables.Stage, FunctionVariables.TableName, FunctionVariables.SageMakerNamePrefix,
         ];
-        var expected = ExtraVariables.TryGetValue(handler, out var extra) ? [.. shared, extra] : shared;
+        var expected = ExtraVariables.TryGetValue(handler, out var extra) ? [.. shared, .. extra] : shared;
         Assert.Equal(expected.Order(StringComparer.Ordinal), variables.Select(v => v.Key).Order(StringComparer.Ordinal));
         Assert.Equal([tableId], TemplateJson.ReferencedIds(variables[FunctionVariables.TableName]));
         Assert.Equal([busId], TemplateJson.ReferencedIds(variables[FunctionVariables.EventBusName]));
@@ -105,7 +108,7 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
     /// retrains. Each variable names its own workflow's state machine.
     /// </summary>
     [Theory]
-    [InlineData(FunctionVariables.ReleaseStateMachineArn, ReleaseWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler, "retrain-open-release" })]
+    [InlineData(FunctionVariables.ReleaseStateMachineArn, ReleaseWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler, "retrain-open-release", "import-model-package" })]
     [InlineData(FunctionVariables.RollbackStateMachineArn, RollbackWorkflow.Name, new[] { ReleaseCenterStack.ApiHandler })]
     [InlineData(FunctionVariables.RetrainStateMachineArn, RetrainWorkflow.Name, new[] { "start-retrain" })]
     public void OnlyTheFunctionsThatStartAWorkflow_GetItsStateMachineArn(string variable, string workflow, string[] handlers)
@@ -125,8 +128,11 @@ public sealed class WorkflowFunctionTests(SynthesizedStackFixture stack)
     [Fact]
     public void EveryTaskHandlerOfEveryWorkflow_HasItsOwnFunction()
     {
-        // Every state machine's task functions, plus the retrain trigger and the drift-signal normalizer that EventBridge rules invoke.
-        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count + RetrainWorkflow.Functions.Count + 2, Workflows.TaskFunctions.Count);
+        // Every state machine's task functions, plus those EventBridge rules invoke: the retrain trigger, the drift-signal
+        // normalizer (the endpoint-change waker is also a release task) and the Model Registry import and sync.
+        Assert.Equal(ReleaseWorkflow.Functions.Count + RollbackWorkflow.Functions.Count + RetrainWorkflow.Functions.Count + 4, Workflows.TaskFunctions.Count);
+        Assert.Contains(ModelRegistrySync.ImportFunction, Workflows.TaskFunctions);
+        Assert.Contains(ModelRegistrySync.SyncFunction, Workflows.TaskFunctions);
         Assert.Contains(RetrainWorkflow.TriggerFunction, Workflows.TaskFunctions);
         Assert.Contains(RetrainWorkflow.SignalFunction, Workflows.TaskFunctions);
         Assert.DoesNotContain(RetrainWorkflow.SignalFunction, RetrainWorkflow.Functions);

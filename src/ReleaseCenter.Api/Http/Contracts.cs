@@ -13,6 +13,9 @@ public sealed record DatasetDto(string? Name, string? Uri, string? Digest);
 
 public sealed record InferenceConfigDto(string? InstanceType, int? InstanceCount);
 
+/// <summary>Register a SageMaker model package as the next version (once per package).</summary>
+public sealed record ImportVersionRequest(string? ModelPackageArn);
+
 public sealed record CreateVersionRequest(
     string? ArtifactUri,
     string? ArtifactDigest,
@@ -61,6 +64,7 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
     Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(CreateModelRequest))]
 [JsonSerializable(typeof(CreateVersionRequest))]
+[JsonSerializable(typeof(ImportVersionRequest))]
 [JsonSerializable(typeof(ModelDto))]
 [JsonSerializable(typeof(ModelVersionDto))]
 [JsonSerializable(typeof(PageDto<ModelDto>))]

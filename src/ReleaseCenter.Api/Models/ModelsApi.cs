@@ -28,6 +28,10 @@ public static class ModelsApi
             .WithSummary("Register a new immutable version of a model")
             .Accepts<CreateVersionRequest>("application/json")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/{model}/versions/import", ImportVersion).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Register a SageMaker model package as the next version: image, artifact, metrics report and lineage (once per package)")
+            .Accepts<ImportVersionRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/{model}/versions", ListVersions).WithSummary("List a model's versions, oldest first");
         group.MapGet("/{model}/versions/{version:int}", GetVersion).WithSummary("Get one version of a model");
         return group;
@@ -94,6 +98,26 @@ public static class ModelsApi
                 ["trainingRun"] = numbered.TrainingRun ?? "",
             })).ConfigureAwait(false);
         return TypedResults.Created($"/v1/models/{model}/versions/{version.Version}", ModelVersionDto.From(version));
+    }
+
+    /// <summary>201 with the new version; 200 with the version a first import of the same package made.</summary>
+    private static async Task<Results<Created<ModelVersionDto>, Ok<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> ImportVersion(
+        string model, HttpContext http, Functions.Registry.ModelPackageImporter importer, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.ImportVersionRequest, ct).ConfigureAwait(false);
+        if (problem is ValidationProblem invalid)
+        {
+            return invalid;
+        }
+        if (request is null)
+        {
+            return (ProblemHttpResult)problem!;
+        }
+        var import = await importer.ImportAsync(model, request.ModelPackageArn, Roles.UserId(http.User), ct).ConfigureAwait(false);
+        var dto = ModelVersionDto.From(import.Version);
+        return import.Created
+            ? TypedResults.Created($"/v1/models/{model}/versions/{import.Version.Version}", dto)
+            : TypedResults.Ok(dto);
     }
 
     private static async Task<Results<Ok<PageDto<ModelVersionDto>>, ValidationProblem, ProblemHttpResult>> ListVersions(

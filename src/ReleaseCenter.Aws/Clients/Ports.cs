@@ -33,6 +33,8 @@ public interface ISageMaker
     Task<ListModelPackagesResponse> ListModelPackagesAsync(string modelPackageGroupName, CancellationToken cancellationToken = default);
 
     Task<DescribeModelPackageResponse> DescribeModelPackageAsync(string modelPackageArn, CancellationToken cancellationToken = default);
+
+    Task<ModelPackageArnResponse> UpdateModelPackageAsync(UpdateModelPackageRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The Step Functions operations the use cases call: start, look at and stop executions; answer task tokens.</summary>

@@ -68,4 +68,15 @@ public sealed class SageMakerClient(AwsClientOptions? options = null)
     public Task<DescribeModelPackageResponse> DescribeModelPackageAsync(string modelPackageArn, CancellationToken cancellationToken = default) =>
         InvokeJsonAsync("DescribeModelPackage", new ModelPackageNameRequest(modelPackageArn), Json.ModelPackageNameRequest,
             Json.DescribeModelPackageResponse, cancellationToken);
+
+    /// <summary>Sets a package's approval status in the Model Registry (SageMaker Studio shows it, with the description).</summary>
+    public Task<ModelPackageArnResponse> UpdateModelPackageAsync(UpdateModelPackageRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("UpdateModelPackage", request, Json.UpdateModelPackageRequest, Json.ModelPackageArnResponse, cancellationToken);
+
+    public Task<CreateModelPackageGroupResponse> CreateModelPackageGroupAsync(CreateModelPackageGroupRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("CreateModelPackageGroup", request, Json.CreateModelPackageGroupRequest, Json.CreateModelPackageGroupResponse, cancellationToken);
+
+    /// <summary>Registers a versioned model package in a group (what a training pipeline's RegisterModel step does).</summary>
+    public Task<ModelPackageArnResponse> CreateModelPackageAsync(CreateModelPackageRequest request, CancellationToken cancellationToken = default) =>
+        InvokeJsonAsync("CreateModelPackage", request, Json.CreateModelPackageRequest, Json.ModelPackageArnResponse, cancellationToken);
 }

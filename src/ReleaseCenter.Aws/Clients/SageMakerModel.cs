@@ -187,21 +187,85 @@ public sealed record ListModelPackagesResponse(IReadOnlyList<ModelPackageSummary
 public sealed record ModelPackageContainer(string Image)
 {
     public string? ModelDataUrl { get; init; }
+
+    /// <summary>The machine learning framework of the model's image (for example XGBOOST, PYTORCH), when the package says.</summary>
+    public string? Framework { get; init; }
+
+    public string? FrameworkVersion { get; init; }
 }
 
-public sealed record InferenceSpecification(IReadOnlyList<ModelPackageContainer> Containers);
+public sealed record InferenceSpecification(IReadOnlyList<ModelPackageContainer> Containers)
+{
+    public IReadOnlyList<string>? SupportedRealtimeInferenceInstanceTypes { get; init; }
+}
 
 public sealed record MetadataProperties
 {
     /// <summary>Set by SageMaker Pipelines to the execution that registered the package.</summary>
     public string? GeneratedBy { get; init; }
+
+    public string? ProjectId { get; init; }
+    public string? Repository { get; init; }
+    public string? CommitId { get; init; }
+}
+
+/// <summary>Where a metrics report is (S3) and its content type.</summary>
+public sealed record MetricsSource(string S3Uri)
+{
+    public string? ContentType { get; init; }
+}
+
+public sealed record ModelQuality
+{
+    public MetricsSource? Statistics { get; init; }
+}
+
+public sealed record ModelMetrics
+{
+    public ModelQuality? ModelQuality { get; init; }
 }
 
 public sealed record DescribeModelPackageResponse(string ModelPackageArn)
 {
     public string? ModelPackageGroupName { get; init; }
+    public int? ModelPackageVersion { get; init; }
+    public string? ModelPackageDescription { get; init; }
+
+    /// <summary>Pending, InProgress, Completed, Failed or Deleting; only a Completed package is usable.</summary>
+    public string? ModelPackageStatus { get; init; }
+
+    /// <summary>Approved, Rejected or PendingManualApproval.</summary>
+    public string? ModelApprovalStatus { get; init; }
+
+    public string? ApprovalDescription { get; init; }
     public InferenceSpecification? InferenceSpecification { get; init; }
     public MetadataProperties? MetadataProperties { get; init; }
+    public ModelMetrics? ModelMetrics { get; init; }
+    public IReadOnlyDictionary<string, string>? CustomerMetadataProperties { get; init; }
+}
+
+/// <summary>The approval statuses of a model package in SageMaker's Model Registry.</summary>
+public static class ModelApprovalStatus
+{
+    public const string Approved = "Approved";
+    public const string Rejected = "Rejected";
+    public const string PendingManualApproval = "PendingManualApproval";
+}
+
+public sealed record UpdateModelPackageRequest(string ModelPackageArn, string ModelApprovalStatus, string ApprovalDescription);
+
+public sealed record ModelPackageArnResponse(string ModelPackageArn);
+
+public sealed record CreateModelPackageGroupRequest(string ModelPackageGroupName, string ModelPackageGroupDescription);
+
+public sealed record CreateModelPackageGroupResponse(string ModelPackageGroupArn);
+
+public sealed record CreateModelPackageRequest(string ModelPackageGroupName, InferenceSpecification InferenceSpecification)
+{
+    public string? ModelPackageDescription { get; init; }
+    public string? ModelApprovalStatus { get; init; }
+    public MetadataProperties? MetadataProperties { get; init; }
+    public ModelMetrics? ModelMetrics { get; init; }
     public IReadOnlyDictionary<string, string>? CustomerMetadataProperties { get; init; }
 }
 
@@ -252,4 +316,9 @@ internal sealed record EndpointConfigNameRequest(string EndpointConfigName);
 [JsonSerializable(typeof(ListModelPackagesResponse))]
 [JsonSerializable(typeof(ModelPackageNameRequest))]
 [JsonSerializable(typeof(DescribeModelPackageResponse))]
+[JsonSerializable(typeof(UpdateModelPackageRequest))]
+[JsonSerializable(typeof(ModelPackageArnResponse))]
+[JsonSerializable(typeof(CreateModelPackageGroupRequest))]
+[JsonSerializable(typeof(CreateModelPackageGroupResponse))]
+[JsonSerializable(typeof(CreateModelPackageRequest))]
 internal sealed partial class SageMakerJsonContext : JsonSerializerContext;

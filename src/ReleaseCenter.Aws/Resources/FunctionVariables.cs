@@ -19,4 +19,5 @@ public static class FunctionVariables
     public const string ExportBucket = "EXPORT_BUCKET";
     public const string SlackSecretArn = "SLACK_SECRET_ARN";
     public const string Slack = "RELEASE_CENTER_SLACK";
+    public const string ModelRegistry = "RELEASE_CENTER_MODEL_REGISTRY";
 }

@@ -77,6 +77,10 @@ public static class TableAccess
         ["retrain-open-release"] = Journaling(Retrains, Releases, ReleaseIndex, Environments),
         ["retrain-stop"] = Journaling(Retrains),
 
+        // SageMaker Model Registry: packages become versions (and maybe releases); deployments and rollbacks set their status.
+        ["import-model-package"] = Journaling(VersionKeys, Releases, ReleaseIndex, Environments),
+        ["sync-model-package"] = Journaling(Releases),
+
         // Schedules and the relay.
         ["send-reminders"] = Journaling(Releases, ReleaseIndex),
         ["reconcile"] = Journaling(Releases, ReleaseIndex, Rollbacks, Environments, TaskTokens),

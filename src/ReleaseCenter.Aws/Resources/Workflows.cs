@@ -5,9 +5,10 @@ public static class Workflows
 {
     /// <summary>
     /// Functions a state machine invokes (once each, though two workflows may share one), plus those EventBridge
-    /// rules invoke: the retrain trigger, the drift-signal normalizer and the endpoint-change waker.
+    /// rules invoke: the retrain trigger, the drift-signal normalizer, the endpoint-change waker and the Model Registry import and sync.
     /// </summary>
     public static IReadOnlyList<TaskFunction> TaskFunctions { get; } =
         [.. new[] { ReleaseWorkflow.Functions, RollbackWorkflow.Functions, RetrainWorkflow.Functions }.SelectMany(f => f).DistinctBy(f => f.Handler, StringComparer.Ordinal),
-            RetrainWorkflow.TriggerFunction, RetrainWorkflow.SignalFunction, ReleaseWorkflow.EndpointChangedFunction];
+            RetrainWorkflow.TriggerFunction, RetrainWorkflow.SignalFunction, ReleaseWorkflow.EndpointChangedFunction,
+            ModelRegistrySync.ImportFunction, ModelRegistrySync.SyncFunction];
 }

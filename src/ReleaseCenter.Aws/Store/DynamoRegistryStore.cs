@@ -150,6 +150,50 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
 
     public Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct) => AddAsync(version, idempotencyKey, ct);
 
+    /// <summary>The keyed registration with its record: the marker is the transaction's third write, so a lost race on it means "made before".</summary>
+    public async Task<(ModelVersion Version, bool Created)> AddVersionOnceAsync(ModelVersion version, string idempotencyKey,
+        Func<ModelVersion, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        ArgumentNullException.ThrowIfNull(record);
+        ModelVersion? numbered = null;
+        try
+        {
+            var written = await Journal.WriteAsync(async token =>
+            {
+                if (await GetVersionByKeyAsync(idempotencyKey, token).ConfigureAwait(false) is not null)
+                {
+                    throw new RegisteredBeforeException();
+                }
+                var model = await GetModelAsync(version.Model, token).ConfigureAwait(false)
+                    ?? throw new NotFoundException($"Model '{version.Model}' does not exist.");
+                numbered = version with { Version = model.LatestVersion + 1 };
+                return (VersionWrites(model, numbered, idempotencyKey), record(numbered));
+            }, index => index == VersionMarkerIndex ? ChangeConflict.AlreadyMade : ChangeConflict.Retry, ct).ConfigureAwait(false);
+            if (written)
+            {
+                return (numbered!, true);
+            }
+        }
+        catch (RegisteredBeforeException)
+        {
+            // Another call with this key registered the version; answer with it below.
+        }
+        var before = await GetVersionByKeyAsync(idempotencyKey, ct).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"Registration '{idempotencyKey}' names a version that does not exist.");
+        return (before, false);
+    }
+
+    public async Task<ModelVersion?> GetVersionByKeyAsync(string idempotencyKey, CancellationToken ct) =>
+        await GetAsync($"VERSIONKEY#{idempotencyKey}", "VERSIONKEY", ct).ConfigureAwait(false) is { } marker
+            ? await GetVersionAsync(marker.GetS("model"), (int)marker.GetLong("version"), ct).ConfigureAwait(false)
+            : null;
+
+    /// <summary>Where <see cref="VersionWrites"/> puts the once-only marker.</summary>
+    private const int VersionMarkerIndex = 2;
+
+    private sealed class RegisteredBeforeException : Exception;
+
     private async Task<ModelVersion> AddAsync(ModelVersion version, string? idempotencyKey, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(version);

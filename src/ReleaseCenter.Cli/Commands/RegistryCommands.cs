@@ -65,12 +65,30 @@ internal static class RegistryCommands
         var trainingRun = new Option<string>("--training-run") { Description = "The training run that produced it" };
         var metric = new Option<string[]>("--metric") { Description = "A metric, name=value (repeat for more)" };
         var hyperparameter = new Option<string[]>("--hyperparameter") { Description = "A hyperparameter, name=value (repeat for more)" };
+        var fromPackage = new Option<string>("--from-model-package")
+        {
+            Description = "Register a SageMaker model package (its ARN): image, artifact, metrics report and lineage come from it; once per package",
+        };
         var register = new Command("register", "Register a new version of a model (immutable once registered)")
         {
-            model, file, artifactUri, artifactDigest, image, trainingRun, metric, hyperparameter,
+            model, file, artifactUri, artifactDigest, image, trainingRun, metric, hyperparameter, fromPackage,
         };
         register.SetAction(Session.Run(context, async (s, ct) =>
         {
+            if (s.Parse.GetValue(fromPackage) is { } packageArn)
+            {
+                if (s.Parse.GetValue(file) is not null || s.Parse.GetValue(artifactUri) is not null || s.Parse.GetValue(artifactDigest) is not null
+                    || s.Parse.GetValue(image) is not null || s.Parse.GetValue(trainingRun) is not null
+                    || s.Parse.GetValue(metric) is { Length: > 0 } || s.Parse.GetValue(hyperparameter) is { Length: > 0 })
+                {
+                    throw new UsageException("--from-model-package takes everything from the package; give no --file, --artifact-*, --image, --training-run, --metric or --hyperparameter with it.");
+                }
+                var imported = await s.Api.PostAsync($"/v1/models/{Uri.EscapeDataString(s.Parse.GetValue(model)!)}/versions/import",
+                    new JsonObject { ["modelPackageArn"] = packageArn }, ct).ConfigureAwait(false);
+                return s.Show(imported, () => s.Out.WriteLine(
+                    $"{imported.Str("model")} v{imported.Str("version")} is model package {packageArn}" +
+                    (imported.At("metrics") is { } m ? $" ({string.Join(", ", m.EnumerateObject().Select(p => $"{p.Name} {J.Number(p.Value.GetDouble())}"))})." : ".")));
+            }
             var body = s.Parse.GetValue(file) is { } f
                 ? JsonNode.Parse(await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false)) as JsonObject
                     ?? throw new UsageException($"{f.Name} does not hold a JSON object.")

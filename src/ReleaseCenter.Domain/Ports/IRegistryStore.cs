@@ -33,6 +33,16 @@ public interface IRegistryStore
     /// </summary>
     Task<ModelVersion> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, CancellationToken ct);
 
+    /// <summary>
+    /// Like <see cref="AddVersionOnceAsync(ModelVersion, string, CancellationToken)"/>, with the audit entry and events of
+    /// <paramref name="record"/> in the same transaction. <c>Created</c> is false when the key had registered a version before.
+    /// </summary>
+    Task<(ModelVersion Version, bool Created)> AddVersionOnceAsync(ModelVersion version, string idempotencyKey, Func<ModelVersion, ChangeRecord> record,
+        CancellationToken ct);
+
+    /// <summary>The version a keyed registration made, or null when none did.</summary>
+    Task<ModelVersion?> GetVersionByKeyAsync(string idempotencyKey, CancellationToken ct);
+
     Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct);
 
     Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct);

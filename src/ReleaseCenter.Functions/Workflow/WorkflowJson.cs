@@ -13,6 +13,7 @@ namespace ReleaseCenter.Functions.Workflow;
 [JsonSerializable(typeof(FinishResult))]
 [JsonSerializable(typeof(StopResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackInput))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Rollbacks.RollbackStopResult))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Drift.RetrainDecision))]

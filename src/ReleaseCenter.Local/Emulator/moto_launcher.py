@@ -654,6 +654,52 @@ def patch_9_sagemaker_pipeline_stand_in():
 
 
 
+def patch_10_model_package_events():
+    """SageMaker puts "SageMaker Model Package State Change" (source aws.sagemaker) on the account's
+    default bus when a model package is created or its approval status changes; moto sends nothing.
+    The stand-in puts that event after CreateModelPackage and UpdateModelPackage, its detail as
+    DescribeModelPackage answers (ModelPackageGroupName, ModelPackageVersion, ModelPackageArn,
+    ModelPackageStatus, ModelApprovalStatus, InferenceSpecification, MetadataProperties, ...).
+    Defect fixed on the way: moto's UpdateModelPackage sets CustomerMetadataProperties to None when
+    the request does not name them; SageMaker keeps them."""
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    original_create = SageMakerModelBackend.create_model_package
+    original_update = SageMakerModelBackend.update_model_package
+
+    def state_change_event(backend, arn):
+        from moto.events.models import events_backends
+        package = backend.model_packages.get(arn)
+        if package is None:
+            return
+        detail = json.loads(json.dumps(package.gen_response_object(), default=str))
+        try:
+            events_backends[backend.account_id][backend.region_name].put_events([{
+                "Source": "aws.sagemaker", "DetailType": "SageMaker Model Package State Change",
+                "Detail": json.dumps(detail), "Resources": [arn], "EventBusName": "default"}])
+        except Exception as ex:  # an event SageMaker could not send must not fail the SageMaker call
+            log(f"SageMaker Model Package State Change for {arn} not sent: {ex!r}")
+
+    def create(self, *args, **kwargs):
+        arn = original_create(self, *args, **kwargs)
+        state_change_event(self, arn)
+        return arn
+
+    def update(self, model_package_arn, model_approval_status, approval_description, customer_metadata_properties,
+               customer_metadata_properties_to_remove, additional_inference_specifications_to_add):
+        if customer_metadata_properties is None:
+            name = self.model_package_name_mapping.get(model_package_arn, model_package_arn)
+            package = self.model_packages.get(name)
+            customer_metadata_properties = package.customer_metadata_properties if package is not None else None
+        arn = original_update(self, model_package_arn, model_approval_status, approval_description, customer_metadata_properties,
+                              customer_metadata_properties_to_remove, additional_inference_specifications_to_add)
+        state_change_event(self, arn)
+        return arn
+
+    SageMakerModelBackend.create_model_package = create
+    SageMakerModelBackend.update_model_package = update
+
+
 def enable_step_functions_execution():
     # Same dict that POST /moto-api/config {"stepfunctions": ...} writes; reset leaves it alone.
     from moto.core.config import default_user_config
@@ -689,6 +735,7 @@ def main(argv=None):
     patch_7_stop_execution_wakes_task_token_waits()
     patch_8_serialize_dynamodb()
     patch_9_sagemaker_pipeline_stand_in()
+    patch_10_model_package_events()
     enable_step_functions_execution()
 
     from werkzeug.serving import make_server

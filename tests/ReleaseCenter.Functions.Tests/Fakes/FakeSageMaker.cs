@@ -188,6 +188,18 @@ public sealed class FakeSageMaker(TimeProvider clock) : FakeService, ISageMaker
         return Task.FromResult(_packages.TryGetValue(modelPackageArn, out var package) ? package : throw Missing("model package", modelPackageArn));
     }
 
+    public Task<ModelPackageArnResponse> UpdateModelPackageAsync(UpdateModelPackageRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Enter("UpdateModelPackage");
+        if (!_packages.TryGetValue(request.ModelPackageArn, out var package))
+        {
+            throw Missing("model package", request.ModelPackageArn);
+        }
+        _packages[request.ModelPackageArn] = package with { ModelApprovalStatus = request.ModelApprovalStatus, ApprovalDescription = request.ApprovalDescription };
+        return Task.FromResult(new ModelPackageArnResponse(request.ModelPackageArn));
+    }
+
     private static string Arn(string type, string name) => $"arn:aws:sagemaker:us-east-1:123456789012:{type}/{name.ToLowerInvariant()}";
 
     private static Amazon.Runtime.AmazonServiceException Missing(string what, string name) =>

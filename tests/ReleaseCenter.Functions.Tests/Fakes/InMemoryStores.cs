@@ -106,6 +106,32 @@ public sealed class InMemoryRegistryStore : IRegistryStore
         return added;
     }
 
+    public async Task<(ModelVersion Version, bool Created)> AddVersionOnceAsync(ModelVersion version, string idempotencyKey,
+        Func<ModelVersion, ChangeRecord> record, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (_onceKeys.TryGetValue(idempotencyKey, out var done))
+            {
+                return (done, false);
+            }
+        }
+        var added = await AddVersionAsync(version, ct, record).ConfigureAwait(false);
+        lock (_lock)
+        {
+            _onceKeys[idempotencyKey] = added;
+        }
+        return (added, true);
+    }
+
+    public Task<ModelVersion?> GetVersionByKeyAsync(string idempotencyKey, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_onceKeys.GetValueOrDefault(idempotencyKey));
+        }
+    }
+
     public Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct)
     {
         lock (_lock)

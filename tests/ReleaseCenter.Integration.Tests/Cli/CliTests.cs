@@ -31,49 +31,16 @@ public sealed class CliTests(EmulatorFixture emulator) : IAsyncLifetime
         }
     }
 
-    /// <summary>One person's terminal: their own config directory (so their own sign-in), output captured.</summary>
-    private sealed class Terminal(string configDirectory, string apiUrl)
-    {
-        public StringBuilder Out { get; } = new();
+    private RcTerminal TerminalOf(string user) => new(Path.Combine(_home, user), _api.Client.BaseAddress!.ToString().TrimEnd('/'));
 
-        public StringBuilder Err { get; } = new();
-
-        public async Task<int> RunAsync(params string[] args) => await RunAsync(CancellationToken.None, args);
-
-        public async Task<int> RunAsync(CancellationToken ct, params string[] args)
-        {
-            var outWriter = new StringWriter(Out);
-            var console = AnsiConsole.Create(new AnsiConsoleSettings
-            {
-                Ansi = AnsiSupport.No,
-                ColorSystem = ColorSystemSupport.NoColors,
-                Interactive = InteractionSupport.No,
-                Out = new AnsiConsoleOutput(outWriter),
-            });
-            console.Profile.Width = 200;
-            var context = new CliContext
-            {
-                Out = console,
-                OutText = outWriter,
-                Error = new StringWriter(Err),
-                ConfigDirectory = configDirectory,
-                PollInterval = TimeSpan.FromMilliseconds(200),
-                Variable = name => name == "RC_API_URL" ? apiUrl : null,
-            };
-            return await RcApp.RunAsync(args, context, ct);
-        }
-    }
-
-    private Terminal TerminalOf(string user) => new(Path.Combine(_home, user), _api.Client.BaseAddress!.ToString().TrimEnd('/'));
-
-    private async Task<Terminal> SignedInAsync(string user, string groups)
+    private async Task<RcTerminal> SignedInAsync(string user, string groups)
     {
         var terminal = TerminalOf(user);
         Assert.Equal(0, await terminal.RunAsync("login", "--local", "--user", user, "--groups", groups));
         return terminal;
     }
 
-    private async Task<string> RegisteredModelAsync(Terminal alice)
+    private async Task<string> RegisteredModelAsync(RcTerminal alice)
     {
         var model = $"cli-{Guid.NewGuid().ToString("N")[..10]}";
         Assert.Equal(0, await alice.RunAsync("models", "create", "--name", model, "--project", "payments"));
@@ -196,7 +163,7 @@ public sealed class CliTests(EmulatorFixture emulator) : IAsyncLifetime
         var small = await ApiHost.StartAsync(emulator, workflows: false, configure: s => s.AddSingleton(new ExportLimits { InlineBytes = 100, InlineVerifyEntries = 0 }));
         try
         {
-            var lena = new Terminal(Path.Combine(_home, "lena"), small.Client.BaseAddress!.ToString().TrimEnd('/'));
+            var lena = new RcTerminal(Path.Combine(_home, "lena"), small.Client.BaseAddress!.ToString().TrimEnd('/'));
             Assert.Equal(0, await lena.RunAsync("login", "--local", "--user", "lena", "--groups", "release-admins"));
             Assert.Equal(0, await lena.RunAsync("models", "create", "--name", "cli-export", "--project", "payments"));
             var file = Path.Combine(_home, "audit.csv");

@@ -17,8 +17,8 @@ public sealed class ProdRollbackApprovalTests(EmulatorFixture emulator) : Driver
     public async Task ProdRollback_WaitsForAnApproverFromApproversProd_AndNeverCountsTheRequester()
     {
         var model = await Driver.RegisterAsync(Emulator.UniqueName("prb"), (0.93, 80), (0.935, 80));
-        var first = await ReleaseToProdAsync(model, 1);
-        await ReleaseToProdAsync(model, 2);
+        var first = await Driver.ReleaseToProdAsync(model, 1);
+        await Driver.ReleaseToProdAsync(model, 2);
 
         var requested = await Driver.Alice.PostAsync("/v1/environments/prod/rollback",
             ReleaseDriver.Json($$"""{"model":"{{model}}","reason":"p95 latency over budget"}"""));
@@ -41,15 +41,5 @@ public sealed class ProdRollbackApprovalTests(EmulatorFixture emulator) : Driver
         var firstConfig = ReleaseDriver.StageOf(await Driver.GetAsync(first), "prod").GetProperty("deployment").GetProperty("endpointConfigName").GetString();
         Assert.Equal(firstConfig, await Driver.RecordedConfigAsync(model, "prod"));
         Assert.Equal(firstConfig, await Driver.ServedConfigAsync(model, "prod"));
-    }
-
-    private async Task<string> ReleaseToProdAsync(string model, int version)
-    {
-        var id = await Driver.ReleaseAsync(model, version, """["prod"]""");
-        await Driver.WaitAsync(id, ReleaseDriver.StageStatus("prod", "AwaitingApproval"));
-        await Driver.ApproveAsync(id, "pat", "approvers-prod");
-        await Driver.ApproveAsync(id, "quinn", "approvers-prod");
-        await Driver.WaitAsync(id, ReleaseDriver.Status("Released"), seconds: 90);
-        return id;
     }
 }

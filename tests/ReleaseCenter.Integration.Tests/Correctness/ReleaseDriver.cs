@@ -28,9 +28,10 @@ public sealed class ReleaseDriver(EmulatorFixture emulator, ApiHost api, HttpCli
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
-    public static async Task<ReleaseDriver> StartAsync(EmulatorFixture emulator, string? environmentsJson = null)
+    public static async Task<ReleaseDriver> StartAsync(EmulatorFixture emulator, string? environmentsJson = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? configure = null)
     {
-        var api = await ApiHost.StartAsync(emulator, environmentsJson);
+        var api = await ApiHost.StartAsync(emulator, environmentsJson, configure: configure);
         return new ReleaseDriver(emulator, api, await api.As("alice", "ml-engineers"));
     }
 
@@ -57,6 +58,17 @@ public sealed class ReleaseDriver(EmulatorFixture emulator, ApiHost api, HttpCli
         var response = await alice.PostAsync("/v1/releases", Json($$"""{"model":"{{model}}","version":{{version}},"environments":{{environments}}}"""));
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Releases straight to prod, approved by pat and quinn (approvers-prod), and waits until it is Released: its id.</summary>
+    public async Task<string> ReleaseToProdAsync(string model, int version)
+    {
+        var id = await ReleaseAsync(model, version, """["prod"]""");
+        await WaitAsync(id, StageStatus("prod", "AwaitingApproval"));
+        await ApproveAsync(id, "pat", "approvers-prod");
+        await ApproveAsync(id, "quinn", "approvers-prod");
+        await WaitAsync(id, Status("Released"), seconds: 90);
+        return id;
     }
 
     public Task<JsonElement> GetAsync(string id) => alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}");
