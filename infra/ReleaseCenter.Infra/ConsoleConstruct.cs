@@ -168,6 +168,55 @@ public sealed class ConsoleConstruct : Construct
             EnableTokenRevocation = true,
         });
 
+        // rc, the CLI: a public client (it runs on people's machines) through the hosted UI, the authorization code flow with
+        // PKCE, redirected to a loopback listener as `aws sso login` is. Cognito matches callback URLs exactly, so rc listens
+        // on the first free of these ports.
+        CliClient = Users.AddClient("Cli", new UserPoolClientOptions
+        {
+            UserPoolClientName = $"{ResourceNames.Service}-cli-{props.Stage}",
+            GenerateSecret = false,
+            PreventUserExistenceErrors = true,
+            OAuth = new OAuthSettings
+            {
+                Flows = new OAuthFlows { AuthorizationCodeGrant = true },
+                Scopes = [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+                CallbackUrls = [.. CliLoopbackPorts.Select(p => $"http://localhost:{p}/callback")],
+            },
+            SupportedIdentityProviders = [UserPoolClientIdentityProvider.COGNITO],
+            AccessTokenValidity = Duration.Hours(1),
+            IdTokenValidity = Duration.Hours(1),
+            RefreshTokenValidity = Duration.Hours(8),
+            EnableTokenRevocation = true,
+        });
+
+        // CI: a confidential client with the client credentials grant. Its token carries no person and no group, only the
+        // resource server's scope release-center/ml-engineers (the API reads it as that role): it may register and
+        // release, never approve.
+        var engineers = new ResourceServerScope(new ResourceServerScopeProps
+        {
+            ScopeName = CiScopeName,
+            ScopeDescription = "Register models and versions, request releases (the ml-engineers role)",
+        });
+        var resourceServer = Users.AddResourceServer("Api", new UserPoolResourceServerOptions
+        {
+            Identifier = ResourceServerIdentifier,
+            UserPoolResourceServerName = $"{ResourceNames.Service}-api-{props.Stage}",
+            Scopes = [engineers],
+        });
+        CiClient = Users.AddClient("Ci", new UserPoolClientOptions
+        {
+            UserPoolClientName = $"{ResourceNames.Service}-ci-{props.Stage}",
+            GenerateSecret = true,
+            OAuth = new OAuthSettings
+            {
+                Flows = new OAuthFlows { ClientCredentials = true },
+                Scopes = [OAuthScope.ResourceServer(resourceServer, engineers)],
+            },
+            SupportedIdentityProviders = [UserPoolClientIdentityProvider.COGNITO],
+            AccessTokenValidity = Duration.Hours(1),
+            EnableTokenRevocation = true,
+        });
+
         _ = new CfnOutput(this, "ConsoleUrl", new CfnOutputProps { Value = origin, Description = "The web console", ExportName = null });
         _ = new CfnOutput(this, "ConsoleBucketName", new CfnOutputProps { Value = Bucket.BucketName, Description = "Upload src/ReleaseCenter.Web/dist here" });
         _ = new CfnOutput(this, "ConsoleDistributionId", new CfnOutputProps { Value = Distribution.DistributionId });
@@ -175,7 +224,28 @@ public sealed class ConsoleConstruct : Construct
         _ = new CfnOutput(this, "UserPoolClientId", new CfnOutputProps { Value = Client.UserPoolClientId });
         _ = new CfnOutput(this, "CognitoDomain", new CfnOutputProps { Value = $"{Domain.DomainName}.auth.{stack.Region}.amazoncognito.com" });
         _ = new CfnOutput(this, "CognitoIssuer", new CfnOutputProps { Value = Users.UserPoolProviderUrl });
+        _ = new CfnOutput(this, "CliClientId", new CfnOutputProps { Value = CliClient.UserPoolClientId, Description = "rc login (config.json cliClientId)" });
+        _ = new CfnOutput(this, "CiClientId", new CfnOutputProps
+        {
+            Value = CiClient.UserPoolClientId,
+            Description = "CI jobs: rc login --client-credentials with RC_CLIENT_ID and RC_CLIENT_SECRET (aws cognito-idp describe-user-pool-client shows the secret)",
+        });
     }
+
+    /// <summary>The loopback ports rc listens on for the hosted UI's redirect (Cognito needs each callback URL listed).</summary>
+    public static readonly int[] CliLoopbackPorts = [53682, 53683, 53684];
+
+    /// <summary>The resource server's identifier: scopes are release-center/{role} (Roles.ScopePrefix in the API).</summary>
+    public const string ResourceServerIdentifier = "release-center";
+
+    /// <summary>The one scope a CI client gets: the ml-engineers role.</summary>
+    public const string CiScopeName = "ml-engineers";
+
+    /// <summary>rc, the CLI: hosted UI sign-in with PKCE and a loopback redirect.</summary>
+    public UserPoolClient CliClient { get; }
+
+    /// <summary>CI jobs: client credentials, scope release-center/ml-engineers.</summary>
+    public UserPoolClient CiClient { get; }
 
     public Bucket Bucket { get; }
 

@@ -800,7 +800,8 @@ public sealed class ReleaseCenterStack : Stack
             ? new HttpJwtAuthorizer("JwtAuthorizer", Console.Users.UserPoolProviderUrl, new HttpJwtAuthorizerProps
             {
                 AuthorizerName = "jwt",
-                JwtAudience = [Console.Client.UserPoolClientId, .. props.JwtAudiences],
+                // Access tokens name their app client (client_id): the console's, rc's and CI's.
+                JwtAudience = [Console.Client.UserPoolClientId, Console.CliClient.UserPoolClientId, Console.CiClient.UserPoolClientId, .. props.JwtAudiences],
             })
             : new HttpJwtAuthorizer("JwtAuthorizer", props.JwtIssuer, new HttpJwtAuthorizerProps
             {

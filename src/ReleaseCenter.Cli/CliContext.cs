@@ -41,6 +41,9 @@ public sealed record CliContext
     /// <summary>Whether a person can answer a question (a confirmation); false in CI and tests.</summary>
     public bool Interactive { get; init; }
 
+    /// <summary>Opens the sign-in page (rc login); tests follow it with their own client.</summary>
+    public Func<string, Task> OpenBrowser { get; init; } = CognitoLogin.OpenInDefaultBrowser;
+
     /// <summary>The HTTP handler (tests may pass their own); null: the default.</summary>
     public HttpMessageHandler? Handler { get; init; }
 

@@ -115,6 +115,11 @@ internal sealed class Session(CliContext context, ParseResult parse) : IDisposab
                 }
                 return ExitCodes.Error;
             }
+            catch (SignInException ex)
+            {
+                await context.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
             catch (NotSignedInException ex)
             {
                 await context.Error.WriteLineAsync($"Error: {ex.Message}").ConfigureAwait(false);
@@ -131,7 +136,7 @@ internal sealed class Session(CliContext context, ParseResult parse) : IDisposab
 }
 
 internal sealed class NotSignedInException()
-    : Exception("Not signed in. Run 'rc login --local --user <name> --groups <groups>' for the local stack, or set RC_TOKEN (and RC_API_URL).");
+    : Exception("Not signed in. Run 'rc login --api-url <console URL>' (your browser signs you in), 'rc login --local --user <name> --groups <groups>' for the local stack, or set RC_TOKEN (and RC_API_URL).");
 
 /// <summary>A command line that parses but cannot be run as given (exit code 2).</summary>
 internal sealed class UsageException(string message) : Exception(message);

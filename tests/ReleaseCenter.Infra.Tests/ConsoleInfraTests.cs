@@ -113,7 +113,7 @@ public sealed class ConsoleInfraTests(SynthesizedStackFixture stack)
     [Fact]
     public void ConsoleClient_IsAPublicCodeFlowClient_ReturningToTheDistribution()
     {
-        var (_, client) = stack.Single("AWS::Cognito::UserPoolClient");
+        var (_, client) = stack.AppClient("console");
         var (distributionId, _) = stack.Single("AWS::CloudFront::Distribution");
 
         Assert.Equal(["code"], TemplateJson.Strings(client["AllowedOAuthFlows"]));
@@ -127,10 +127,43 @@ public sealed class ConsoleInfraTests(SynthesizedStackFixture stack)
     }
 
     [Fact]
+    public void CliClient_IsAPublicCodeFlowClient_ReturningToRcsLoopbackPorts()
+    {
+        var (_, client) = stack.AppClient("cli");
+
+        Assert.Equal(["code"], TemplateJson.Strings(client["AllowedOAuthFlows"]));
+        Assert.NotEqual(true, (bool?)client["GenerateSecret"]);
+        Assert.Equal(["email", "openid", "profile"], TemplateJson.Strings(client["AllowedOAuthScopes"]).Order(StringComparer.Ordinal));
+        // Exactly the ports rc tries, on localhost: Cognito matches callback URLs exactly.
+        Assert.Equal(ReleaseCenter.Cli.CognitoLogin.LoopbackPorts.Select(p => $"http://localhost:{p}/callback"), TemplateJson.Strings(client["CallbackURLs"]));
+        Assert.Equal(ConsoleConstruct.CliLoopbackPorts, ReleaseCenter.Cli.CognitoLogin.LoopbackPorts);
+    }
+
+    [Fact]
+    public void CiClient_HasASecret_AndOnlyTheClientCredentialsGrant_ForTheMlEngineersScope()
+    {
+        var (_, client) = stack.AppClient("ci");
+        var (serverId, server) = stack.Single("AWS::Cognito::UserPoolResourceServer");
+
+        Assert.True((bool)client["GenerateSecret"]!);
+        Assert.Equal(["client_credentials"], TemplateJson.Strings(client["AllowedOAuthFlows"]));
+        Assert.Equal(ReleaseCenter.Cli.CognitoLogin.CiScope, $"{ConsoleConstruct.ResourceServerIdentifier}/{ConsoleConstruct.CiScopeName}");
+        Assert.Equal(ReleaseCenter.Api.Auth.Roles.ScopePrefix, ConsoleConstruct.ResourceServerIdentifier + "/");
+        // "{resource server identifier}/ml-engineers", the identifier referenced from the resource server.
+        var scope = Assert.Single(client["AllowedOAuthScopes"]!.AsArray())!.ToJsonString();
+        Assert.Contains(serverId, scope, StringComparison.Ordinal);
+        Assert.EndsWith("\"/ml-engineers\"]]}", scope, StringComparison.Ordinal);
+        // The resource server has that one scope: no client can be given approver or admin rights through a scope.
+        Assert.Equal(["ml-engineers"], server["Scopes"]!.AsArray().Select(s => (string)s!["ScopeName"]!));
+        Assert.Equal("release-center", (string)server["Identifier"]!);
+        Assert.NotNull(serverId);
+    }
+
+    [Fact]
     public void Outputs_NameWhatTheConsoleDeployNeeds()
     {
         var outputs = stack.Json["Outputs"]!.AsObject().Select(o => o.Key).ToList();
-        foreach (var name in new[] { "ConsoleUrl", "ConsoleBucketName", "ConsoleDistributionId", "UserPoolId", "UserPoolClientId", "CognitoDomain" })
+        foreach (var name in new[] { "ConsoleUrl", "ConsoleBucketName", "ConsoleDistributionId", "UserPoolId", "UserPoolClientId", "CognitoDomain", "CliClientId", "CiClientId" })
         {
             Assert.Contains(outputs, o => o.StartsWith($"Console{name}", StringComparison.Ordinal) || o.StartsWith(name, StringComparison.Ordinal));
         }

@@ -17,14 +17,18 @@ public sealed class HttpApiTests(SynthesizedStackFixture stack)
     {
         var (_, authorizer) = stack.Single("AWS::ApiGatewayV2::Authorizer");
         var (poolId, _) = stack.Single("AWS::Cognito::UserPool");
-        var (clientId, _) = stack.Single("AWS::Cognito::UserPoolClient");
+        var (clientId, _) = stack.AppClient("console");
+        var (cliId, _) = stack.AppClient("cli");
+        var (ciId, _) = stack.AppClient("ci");
 
         Assert.Equal("JWT", (string)authorizer["AuthorizerType"]!);
         Assert.Equal(["$request.header.Authorization"], TemplateJson.Strings(authorizer["IdentitySource"]));
         Assert.Equal($$"""{"Fn::GetAtt":["{{poolId}}","ProviderURL"]}""", authorizer["JwtConfiguration"]!["Issuer"]!.ToJsonString());
         var audiences = authorizer["JwtConfiguration"]!["Audience"]!.AsArray();
         Assert.Equal($$"""{"Ref":"{{clientId}}"}""", audiences[0]!.ToJsonString());
-        Assert.Equal(SynthesizedStackFixture.JwtAudiences, audiences.Skip(1).Select(a => (string)a!));
+        Assert.Equal($$"""{"Ref":"{{cliId}}"}""", audiences[1]!.ToJsonString());
+        Assert.Equal($$"""{"Ref":"{{ciId}}"}""", audiences[2]!.ToJsonString());
+        Assert.Equal(SynthesizedStackFixture.JwtAudiences, audiences.Skip(3).Select(a => (string)a!));
     }
 
     [Fact]

@@ -63,6 +63,12 @@ public sealed class SynthesizedStackFixture : IDisposable
             .Select(r => (r.Key, r.Value!.AsObject()))
             .Where(r => type is null || (string?)r.Item2["Type"] == type);
 
+    /// <summary>The Cognito app client named release-center-{kind}-{stage} (console, cli, ci).</summary>
+    public (string LogicalId, JsonObject Properties) AppClient(string kind) =>
+        Resources("AWS::Cognito::UserPoolClient")
+            .Select(r => (r.LogicalId, Properties: r.Resource["Properties"]!.AsObject()))
+            .Single(r => (string?)r.Properties["ClientName"] == $"release-center-{kind}-{Stage}");
+
     public (string LogicalId, JsonObject Properties) Single(string type)
     {
         var matches = Resources(type).ToList();

@@ -21,7 +21,7 @@ public sealed class TaggingTests(SynthesizedStackFixture stack)
         "AWS::ApiGatewayV2::Route", "AWS::ApiGatewayV2::Integration", "AWS::ApiGatewayV2::Authorizer",
         "AWS::CDK::Metadata", "AWS::Events::Connection", "AWS::Events::ApiDestination", "AWS::SNS::Subscription", "AWS::SNS::TopicPolicy",
         "AWS::S3::BucketPolicy", "AWS::CloudFront::Function", "AWS::CloudFront::OriginAccessControl", "AWS::Cognito::UserPoolDomain",
-        "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::SQS::QueuePolicy",
+        "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup", "AWS::Cognito::UserPoolResourceServer", "AWS::SQS::QueuePolicy",
     ];
 
     [Fact]

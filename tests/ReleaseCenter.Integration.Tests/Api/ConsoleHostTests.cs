@@ -193,6 +193,25 @@ public sealed class ConsoleHostTests(EmulatorFixture emulator) : IAsyncLifetime
         Assert.Equal("alice", Roles.UserId(other));
     }
 
+    [Fact]
+    public void AClientCredentialsToken_IsTheAppClient_WithTheRolesItsScopesName_AndOnlyCognitosAccessTokensCount()
+    {
+        var ci = new ClaimsPrincipal(new ClaimsIdentity(
+        [
+            new Claim("sub", "4m1c2s3a"), new Claim("client_id", "4m1c2s3a"), new Claim("token_use", "access"),
+            new Claim("scope", "release-center/ml-engineers other-api/write"),
+        ], "jwt"));
+        Assert.Equal("app/4m1c2s3a", Roles.UserId(ci));
+        Assert.Equal(["ml-engineers"], Roles.GroupsOf(ci));
+
+        // An ID token, or another issuer's token, does not turn scopes into roles.
+        var idToken = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim("sub", "x"), new Claim("token_use", "id"), new Claim("scope", "release-center/release-admins")], "jwt"));
+        var other = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", "x"), new Claim("scope", "release-center/release-admins")], "jwt"));
+        Assert.Empty(Roles.GroupsOf(idToken));
+        Assert.Empty(Roles.GroupsOf(other));
+    }
+
     private static async Task WaitForAsync(HttpClient client, string id, Func<JsonElement, bool> done)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -5,7 +5,8 @@ using Spectre.Console;
 namespace ReleaseCenter.Integration.Tests.Cli;
 
 /// <summary>One person's terminal: their own config directory (so their own sign-in), output captured.</summary>
-internal sealed class RcTerminal(string configDirectory, string apiUrl)
+internal sealed class RcTerminal(string configDirectory, string apiUrl, IReadOnlyDictionary<string, string>? variables = null,
+    Func<string, Task>? openBrowser = null)
 {
     public StringBuilder Out { get; } = new();
 
@@ -31,7 +32,8 @@ internal sealed class RcTerminal(string configDirectory, string apiUrl)
             Error = new StringWriter(Err),
             ConfigDirectory = configDirectory,
             PollInterval = TimeSpan.FromMilliseconds(200),
-            Variable = name => name == "RC_API_URL" ? apiUrl : null,
+            Variable = name => name == "RC_API_URL" ? apiUrl : variables?.GetValueOrDefault(name),
+            OpenBrowser = openBrowser ?? (_ => throw new InvalidOperationException("This test opens no browser.")),
         };
         return await RcApp.RunAsync(args, context, ct);
     }
