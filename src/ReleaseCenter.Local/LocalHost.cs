@@ -133,6 +133,8 @@ public static class LocalHost
         builder.Logging.AddProvider(new LocalLogFileProvider(logFile, TimeProvider.System));
         builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(typeof(TaskHandlers).FullName, LogLevel.Warning);
         builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(typeof(ReleaseCenter.Api.Exports.ExportJobRunner).FullName, LogLevel.Warning);
+        // The Model Registry import and sync say what they did in the log file; the terminal only hears of trouble.
+        builder.Logging.AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(typeof(ReleaseCenter.Functions.Registry.ImportModelPackageStep).Namespace, LogLevel.Warning);
         var tokens = new DevTokens(TimeProvider.System);
         builder.Services.AddSingleton(tokens);
         builder.Services.AddReleaseCenter(settings, aws);

@@ -32,7 +32,8 @@ public sealed class ImportModelPackageStep(ModelPackageImporter importer, ModelR
         }
         else
         {
-            logger.LogInformation("Model package registered as {Model} v{Version} (new: {Created}){Release}", outcome["model"], outcome["version"], outcome["created"],
+            logger.LogInformation("Model package {ModelPackageArn} {Registered} {Model} v{Version}{Release}", outcome["modelPackageArn"],
+                outcome["created"] == "true" ? "registered as" : "was registered before, as", outcome["model"], outcome["version"],
                 outcome.TryGetValue("releaseId", out var release) ? $"; release {release}" : outcome.TryGetValue("releaseNotOpened", out var not) ? $"; no release: {not}" : "");
         }
         return Payload.Json(outcome, WorkflowJsonContext.Default.DictionaryStringString);
@@ -84,6 +85,7 @@ public sealed class ImportModelPackageStep(ModelPackageImporter importer, ModelR
         }
         var result = new Dictionary<string, string>(StringComparer.Ordinal)
         {
+            ["modelPackageArn"] = arn,
             ["model"] = mapping.Model,
             ["version"] = import.Version.Version.ToString(CultureInfo.InvariantCulture),
             ["created"] = import.Created ? "true" : "false",
