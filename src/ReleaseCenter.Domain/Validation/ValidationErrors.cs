@@ -30,6 +30,9 @@ public sealed class DomainValidationException(ValidationErrors errors)
 {
     public ValidationErrors Errors { get; } = errors;
 
+    /// <summary>Every field and its reasons in one line, for logs and workflow errors: "'artifactDigest' is required."</summary>
+    public string Reasons => string.Join(" ", Errors.ToDictionary().Select(e => $"'{e.Key}' {string.Join(" ", e.Value)}"));
+
     public static DomainValidationException For(string field, string message)
     {
         var errors = new ValidationErrors();

@@ -77,7 +77,7 @@ public sealed class ImportModelPackageStep(ModelPackageImporter importer, ModelR
         }
         catch (DomainValidationException ex)
         {
-            return Ignored($"{arn} cannot become a version of {mapping.Model}: {ex.Message}");
+            return Ignored($"{arn} cannot become a version of {mapping.Model}: {ex.Reasons}");
         }
         catch (NotFoundException ex)
         {
@@ -103,7 +103,7 @@ public sealed class ImportModelPackageStep(ModelPackageImporter importer, ModelR
             }
             catch (DomainValidationException ex)
             {
-                result["releaseNotOpened"] = ex.Message;
+                result["releaseNotOpened"] = ex.Reasons;
             }
         }
         return result;

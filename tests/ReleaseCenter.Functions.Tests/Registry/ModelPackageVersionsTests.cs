@@ -53,6 +53,7 @@ public sealed class ModelPackageVersionsTests
         var noDigest = Assert.Throws<DomainValidationException>(() => ModelVersion.Create("m",
             ModelPackageVersions.Draft(Package(new Dictionary<string, string> { ["metric:auc"] = "0.9" }), null, null), "a", DateTimeOffset.UnixEpoch));
         Assert.Contains("artifactDigest", noDigest.Errors.ToDictionary().Keys);
+        Assert.StartsWith("'artifactDigest' ", noDigest.Reasons, StringComparison.Ordinal); // what a workflow error or log line says
         var badMetric = Assert.Throws<DomainValidationException>(() =>
             ModelPackageVersions.Draft(Package(new Dictionary<string, string> { ["artifactDigest"] = Digest, ["metric:auc"] = "high" }), null, null));
         Assert.Contains("customerMetadataProperties.metric:auc", badMetric.Errors.ToDictionary().Keys);

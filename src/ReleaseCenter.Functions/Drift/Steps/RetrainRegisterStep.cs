@@ -71,7 +71,7 @@ public sealed class RetrainRegisterStep(
         }
         catch (DomainValidationException ex)
         {
-            throw new WorkflowErrorException(RetrainRuns.NoModelPackage, $"The model package {package.ModelPackageArn} cannot be registered: {ex.Message}");
+            throw new WorkflowErrorException(RetrainRuns.NoModelPackage, $"The model package {package.ModelPackageArn} cannot be registered: {ex.Reasons}");
         }
         // Keyed by the package, as the Model Registry's own import is: a group both feed registers each package once.
         var registered = await registry.AddVersionOnceAsync(version, ModelPackageImporter.KeyOf(package.ModelPackageArn), ct).ConfigureAwait(false);
