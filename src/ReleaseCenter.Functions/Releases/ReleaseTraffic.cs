@@ -24,7 +24,17 @@ public sealed class ReleaseTraffic(IRegistryStore registry, ISageMaker sageMaker
         {
             return new TrafficSplit(release.Id, null, null, null, null, null, Shifting: false);
         }
-        var endpoint = await sageMaker.DescribeEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        DescribeEndpointResponse endpoint;
+        try
+        {
+            endpoint = await sageMaker.DescribeEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
+        }
+        catch (Amazon.Runtime.AmazonServiceException ex) when (ex.ErrorCode == SageMakerErrors.Validation)
+        {
+            // The deployment is recorded a moment before SageMaker has the endpoint (or after a failed one removed it):
+            // nothing is split yet, which is an answer, not an error.
+            return new TrafficSplit(release.Id, stage.Environment, deployment.EndpointName, null, null, null, Shifting: false);
+        }
         var share = NewShare(endpoint, deployment.EndpointConfigName);
         return new TrafficSplit(release.Id, stage.Environment, deployment.EndpointName, endpoint.EndpointStatus,
             share is null ? null : Math.Round(share.Value * 100, 1), share is null ? null : Math.Round((1 - share.Value) * 100, 1),
