@@ -21,15 +21,19 @@ public static class ReleaseCenterServices
         ArgumentNullException.ThrowIfNull(settings);
         services.AddSingleton(settings);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IAmazonDynamoDB>(_ => aws?.ServiceUrl is { } url
-            ? new AmazonDynamoDBClient(aws.Credentials, new AmazonDynamoDBConfig
-            {
-                ServiceURL = url,
-                AuthenticationRegion = aws.Region,
-                MaxErrorRetry = 3,
-                HttpClientFactory = aws.HttpClientFactory,
-            })
-            : new AmazonDynamoDBClient());
+        services.AddSingleton<IAmazonDynamoDB>(_ =>
+        {
+            // Every call asks what it consumed (DynamoCapacity): the benchmarks price a release with it.
+            return aws?.ServiceUrl is { } url
+                ? new DynamoCapacity.Client(aws.Credentials, new AmazonDynamoDBConfig
+                {
+                    ServiceURL = url,
+                    AuthenticationRegion = aws.Region,
+                    MaxErrorRetry = 3,
+                    HttpClientFactory = aws.HttpClientFactory,
+                })
+                : new DynamoCapacity.Client();
+        });
         services.AddSingleton<IRegistryStore>(sp => new DynamoRegistryStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton(_ => new StepFunctionsClient(aws));
         services.AddSingleton(_ => new EventBridgeClient(aws));

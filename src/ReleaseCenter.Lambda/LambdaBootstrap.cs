@@ -50,13 +50,17 @@ public static class LambdaBootstrap
     public static async Task<int> RunAsync(LambdaBootstrapOptions options, CancellationToken stop = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        InitTimings.Mark("main");
         using var runtime = new RuntimeApiClient(options.RuntimeApi);
         IHost host;
         InvocationHandler handler;
         try
         {
             (host, handler) = options.Handler == ApiHandler ? CreateApi(options) : CreateTask(options);
+            InitTimings.Mark("host-built");
             await host.StartAsync(stop).ConfigureAwait(false);
+            InitTimings.Mark("host-started");
+            handler = FirstCallMarked(handler);
         }
 #pragma warning disable CA1031 // Whatever stops init is reported to Lambda, which shows it as the init error.
         catch (Exception ex)
@@ -83,17 +87,42 @@ public static class LambdaBootstrap
         }
     }
 
+    /// <summary>Marks the first invocation's start and end for <see cref="InitTimings"/>; later ones pass straight through.</summary>
+    private static InvocationHandler FirstCallMarked(InvocationHandler handler)
+    {
+        var first = true;
+        return async (payload, ct) =>
+        {
+            if (!first)
+            {
+                return await handler(payload, ct).ConfigureAwait(false);
+            }
+            first = false;
+            InitTimings.Mark("invoked");
+            var result = await handler(payload, ct).ConfigureAwait(false);
+            InitTimings.Mark("handled");
+            return result;
+        };
+    }
+
     /// <summary>The HTTP API as Lambda runs it; tests start it too and send events to its <see cref="ApiGatewayServer"/>.</summary>
     public static WebApplication BuildApi(LambdaBootstrapOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var builder = WebApplication.CreateSlimBuilder(options.Args.ToArray());
+        // The empty builder, not the slim one: no configuration files or sources (our settings come from the environment,
+        // ReleaseCenterSettings), no Kestrel (API Gateway events are the server). The slim builder's defaults cost ~100 ms of
+        // a cold start here (tests/ReleaseCenter.Benchmarks coldstart); what the API needs of them is added below.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = options.Args.ToArray() });
+        builder.Services.AddRoutingCore();
+        InitTimings.Mark("builder");
         ConfigureLogging(builder.Logging, builder.Services);
         builder.Services.AddReleaseCenter(options.Settings(), options.Aws);
         builder.Services.AddReleaseCenterApi(jwt: null);
         builder.Services.AddApiGatewayHosting();
         options.ConfigureServices?.Invoke(builder.Services);
+        InitTimings.Mark("services");
         var app = builder.Build();
+        InitTimings.Mark("built");
         app.UseReleaseCenterApi();
         return app;
     }
@@ -114,11 +143,14 @@ public static class LambdaBootstrap
     private static (IHost, InvocationHandler) CreateTask(LambdaBootstrapOptions options)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = options.Args.ToArray() });
+        InitTimings.Mark("builder");
         ConfigureLogging(builder.Logging, builder.Services);
         builder.Services.AddReleaseCenter(options.Settings(), options.Aws);
         builder.Services.AddExportJobs(); // the export function's handler (run-export) lives with the API's export writers
         options.ConfigureServices?.Invoke(builder.Services);
+        InitTimings.Mark("services");
         var host = builder.Build();
+        InitTimings.Mark("built");
         var handlers = host.Services.GetRequiredService<ITaskHandlers>();
         var name = options.Handler;
         if (string.IsNullOrEmpty(name) || !handlers.Has(name))

@@ -444,6 +444,9 @@ public sealed class DynamoAuditLog(IAmazonDynamoDB dynamo, string tableName, Tim
 
     // ---------------------------------------------------------------- mapping
 
+    /// <summary>An entry's item as the log writes it (the benchmarks seed the table with it).</summary>
+    internal static Dictionary<string, AttributeValue> ItemOf(AuditEntry e) => ToItem(e);
+
     private static Dictionary<string, AttributeValue> ToItem(AuditEntry e) => new()
     {
         [PartitionKey] = Attr.S(Keys.Chain(e.Project)),

@@ -501,6 +501,9 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         return next;
     }
 
+    /// <summary>A release's item as the store writes it (the benchmarks seed the table with it).</summary>
+    internal static Dictionary<string, AttributeValue> ItemOf(Release r) => ToItem(r);
+
     private static Dictionary<string, AttributeValue> ToItem(Release r)
     {
         var created = $"{Attr.FormatTime(r.CreatedAt)}#{r.Id}";

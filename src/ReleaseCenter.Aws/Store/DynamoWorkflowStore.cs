@@ -92,10 +92,7 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         {
             throw new ArgumentException("A rollback's deployment names its rollback.", nameof(d));
         }
-        var record = ToItem(d);
-        record[PartitionKey] = Attr.S($"ENV#{d.Environment}");
-        record[SortKey] = Attr.S($"DEPLOY#{Attr.FormatTime(d.DeployedAt)}#{(isRollback ? d.RollbackId : d.ReleaseId)}");
-        record[ItemType] = Attr.S("Deployment");
+        var record = DeploymentRecord(d);
         // The once-only marker: one deployment record per release and environment (or per rollback), whatever the time of a retry.
         var marker = new Dictionary<string, AttributeValue>
         {
@@ -179,6 +176,16 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
             ConsistentRead = true,
         }, ct).ConfigureAwait(false);
         return (response.Items ?? []).Select(DeploymentFrom).ToArray();
+    }
+
+    /// <summary>A deployment's history item (the benchmarks seed environment history with it).</summary>
+    internal static Dictionary<string, AttributeValue> DeploymentRecord(LiveDeployment d)
+    {
+        var record = ToItem(d);
+        record[PartitionKey] = Attr.S($"ENV#{d.Environment}");
+        record[SortKey] = Attr.S($"DEPLOY#{Attr.FormatTime(d.DeployedAt)}#{(d.Kind == DeploymentKinds.Rollback ? d.RollbackId : d.ReleaseId)}");
+        record[ItemType] = Attr.S("Deployment");
+        return record;
     }
 
     private static Dictionary<string, AttributeValue> ToItem(LiveDeployment d)

@@ -48,6 +48,13 @@ public sealed class AwsEndpoint : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
+    /// <summary>
+    /// Told of every request this endpoint served once it is answered (benchmarks count AWS calls with it): the
+    /// service ("lambda" for an invocation, whose operation is the function's name), the operation, how long it took
+    /// and the request's body. Null (the default): nothing is recorded.
+    /// </summary>
+    public Action<AwsCall>? Observer { get; set; }
+
     /// <summary>Faults to inject into the requests this endpoint serves (none unless armed).</summary>
     public AwsFaults Faults { get; } = new();
 
@@ -127,7 +134,9 @@ public sealed class AwsEndpoint : IAsyncDisposable
                             _logger.LogWarning("Injected fault: the async invocation of {Function} failed before it ran", name);
                             return;
                         }
+                        var asyncStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                         await function(payload, CancellationToken.None).ConfigureAwait(false);
+                        Observer?.Invoke(new AwsCall("lambda", name, System.Diagnostics.Stopwatch.GetElapsedTime(asyncStarted), payload));
                         if (asyncFault?.Kind == "twice")
                         {
                             await function(payload, CancellationToken.None).ConfigureAwait(false);
@@ -146,6 +155,7 @@ public sealed class AwsEndpoint : IAsyncDisposable
         }
 
         string result;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var fault = Faults.Next("lambda", name, payload);
@@ -181,6 +191,7 @@ public sealed class AwsEndpoint : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            Observer?.Invoke(new AwsCall("lambda", name, System.Diagnostics.Stopwatch.GetElapsedTime(started), payload));
             context.Response.Headers["X-Amz-Function-Error"] = "Unhandled";
             await WriteJsonAsync(context, 200, new Dictionary<string, string>
             {
@@ -189,6 +200,7 @@ public sealed class AwsEndpoint : IAsyncDisposable
             }).ConfigureAwait(false);
             return;
         }
+        Observer?.Invoke(new AwsCall("lambda", name, System.Diagnostics.Stopwatch.GetElapsedTime(started), payload));
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         context.Response.Headers["X-Amz-Executed-Version"] = "$LATEST";
@@ -203,6 +215,7 @@ public sealed class AwsEndpoint : IAsyncDisposable
             return;
         }
         var request = context.Request;
+        var forwarded = System.Diagnostics.Stopwatch.GetTimestamp();
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), new Uri(_moto, request.Path.Value + request.QueryString.Value));
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
@@ -236,6 +249,22 @@ public sealed class AwsEndpoint : IAsyncDisposable
             }
         }
         await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        if (Observer is { } observer)
+        {
+            var target = request.Headers["X-Amz-Target"].ToString();
+            var dot = target.IndexOf('.', StringComparison.Ordinal);
+            var (service, operation) = dot > 0
+                ? (ServiceByTargetPrefix.GetValueOrDefault(target[..dot], target[..dot]), target[(dot + 1)..])
+                : (ServiceOfRestRequest(request), request.Method);
+            observer(new AwsCall(service, operation, System.Diagnostics.Stopwatch.GetElapsedTime(forwarded), Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length)));
+        }
+    }
+
+    /// <summary>A REST-protocol request's service, from the signing scope in its Authorization header (…/us-east-1/s3/aws4_request).</summary>
+    private static string ServiceOfRestRequest(HttpRequest request)
+    {
+        var parts = request.Headers.Authorization.ToString().Split('/');
+        return parts.Length > 3 ? parts[3] : "other";
     }
 
     /// <summary>Applies an armed fault to a JSON-protocol request (X-Amz-Target names service and operation); true when the request is answered.</summary>
@@ -302,6 +331,11 @@ public sealed class AwsEndpoint : IAsyncDisposable
         _http.Dispose();
     }
 }
+
+/// <summary>One request the local AWS endpoint served (see <see cref="AwsEndpoint.Observer"/>).</summary>
+/// <param name="Service">"dynamodb", "sagemaker", "states", "events", "lambda" (an invocation of our handler), or the signing service of a REST request (s3…).</param>
+/// <param name="Operation">The JSON protocol's operation (PutEvents…), the function's name for "lambda", the HTTP method for REST.</param>
+public sealed record AwsCall(string Service, string Operation, TimeSpan Duration, string RequestBody);
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class LocalJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

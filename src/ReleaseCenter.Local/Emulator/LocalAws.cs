@@ -39,6 +39,9 @@ public sealed class LocalAws : IAsyncDisposable
     /// <summary>The fault switch of the local AWS endpoint (every service, and Lambda Invoke).</summary>
     public AwsFaults Faults => _endpoint.Faults;
 
+    /// <summary>The local AWS endpoint itself (benchmarks observe the calls it serves).</summary>
+    public AwsEndpoint Endpoint => _endpoint;
+
     /// <summary>Fixed, fake credentials: the emulator ignores them, and real ones must never reach it.</summary>
     public static AWSCredentials Credentials { get; } = new BasicAWSCredentials("test", "test");
 
