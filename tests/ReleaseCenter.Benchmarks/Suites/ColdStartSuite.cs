@@ -202,7 +202,12 @@ public sealed class ColdStartSuite : ISuite
             var phases = new Dictionary<string, double>(StringComparer.Ordinal);
             if (trace)
             {
-                await Task.Delay(50, ct).ConfigureAwait(false); // the marks' stderr lines may trail the answer by a moment
+                // The marks' stderr lines may trail the answer by a moment: wait for the last one, for at most two seconds.
+                var until = Stopwatch.GetTimestamp() + (2 * Stopwatch.Frequency);
+                while (!HasMark(marks, "handled") && Stopwatch.GetTimestamp() < until)
+                {
+                    await Task.Delay(5, ct).ConfigureAwait(false);
+                }
                 lock (marks)
                 {
                     marks["answered"] = answer.ReceivedAt;
@@ -226,6 +231,14 @@ public sealed class ColdStartSuite : ISuite
                 process.Kill(entireProcessTree: true);
             }
             await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static bool HasMark(Dictionary<string, long> marks, string phase)
+    {
+        lock (marks)
+        {
+            return marks.ContainsKey(phase);
         }
     }
 

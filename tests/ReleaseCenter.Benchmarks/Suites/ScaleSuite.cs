@@ -64,8 +64,8 @@ public sealed class ScaleSuite : ISuite
             seeded = size;
             seedTable.Add(Stats.Count(size), Stats.Count(written), $"{clock.Elapsed.TotalSeconds:0.0} s", Stats.Count(written / clock.Elapsed.TotalSeconds));
             // moto walks the whole table for an index query (about 4 s per query at 100k): fewer requests there.
-            var requests = options.Smoke ? 5 : size >= 100_000 ? 20 : 100;
-            var warmUps = size >= 100_000 ? 1 : 3;
+            var requests = options.Smoke ? 3 : size >= 100_000 ? 20 : 100;
+            var warmUps = options.Smoke ? 0 : size >= 100_000 ? 1 : 3;
             options.Out.WriteLine($"  seeded {size:#,0} releases ({written:#,0} items) in {clock.Elapsed.TotalSeconds:0} s; measuring {requests} requests per row...");
             var random = new Random(size);
             foreach (var c in cases)
