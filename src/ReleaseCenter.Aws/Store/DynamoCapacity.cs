@@ -65,48 +65,44 @@ public static class DynamoCapacity
 
     private static void AskForCapacity(AmazonWebServiceRequest request)
     {
+        switch (request)
         {
-            switch (request)
-            {
-                case GetItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case PutItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case UpdateItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case DeleteItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case QueryRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case ScanRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case BatchGetItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case BatchWriteItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case TransactGetItemsRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-                case TransactWriteItemsRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
-            }
+            case GetItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case PutItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case UpdateItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case DeleteItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case QueryRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case ScanRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case BatchGetItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case BatchWriteItemRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case TransactGetItemsRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
+            case TransactWriteItemsRequest r: r.ReturnConsumedCapacity = ReturnConsumedCapacity.TOTAL; break;
         }
     }
 
     private static void Count(ResponseEventArgs args)
     {
+        if (!Units.Enabled || args is not WebServiceResponseEventArgs { Response: { } response })
         {
-            if (!Units.Enabled || args is not WebServiceResponseEventArgs { Response: { } response })
-            {
-                return;
-            }
-            var (operation, kind, consumed) = response switch
-            {
-                GetItemResponse r => ("GetItem", "read", Sum(r.ConsumedCapacity)),
-                QueryResponse r => ("Query", "read", Sum(r.ConsumedCapacity)),
-                ScanResponse r => ("Scan", "read", Sum(r.ConsumedCapacity)),
-                BatchGetItemResponse r => ("BatchGetItem", "read", Sum(r.ConsumedCapacity)),
-                TransactGetItemsResponse r => ("TransactGetItems", "read", Sum(r.ConsumedCapacity)),
-                PutItemResponse r => ("PutItem", "write", Sum(r.ConsumedCapacity)),
-                UpdateItemResponse r => ("UpdateItem", "write", Sum(r.ConsumedCapacity)),
-                DeleteItemResponse r => ("DeleteItem", "write", Sum(r.ConsumedCapacity)),
-                BatchWriteItemResponse r => ("BatchWriteItem", "write", Sum(r.ConsumedCapacity)),
-                TransactWriteItemsResponse r => ("TransactWriteItems", "write", Sum(r.ConsumedCapacity)),
-                _ => ("", "", (double?)null),
-            };
-            if (consumed is { } units)
-            {
-                Units.Add(units, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("kind", kind));
-            }
+            return;
+        }
+        var (operation, kind, consumed) = response switch
+        {
+            GetItemResponse r => ("GetItem", "read", Sum(r.ConsumedCapacity)),
+            QueryResponse r => ("Query", "read", Sum(r.ConsumedCapacity)),
+            ScanResponse r => ("Scan", "read", Sum(r.ConsumedCapacity)),
+            BatchGetItemResponse r => ("BatchGetItem", "read", Sum(r.ConsumedCapacity)),
+            TransactGetItemsResponse r => ("TransactGetItems", "read", Sum(r.ConsumedCapacity)),
+            PutItemResponse r => ("PutItem", "write", Sum(r.ConsumedCapacity)),
+            UpdateItemResponse r => ("UpdateItem", "write", Sum(r.ConsumedCapacity)),
+            DeleteItemResponse r => ("DeleteItem", "write", Sum(r.ConsumedCapacity)),
+            BatchWriteItemResponse r => ("BatchWriteItem", "write", Sum(r.ConsumedCapacity)),
+            TransactWriteItemsResponse r => ("TransactWriteItems", "write", Sum(r.ConsumedCapacity)),
+            _ => ("", "", (double?)null),
+        };
+        if (consumed is { } units)
+        {
+            Units.Add(units, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("kind", kind));
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class CostSuite : ISuite
         {
             var visits = nextStory.Visits.Where(v => v.Name == name).ToList();
             perState.Add(name, Stats.Count(stories[0].Story.Visits.Where(v => v.Name == name).Sum(v => 1 + Math.Max(0, v.Attempts - 1))),
-                Stats.Count(visits.Sum(v => 1 + Math.Max(0, v.Attempts - 1))), Did(name, visits, nextStory, environments));
+                Stats.Count(visits.Sum(v => 1 + Math.Max(0, v.Attempts - 1))), Did(visits, environments));
         }
 
         var modeled = report.Table("Transitions: emulator run, and as AWS would bill them (real SageMaker and strategy durations)",
@@ -133,7 +133,7 @@ public sealed class CostSuite : ISuite
     }
 
     /// <summary>Says what a state did in the release, and flags a transition that decided nothing.</summary>
-    private static string Did(string name, List<StateVisit> visits, ExecutionStory story, IReadOnlyList<Deployment> environments)
+    private static string Did(List<StateVisit> visits, IReadOnlyList<Deployment> environments)
     {
         if (visits.Count == 0)
         {
