@@ -43,6 +43,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<IStepFunctions>(sp => sp.GetRequiredService<StepFunctionsClient>());
         services.AddSingleton<IEventBridge>(sp => sp.GetRequiredService<EventBridgeClient>());
         services.AddSingleton<ISageMaker>(sp => sp.GetRequiredService<SageMakerClient>());
+        services.AddSingleton(sp => new ReleaseStatusIndex(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowStore>(sp => new DynamoWorkflowStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
         services.AddSingleton(sp => new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp => sp.GetRequiredService<DynamoAuditLog>());

@@ -9,7 +9,7 @@ namespace ReleaseCenter.Aws.Resources;
 /// </summary>
 public static class TableAccess
 {
-    // Item families, by the partition keys (base table) and index keys (GSI1PK, GSI2PK) they live under.
+    // Item families, by the partition keys (base table) and index keys (GSI1PK, GSI2PK, GSI3PK) they live under.
     public const string Environments = "ENV#*";         // locks, live deployments, deploy records, consumers
     public const string Models = "MODEL#*";             // models, versions, drift reports and policies, model -> releases index
     public const string ModelIndex = "MODELS";          // GSI1: every model
@@ -17,6 +17,8 @@ public static class TableAccess
     public const string VersionKeys = "VERSIONKEY#*";   // idempotency keys of version registrations
     public const string Releases = "RELEASE#*";         // releases, their timelines and task tokens
     public const string ReleaseIndex = "RELEASES";      // GSI1: every release
+    public const string ReleaseStatusIndex = "RELEASES#*"; // GSI3: releases by status (finished ones by status, unfinished together)
+    public const string Schema = "SCHEMA#*";            // schema markers: whether the status index is complete (Store.ReleaseStatusIndex)
     public const string Rollbacks = "ROLLBACK#*";
     public const string Retrains = "RETRAIN#*";
     public const string EndpointWaiters = "ENDPOINT#*";
@@ -41,7 +43,7 @@ public static class TableAccess
     {
         // Registers, releases, approves (completing the waiting task), rolls back, audits, exports: every family but the
         // endpoint waiters, which only the workflows' endpoint waits use.
-        [Api] = [Environments, Models, ModelIndex, ProjectIndex, VersionKeys, Releases, ReleaseIndex, Rollbacks, Retrains, TaskTokens,
+        [Api] = [Environments, Models, ModelIndex, ProjectIndex, VersionKeys, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Rollbacks, Retrains, TaskTokens,
             AuditChains, AuditMarkers, AuditIndex, AuditHeads, OutboxEvents, OutboxIndex, ExportJobs],
 
         // The release workflow.
@@ -74,22 +76,23 @@ public static class TableAccess
         ["retrain-start-pipeline"] = Journaling(Retrains),
         ["retrain-check-pipeline"] = Journaling(Retrains),
         ["retrain-register"] = Journaling(Retrains, VersionKeys),
-        ["retrain-open-release"] = Journaling(Retrains, Releases, ReleaseIndex, Environments),
+        ["retrain-open-release"] = Journaling(Retrains, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Environments),
         ["retrain-stop"] = Journaling(Retrains),
 
         // SageMaker Model Registry: packages become versions (and maybe releases); deployments and rollbacks set their status.
-        ["import-model-package"] = Journaling(VersionKeys, Releases, ReleaseIndex, Environments),
+        ["import-model-package"] = Journaling(VersionKeys, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Environments),
         ["sync-model-package"] = Journaling(Releases),
 
         // Schedules and the relay.
-        ["send-reminders"] = Journaling(Releases, ReleaseIndex),
-        ["reconcile"] = Journaling(Releases, ReleaseIndex, Rollbacks, Environments, TaskTokens),
+        ["send-reminders"] = Journaling(Releases, ReleaseIndex, ReleaseStatusIndex, Schema),
+        // The reconciler also backfills the status index of a table from before it (Store.ReleaseStatusIndex).
+        ["reconcile"] = Journaling(Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Rollbacks, Environments, TaskTokens),
         ["sweep-outbox"] = [OutboxEvents, OutboxIndex],
         ["anchor-audit"] = [AuditChains, AuditHeads],
         ["relay-outbox"] = [OutboxEvents],
 
         // Export jobs: reads what the job exports (the catalog through its indexes, the audit chains), writes only the job.
-        ["run-export"] = [ExportJobs, Models, ReleaseIndex, AuditChains, AuditIndex, AuditHeads],
+        ["run-export"] = [ExportJobs, Models, ReleaseIndex, ReleaseStatusIndex, Schema, AuditChains, AuditIndex, AuditHeads],
     };
 
     /// <summary>The patterns a function may touch; throws for a handler nobody decided about.</summary>

@@ -14,7 +14,8 @@ namespace ReleaseCenter.Aws.Store;
 /// <list type="bullet">
 /// <item>Model: PK=MODEL#{name}, SK=MODEL; GSI1 lists all models by name, GSI2 a project's models.</item>
 /// <item>Version: PK=MODEL#{name}, SK=VERSION#{n, 10 digits}, so a Query on the model lists them in order.</item>
-/// <item>Release: PK=RELEASE#{id}, SK=RELEASE; GSI1 lists all releases, GSI2 a model's, newest first by creation time.</item>
+/// <item>Release: PK=RELEASE#{id}, SK=RELEASE; GSI1 lists all releases, GSI2 a model's, GSI3 those of a status
+/// (<see cref="ReleaseStatusIndex"/>), newest first by creation time.</item>
 /// </list>
 /// </summary>
 /// <param name="journal">Writes a change's audit entry and events in the change's transaction; needed only by callers that pass a record.</param>
@@ -24,6 +25,10 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
     private static readonly string[] TableKeys = [PartitionKey, SortKey];
     private static readonly string[] Gsi1Keys = [PartitionKey, SortKey, Gsi1PartitionKey, Gsi1SortKey];
     private static readonly string[] Gsi2Keys = [PartitionKey, SortKey, Gsi2PartitionKey, Gsi2SortKey];
+    private static readonly string[] Gsi3Keys = [PartitionKey, SortKey, Gsi3PartitionKey, Gsi3SortKey];
+
+    /// <summary>Set once the status index is known to hold every release (<see cref="ReleaseStatusIndex"/>); never unset.</summary>
+    private volatile bool statusIndexComplete;
 
     public string TableName => tableName;
 
@@ -424,11 +429,32 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         return item is null ? null : ReleaseFrom(item);
     }
 
-    public Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct, ReleaseFilter? filter = null) =>
-        model is null
-            ? QueryIndexAsync(Gsi1, Gsi1PartitionKey, Keys.AllReleases, Gsi1Keys, forward: false, limit, cursor, ReleaseFrom, ct, ReleaseConditions(Gsi1SortKey, filter))
-            : QueryIndexAsync(Gsi2, Gsi2PartitionKey, Keys.ModelReleases(model), Gsi2Keys, forward: false, limit, cursor, ReleaseFrom, ct,
-                ReleaseConditions(Gsi2SortKey, filter));
+    public async Task<Page<Release>> ListReleasesAsync(string? model, int limit, string? cursor, CancellationToken ct, ReleaseFilter? filter = null)
+    {
+        if (model is not null)
+        {
+            return await QueryIndexAsync(Gsi2, Gsi2PartitionKey, Keys.ModelReleases(model), Gsi2Keys, forward: false, limit, cursor, ReleaseFrom, ct,
+                ReleaseConditions(Gsi2SortKey, filter)).ConfigureAwait(false);
+        }
+        // A status filter reads the status index, so a page of failures is a page of failures, not the ~3% of a page of
+        // everything; until the index holds every release (an upgraded table is being backfilled), the all-releases index.
+        if (ReleaseStatusIndex.PartitionFor(filter) is { } partition && await StatusIndexCompleteAsync(ct).ConfigureAwait(false))
+        {
+            return await QueryIndexAsync(Gsi3, Gsi3PartitionKey, partition.Key, Gsi3Keys, forward: false, limit, cursor, ReleaseFrom, ct,
+                ReleaseConditions(Gsi3SortKey, partition.StatusFilterNeeded ? filter : filter! with { Status = null })).ConfigureAwait(false);
+        }
+        return await QueryIndexAsync(Gsi1, Gsi1PartitionKey, Keys.AllReleases, Gsi1Keys, forward: false, limit, cursor, ReleaseFrom, ct,
+            ReleaseConditions(Gsi1SortKey, filter)).ConfigureAwait(false);
+    }
+
+    private async Task<bool> StatusIndexCompleteAsync(CancellationToken ct)
+    {
+        if (!statusIndexComplete && await ReleaseStatusIndex.IsCompleteAsync(dynamo, tableName, ct).ConfigureAwait(false))
+        {
+            statusIndexComplete = true;
+        }
+        return statusIndexComplete;
+    }
 
     /// <summary>
     /// The time range narrows the index's sort key (creation time first), so it costs nothing; the
@@ -516,6 +542,8 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             [Gsi1SortKey] = Attr.S(created),
             [Gsi2PartitionKey] = Attr.S(Keys.ModelReleases(r.Model)),
             [Gsi2SortKey] = Attr.S(created),
+            [Gsi3PartitionKey] = Attr.S(ReleaseStatusIndex.PartitionOf(r.Status)),
+            [Gsi3SortKey] = Attr.S(created),
             [VersionAttribute] = Attr.N(r.Revision),
             ["id"] = Attr.S(r.Id),
             ["model"] = Attr.S(r.Model),

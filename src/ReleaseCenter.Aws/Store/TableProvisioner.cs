@@ -30,6 +30,8 @@ public static class TableProvisioner
                     Projection = new Projection { ProjectionType = ProjectionType.ALL },
                 }).ToList(),
             }, ct).ConfigureAwait(false);
+            // A new table has no release from before the status index: nothing to backfill.
+            await ReleaseStatusIndex.MarkCompleteAsync(dynamo, tableName, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
         }
         catch (ResourceInUseException)
         {

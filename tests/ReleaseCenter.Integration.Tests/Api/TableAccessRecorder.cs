@@ -76,6 +76,7 @@ internal sealed partial class TableAccessRecorder
             null => TableSchema.PartitionKey,
             TableSchema.Gsi1 => TableSchema.Gsi1PartitionKey,
             TableSchema.Gsi2 => TableSchema.Gsi2PartitionKey,
+            TableSchema.Gsi3 => TableSchema.Gsi3PartitionKey,
             _ => throw new InvalidOperationException($"Unknown index {query.IndexName}."),
         };
         foreach (Match m in Equality().Matches(query.KeyConditionExpression ?? ""))
