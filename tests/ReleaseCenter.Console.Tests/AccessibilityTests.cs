@@ -10,7 +10,7 @@ namespace ReleaseCenter.Console.Tests;
 /// axe-core (the console's own npm dependency, injected into the page) finds no serious or critical WCAG 2.1 A/AA
 /// violation on any page of the console.
 /// </summary>
-[Collection("browser")]
+[Collection(BrowserCollections.First)]
 public sealed class AccessibilityTests(ConsoleFixture stack)
 {
     private static readonly string AxeScript = Path.Combine(ConsoleFixture.RepoRoot(), "src", "ReleaseCenter.Web", "node_modules", "axe-core", "axe.min.js");

@@ -18,7 +18,7 @@ namespace ReleaseCenter.Console.Tests;
 /// show its first page over 10,000 entries, and the dashboard to render over 1,000 releases, in
 /// headless Chromium against the local stack. Seeded straight into the emulator's table.
 /// </summary>
-[Collection("browser")]
+[Collection(BrowserCollections.Second)]
 public sealed class AuditDashboardBenchmark(ConsoleFixture stack, BenchmarkReport report) : IClassFixture<BenchmarkReport>
 {
     private const int AuditEntries = 10_000;

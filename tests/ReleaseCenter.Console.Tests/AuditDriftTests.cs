@@ -12,7 +12,7 @@ using static Microsoft.Playwright.Assertions;
 namespace ReleaseCenter.Console.Tests;
 
 /// <summary>The audit log (filters in the link, chain verification) and the drift pages, in a real browser against the local stack.</summary>
-[Collection("browser")]
+[Collection(BrowserCollections.Second)]
 public sealed class AuditDriftTests(ConsoleFixture stack)
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

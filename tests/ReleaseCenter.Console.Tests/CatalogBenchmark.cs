@@ -16,7 +16,7 @@ namespace ReleaseCenter.Console.Tests;
 /// what the first page load fetches, and how long the catalog takes to show 1,000 releases in headless Chromium.
 /// The assertion is only that it does show them.
 /// </summary>
-[Collection("browser")]
+[Collection(BrowserCollections.Second)]
 public sealed partial class CatalogBenchmark(ConsoleFixture stack, BenchmarkReport report) : IClassFixture<BenchmarkReport>
 {
     private const int Releases = 1000;

@@ -7,7 +7,7 @@ using static Microsoft.Playwright.Assertions;
 namespace ReleaseCenter.Console.Tests;
 
 /// <summary>The everyday loop in a real browser against the real local stack (issue 11's browser tests).</summary>
-[Collection("browser")]
+[Collection(BrowserCollections.First)]
 public sealed partial class ConsoleTests(ConsoleFixture stack)
 {
     private Task OnPageAsync(string name, string? user, string[] groups, Func<IPage, Task> test) => stack.OnPageAsync(name, user, groups, test);

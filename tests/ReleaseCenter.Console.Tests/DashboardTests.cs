@@ -13,7 +13,7 @@ namespace ReleaseCenter.Console.Tests;
 /// in flight and what each waits on (the words of components/waitingOn.ts), pending approvals by group, recent
 /// rollbacks, and the project filter.
 /// </summary>
-[Collection("browser")]
+[Collection(BrowserCollections.Second)]
 public sealed class DashboardTests(ConsoleFixture stack)
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

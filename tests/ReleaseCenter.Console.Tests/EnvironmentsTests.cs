@@ -12,7 +12,7 @@ namespace ReleaseCenter.Console.Tests;
 /// local stack: the rollback dialog's impact preview, confirming it, "what was live at T", the
 /// metric-aware diff, and a retrained version's lineage.
 /// </summary>
-[Collection("browser")]
+[Collection(BrowserCollections.Second)]
 public sealed class EnvironmentsTests(ConsoleFixture stack)
 {
     private Task OnPageAsync(string name, string? user, string[] groups, Func<IPage, Task> test) => stack.OnPageAsync(name, user, groups, test);

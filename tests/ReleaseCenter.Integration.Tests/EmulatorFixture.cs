@@ -6,12 +6,30 @@ using Testcontainers.LocalStack;
 
 namespace ReleaseCenter.Integration.Tests;
 
-[CollectionDefinition("emulator")]
+/// <summary>
+/// The test classes share emulators by collection. Two collections, each with its own emulator, run side by side (the
+/// emulator is one single-threaded process: alone it keeps one of CI's two cores busy, so the long workflow classes are
+/// split between the two by their measured time); a class that changes process-wide state runs alone, after them.
+/// </summary>
+public static class EmulatorCollections
+{
+    public const string First = "emulator";
+    public const string Second = "emulator-2";
+    public const string Alone = "emulator-alone";
+}
+
+[CollectionDefinition(EmulatorCollections.First)]
 public sealed class EmulatorCollection : ICollectionFixture<EmulatorFixture>;
 
+[CollectionDefinition(EmulatorCollections.Second)]
+public sealed class SecondEmulatorCollection : ICollectionFixture<EmulatorFixture>;
+
+[CollectionDefinition(EmulatorCollections.Alone, DisableParallelization = true)]
+public sealed class LoneEmulatorCollection : ICollectionFixture<EmulatorFixture>;
+
 /// <summary>
-/// One emulated AWS shared by every test class; each class isolates itself with its own
-/// resource names. The emulator is chosen in this order (architecture.md):
+/// One emulated AWS shared by every test class of a collection (<see cref="EmulatorCollections"/>); each class
+/// isolates itself with its own resource names. The emulator is chosen in this order (architecture.md):
 /// 1. RELEASE_CENTER_AWS_ENDPOINT: an endpoint someone already runs; nothing is started.
 /// 2. LocalStack through Testcontainers, when a Docker engine answers.
 /// 3. moto through our launcher (python3 with moto 5.2.1).

@@ -17,7 +17,8 @@ internal static class EmulatorClientExtensions
 internal static class Poll
 {
     /// <summary>Reads until <paramref name="done"/> holds, at most <paramref name="attempts"/> times; returns the last read.</summary>
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, int attempts = 100, int delayMilliseconds = 50)
+    /// <remarks>The default allows 30 seconds: the emulator is shared by a collection's tests, and two collections run side by side.</remarks>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, int attempts = 600, int delayMilliseconds = 50)
     {
         var value = await read();
         for (var attempt = 1; attempt < attempts && !done(value); attempt++)

@@ -4,7 +4,7 @@ using ReleaseCenter.Aws.Clients;
 
 namespace ReleaseCenter.Integration.Tests.Clients;
 
-[Collection("emulator")]
+[Collection(EmulatorCollections.Alone)]
 public sealed class SageMakerClientTests(EmulatorFixture emulator) : IDisposable
 {
     private const string Image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.4.0";
@@ -90,8 +90,8 @@ public sealed class SageMakerClientTests(EmulatorFixture emulator) : IDisposable
     [Fact]
     public async Task DefaultOptions_TakeEndpointRegionAndCredentialsFromTheEnvironment()
     {
-        // As in Lambda: nothing configured in code. Tests of the "emulator" collection run one
-        // after another, so these variables cannot leak into a parallel test.
+        // As in Lambda: nothing configured in code. This class's collection runs alone, after the parallel ones, so
+        // these variables cannot leak into another test.
         string[] names = ["AWS_ENDPOINT_URL_SAGEMAKER", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"];
         var saved = names.ToDictionary(name => name, Environment.GetEnvironmentVariable);
         Environment.SetEnvironmentVariable("AWS_ENDPOINT_URL_SAGEMAKER", emulator.ServiceUrl);

@@ -7,7 +7,7 @@ namespace ReleaseCenter.Integration.Tests.Correctness;
 /// stands, nothing after it happened, the state machine retries the step, and the retry must finish
 /// the job without doing anything twice. One release to dev per step that writes.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class CrashAfterWriteTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
     [Theory]

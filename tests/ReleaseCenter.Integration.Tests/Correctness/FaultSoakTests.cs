@@ -30,7 +30,7 @@ public sealed class SoakReport(IMessageSink sink)
 /// RELEASE_CENTER_FAULT_SEED to replay a run; RELEASE_CENTER_SOAK_RELEASES for a larger one).
 /// Whatever failed on the way, the record must be the truth afterwards.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class FaultSoakTests(EmulatorFixture emulator, SoakReport report) : DriverTestBase(emulator, FastConfig()), IClassFixture<SoakReport>
 {
     private static readonly string[] Environments = ["dev", "staging", "prod"];

@@ -16,7 +16,7 @@ namespace ReleaseCenter.Integration.Tests.Drift;
 /// (policy, the stand-in SageMaker pipeline, registration with lineage, a release), and the
 /// policy's cooldown, daily cap and a failing pipeline each end the loop with the reason recorded.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class RetrainLoopTests(EmulatorFixture emulator) : IAsyncLifetime
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

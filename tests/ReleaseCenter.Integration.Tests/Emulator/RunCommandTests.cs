@@ -9,6 +9,8 @@ namespace ReleaseCenter.Integration.Tests.Emulator;
 /// The README's run command as a user meets it: the built local stack in its own process,
 /// stopped the way a terminal or a supervisor stops it. Nothing may be left running.
 /// </summary>
+/// <remarks>In the second emulator's collection only to share its turn: it starts its own stack (and builds it).</remarks>
+[Collection(EmulatorCollections.Second)]
 public sealed partial class RunCommandTests
 {
     [GeneratedRegex(@"moto pid (\d+)")]

@@ -23,7 +23,7 @@ namespace ReleaseCenter.Integration.Tests.Events;
 /// only once EventBridge accepted them. A bus that refuses for a while delays events; it loses none and doubles none.
 /// Registrations write their audit entry in the same transaction: a failure leaves both or neither.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class OutboxTests(EmulatorFixture emulator) : DriverTestBase(emulator)
 {
     [Fact]

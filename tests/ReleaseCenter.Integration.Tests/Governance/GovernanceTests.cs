@@ -7,7 +7,7 @@ using ReleaseCenter.Integration.Tests.Api;
 namespace ReleaseCenter.Integration.Tests.Governance;
 
 /// <summary>The approval policy of the default configuration (prod: two from approvers-prod) through the real workflow.</summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class GovernanceTests(EmulatorFixture emulator) : IAsyncLifetime
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

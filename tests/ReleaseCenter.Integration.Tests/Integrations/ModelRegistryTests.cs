@@ -17,7 +17,7 @@ namespace ReleaseCenter.Integration.Tests.Integrations;
 /// becomes a version through the import rule; a release live in prod sets the package Approved, a rollback Rejected
 /// with the release named; a package can also be imported by hand through the API, once.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class ModelRegistryTests(EmulatorFixture emulator) : IAsyncLifetime
 {
     private const string Image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1";
@@ -117,10 +117,13 @@ public sealed class ModelRegistryTests(EmulatorFixture emulator) : IAsyncLifetim
         Assert.Contains(rollbackId, rejected.ApprovalDescription);
         Assert.Equal(ModelApprovalStatus.Approved, (await _sageMaker.DescribeModelPackageAsync(first)).ModelApprovalStatus);
 
-        // Each status change is in the audit trail of the model's project.
+        // Each status change is in the audit trail of the model's project (the step writes it after updating the package,
+        // so the last one may still be on its way when the package shows the change).
         foreach (var (action, version) in new[] { ("model.package-approved", 1), ("model.package-approved", 2), ("model.package-rejected", 2) })
         {
-            var audit = await _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?project=payments&action={action}&subject=model/{_model}/versions/{version}");
+            var audit = await Poll.UntilAsync(
+                () => _driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/audit?project=payments&action={action}&subject=model/{_model}/versions/{version}"),
+                a => a.GetProperty("items").GetArrayLength() > 0);
             Assert.Single(audit.GetProperty("items").EnumerateArray());
         }
     }

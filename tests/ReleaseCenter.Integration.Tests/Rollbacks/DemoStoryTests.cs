@@ -16,7 +16,7 @@ namespace ReleaseCenter.Integration.Tests.Rollbacks;
 /// releases shows a metric regressed beyond tolerance. The demo's model name is fixed, so this is
 /// the only test that runs it.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class DemoStoryTests(EmulatorFixture emulator)
 {
     [Fact]

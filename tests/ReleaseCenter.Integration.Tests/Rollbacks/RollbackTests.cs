@@ -20,7 +20,7 @@ namespace ReleaseCenter.Integration.Tests.Rollbacks;
 /// after the other; the tests then preview, execute, query history "at" a time, and hit the
 /// no-op, lock and approval cases. Each asserts the endpoint, the table and the execution.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class RollbackTests(EmulatorFixture emulator) : IAsyncLifetime
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -19,7 +19,7 @@ namespace ReleaseCenter.Integration.Tests.Workflow;
 /// handlers through the local Lambda endpoint, driven through the HTTP API like a user would.
 /// Each path asserts the table, the SageMaker endpoint and the execution history.
 /// </summary>
-[Collection("emulator")]
+[Collection(EmulatorCollections.Second)]
 public sealed class ReleaseWorkflowTests(EmulatorFixture emulator) : IAsyncLifetime
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

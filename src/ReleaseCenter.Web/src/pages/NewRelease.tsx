@@ -51,7 +51,14 @@ export default function NewRelease() {
     mutationFn: () =>
       ok(
         api.POST('/v1/releases', {
-          body: { model, version: Number(version), environments: allEnvs.filter((e) => envs.includes(e)), notes: notes.trim() || null },
+          // Untouched, the path is every environment: left to the API (null), so a click before the list has loaded
+          // does not send an empty path.
+          body: {
+            model,
+            version: Number(version),
+            environments: chosenEnvs === null ? null : allEnvs.filter((e) => chosenEnvs.includes(e)),
+            notes: notes.trim() || null,
+          },
         }),
       ),
     onSuccess: async (accepted) => {
