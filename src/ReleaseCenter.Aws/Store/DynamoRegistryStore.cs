@@ -32,7 +32,7 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
 
     public string TableName => tableName;
 
-    private static class Keys
+    internal static class Keys
     {
         public const string ModelSk = "MODEL";
         public const string ReleaseSk = "RELEASE";

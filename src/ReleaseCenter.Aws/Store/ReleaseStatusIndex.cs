@@ -130,7 +130,7 @@ public sealed class ReleaseStatusIndex(IAmazonDynamoDB dynamo, string tableName,
                 KeyConditionExpression = "#pk = :pk",
                 FilterExpression = "attribute_not_exists(#gsi3pk)",
                 ExpressionAttributeNames = new() { ["#pk"] = Gsi1PartitionKey, ["#gsi3pk"] = Gsi3PartitionKey },
-                ExpressionAttributeValues = new() { [":pk"] = Attr.S("RELEASES") },
+                ExpressionAttributeValues = new() { [":pk"] = Attr.S(DynamoRegistryStore.Keys.AllReleases) },
                 Limit = Math.Min(PageSize, maxItems),
                 ExclusiveStartKey = start,
             }, ct).ConfigureAwait(false);
