@@ -105,7 +105,7 @@ export default function NewRelease() {
                   <Button formAction="none" variant="link" href="/releases" onFollow={follow}>
                     Cancel
                   </Button>
-                  <Button variant="primary" formAction="submit" loading={submit.isPending} disabled={!model || !version}>
+                  <Button variant="primary" formAction="submit" loading={submit.isPending} disabled={!model || !version || environments.isPending}>
                     Start release
                   </Button>
                 </SpaceBetween>
@@ -164,7 +164,7 @@ export default function NewRelease() {
                         selectedOptions={envs.map((e) => ({ value: e, label: e }))}
                         onChange={(e) => setChosenEnvs(e.detail.selectedOptions.map((o) => o.value!))}
                         options={allEnvs.map((e) => ({ value: e, label: e }))}
-                        placeholder="Choose environments"
+                        placeholder={environments.isPending ? 'Loading environments' : 'Choose environments'}
                         deselectAriaLabel={(o) => `Remove ${o.label ?? o.value}`}
                         statusType={environments.isPending ? 'loading' : 'finished'}
                       />
