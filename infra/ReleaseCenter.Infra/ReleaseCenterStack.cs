@@ -550,6 +550,7 @@ public sealed class ReleaseCenterStack : Stack
         switch (task.Handler)
         {
             case "evaluate":
+            case "check-door":
             case "acquire-lock":
             case "stop-stage":
             case "rollback-acquire-lock":

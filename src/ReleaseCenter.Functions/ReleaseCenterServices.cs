@@ -45,6 +45,8 @@ public static class ReleaseCenterServices
         services.AddSingleton<ISageMaker>(sp => sp.GetRequiredService<SageMakerClient>());
         services.AddSingleton(sp => new ReleaseStatusIndex(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IWorkflowStore>(sp => new DynamoWorkflowStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName));
+        services.AddSingleton<IFreezeStore>(sp => new DynamoFreezeStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName,
+            sp.GetRequiredService<DynamoJournal>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DynamoAuditLog(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReleaseCenter.Domain.Audit.IAuditLog>(sp => sp.GetRequiredService<DynamoAuditLog>());
         services.AddSingleton(sp => new DynamoOutbox(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName, sp.GetRequiredService<TimeProvider>()));
@@ -79,6 +81,7 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITaskStep, EvaluateStep>();
         services.AddSingleton<ITaskStep, RequestApprovalStep>();
         services.AddSingleton<ITaskStep, SendRemindersStep>();
+        services.AddSingleton<ITaskStep, CheckDoorStep>();
         services.AddSingleton<ITaskStep, AcquireLockStep>();
         services.AddSingleton<ITaskStep, DeployStep>();
         services.AddSingleton<ITaskStep, CheckEndpointStep>();

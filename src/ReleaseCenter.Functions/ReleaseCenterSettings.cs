@@ -37,6 +37,12 @@ public sealed record ReleaseCenterSettings(
     /// </summary>
     public int EndpointFallbackCheckSeconds { get; init; } = 300;
 
+    /// <summary>
+    /// How often a release waiting at a frozen environment's door looks again (a lifted freeze is noticed within this).
+    /// A minute in AWS: each look costs three transitions. Soaks and freezes with an end wait exactly as long as needed.
+    /// </summary>
+    public int DoorCheckSeconds { get; init; } = 60;
+
     /// <summary>The S3 bucket (Object Lock, compliance mode) that holds audit chain anchors; null where nothing anchors or verifies.</summary>
     public string? AuditAnchorBucket { get; init; }
 

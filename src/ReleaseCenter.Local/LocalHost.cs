@@ -111,6 +111,8 @@ public static class LocalHost
             RetrainStateMachineArn = retrainArn,
             // SageMaker runs 300x faster here; a lost state-change event should cost seconds, not minutes.
             EndpointFallbackCheckSeconds = 5,
+            // A lifted freeze is noticed within seconds here.
+            DoorCheckSeconds = 2,
             AuditAnchorBucket = names.LocalAnchorBucketName,
             // The emulator's objects outlive nothing but its process; a day keeps the lock real without pretending to archive.
             AuditAnchorRetention = TimeSpan.FromDays(1),

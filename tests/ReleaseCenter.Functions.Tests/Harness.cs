@@ -36,6 +36,7 @@ public sealed class Harness : IDisposable
         Registry.Recorder = record;
         Rollbacks.Recorder = record;
         Drift.Recorder = record;
+        Freezes = new InMemoryFreezeStore(Clock) { Recorder = record };
         var settings = new ReleaseCenterSettings("test", "release-center-table-test", "release-center-test", ReleaseStateMachine,
             environmentsJson ?? File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "environments.json")), "arn:aws:iam::123456789012:role/sagemaker")
         {
@@ -59,6 +60,7 @@ public sealed class Harness : IDisposable
             new Amazon.Runtime.BasicAWSCredentials("test", "test"), new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = "http://127.0.0.1:9" })));
         services.Replace(ServiceDescriptor.Singleton<IDriftStore>(Drift));
         services.Replace(ServiceDescriptor.Singleton<IRetrainStore>(Drift));
+        services.Replace(ServiceDescriptor.Singleton<IFreezeStore>(Freezes));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -71,6 +73,8 @@ public sealed class Harness : IDisposable
     public FakeEventBridge Events { get; } = new();
 
     public InMemoryRegistryStore Registry { get; } = new();
+
+    public InMemoryFreezeStore Freezes { get; }
 
     public InMemoryWorkflowStore Workflow { get; } = new();
 

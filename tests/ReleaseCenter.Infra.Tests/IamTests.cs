@@ -16,6 +16,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
     private static readonly Dictionary<string, string[]> ExtraActions = new(StringComparer.Ordinal)
     {
         ["evaluate"] = [],
+        ["check-door"] = [],
         ["acquire-lock"] = [],
         ["stop-stage"] = [],
         ["request-approval"] = [],

@@ -40,13 +40,21 @@ public static class EnvironmentsApi
             .WithSummary("Free the environment's deployment lock (release-admins; audited with the reason). Refused with 409 while the holder's execution runs, unless force is true")
             .Accepts<UnlockRequest>("application/json");
 
+        group.MapPost("/{env}/freeze", Freeze).RequireAuthorization(Roles.CanAdminister)
+            .WithSummary("Freeze the environment (release-admins): releases wait at its door until the freeze is lifted or ends; rollbacks proceed unless allowRollbacks is false")
+            .Accepts<FreezeRequest>("application/json");
+        group.MapPost("/{env}/freeze/lift", LiftFreeze).RequireAuthorization(Roles.CanAdminister)
+            .WithSummary("Lift the environment's freeze (release-admins): releases waiting at its door go on")
+            .Accepts<LiftFreezeRequest>("application/json");
+
         var rollbacks = app.MapGroup("/v1/rollbacks").WithTags("Rollbacks").RequireAuthorization(Roles.CanRead);
         rollbacks.MapGet("/{id}", GetRollback).WithSummary("A rollback: sides, status, approvals, verification, failure");
         rollbacks.MapPost("/{id}/approvals", DecideRollback).WithSummary("Approve or reject a rollback that waits for approval")
             .Accepts<RollbackDecisionRequest>("application/json");
     }
 
-    private static async Task<Results<Ok<EnvironmentListDto>, ValidationProblem>> List(string? model, IWorkflowStore workflow, EnvironmentPolicies policies,
+    private static async Task<Results<Ok<EnvironmentListDto>, ValidationProblem>> List(string? model, IWorkflowStore workflow, IFreezeStore freezes,
+        TimeProvider clock, EnvironmentPolicies policies,
         CancellationToken ct)
     {
         if (model is not null && Rules.ResourceName(model) is { } reason)
@@ -62,6 +70,7 @@ public static class EnvironmentsApi
             var last = (await workflow.ListDeploymentsAsync(policy.Name, 1, ct, model: model).ConfigureAwait(false)).FirstOrDefault();
             var current = live.FirstOrDefault();
             var lockState = await workflow.GetLockAsync(policy.Name, ct).ConfigureAwait(false);
+            var freeze = await freezes.GetFreezeAsync(policy.Name, ct).ConfigureAwait(false);
             items.Add(new EnvironmentDto(policy.Name, order, current?.EndpointName, current?.ReleaseId, current?.Version, lockState.LockedBy,
                 last is null ? null : DeploymentDto.From(last), live.Select(DeploymentDto.From).ToArray(),
                 new EnvironmentPolicyDto(policy.Approval.Required, policy.Approval.Groups, policy.BakeSeconds, policy.InstanceType,
@@ -69,7 +78,11 @@ public static class EnvironmentsApi
                 {
                     ApprovalTimeoutSeconds = policy.Approval.TimeoutSeconds,
                     Deployment = DeploymentStrategyDto.From(policy.Deployment),
-                }));
+                    RequiredSoakSeconds = policy.RequiredSoakSeconds,
+                })
+            {
+                Freeze = freeze is not null && freeze.HoldsAt(clock.GetUtcNow()) ? FreezeDto.From(freeze) : null,
+            });
         }
         return TypedResults.Ok(new EnvironmentListDto(items));
     }
@@ -243,5 +256,68 @@ public static class EnvironmentsApi
         }
         return TypedResults.Ok(await rollbacks.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
             .ConfigureAwait(false));
+    }
+
+    /// <summary>200 with the freeze; 409 when one holds already. The freeze, its audit entry and event are one write.</summary>
+    private static async Task<Results<Ok<FreezeDto>, ValidationProblem, ProblemHttpResult>> Freeze(string env, HttpContext http, IFreezeStore freezes,
+        EnvironmentPolicies policies, TimeProvider clock, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.FreezeRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<FreezeDto>>(problem!);
+        }
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
+        if (Domain.Registry.Veto.ReasonRule(request.Reason) is { } rule)
+        {
+            return JsonBody.Invalid("reason", rule);
+        }
+        var now = clock.GetUtcNow();
+        if (!Problems.TryTime(request.Until, out var until))
+        {
+            return JsonBody.Invalid("until", Problems.TimestampRule);
+        }
+        if (until <= now)
+        {
+            return JsonBody.Invalid("until", "must be in the future (or left out: the freeze then holds until it is lifted).");
+        }
+        var freeze = new Freeze(env, request.Reason!.Trim(), Roles.UserId(http.User), now, until, request.AllowRollbacks ?? true);
+        var details = new Dictionary<string, string>
+        {
+            ["reason"] = freeze.Reason,
+            ["until"] = freeze.Until is { } u ? Domain.Environments.Freeze.Format(u) : "",
+            ["allowRollbacks"] = freeze.AllowRollbacks ? "true" : "false",
+        };
+        await freezes.FreezeAsync(freeze, ReleaseJournal.Registry(Domain.Audit.AuditChains.Organization, freeze.By, "environment.frozen", $"environment/{env}", details,
+            new Domain.Events.EnvironmentFrozen(env, freeze.Reason, freeze.By, details["until"], details["allowRollbacks"])), ct).ConfigureAwait(false);
+        return TypedResults.Ok(FreezeDto.From(freeze));
+    }
+
+    /// <summary>200 with the freeze lifted; 409 when none was placed.</summary>
+    private static async Task<Results<Ok<FreezeDto>, ValidationProblem, ProblemHttpResult>> LiftFreeze(string env, HttpContext http, IFreezeStore freezes,
+        EnvironmentPolicies policies, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.LiftFreezeRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<FreezeDto>>(problem!);
+        }
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
+        if (Domain.Registry.Veto.ReasonRule(request.Reason) is { } rule)
+        {
+            return JsonBody.Invalid("reason", rule);
+        }
+        var actor = Roles.UserId(http.User);
+        var reason = request.Reason!.Trim();
+        var lifted = await freezes.LiftFreezeAsync(env, f => ReleaseJournal.Registry(Domain.Audit.AuditChains.Organization, actor, "environment.unfrozen", $"environment/{env}",
+            new Dictionary<string, string> { ["reason"] = reason, ["frozenBy"] = f.By, ["freezeReason"] = f.Reason },
+            new Domain.Events.EnvironmentUnfrozen(env, reason, actor, f.By)), ct).ConfigureAwait(false);
+        return TypedResults.Ok(FreezeDto.From(lifted));
     }
 }

@@ -26,6 +26,9 @@ public sealed record EnvironmentPolicyDto(int RequiredApprovals, IReadOnlyList<s
 
     /// <summary>How a deployment shifts traffic: all-at-once, canary or linear, with its step and wait.</summary>
     public DeploymentStrategyDto Deployment { get; init; } = new("all-at-once", null, null, 0);
+
+    /// <summary>How long a release must have been live in the environment before this one in its path before it may enter this one.</summary>
+    public int RequiredSoakSeconds { get; init; }
 }
 
 /// <summary>The environment's traffic shifting (config/environments.json "deployment").</summary>
@@ -48,7 +51,23 @@ public sealed record DeploymentStrategyDto(string Strategy, int? CanaryPercent, 
 /// </summary>
 public sealed record EnvironmentDto(
     string Name, int Order, string? EndpointName, string? LiveRelease, int? LiveVersion, string? LockedBy, DeploymentDto? LastDeployment,
-    IReadOnlyList<DeploymentDto> Live, EnvironmentPolicyDto Policy);
+    IReadOnlyList<DeploymentDto> Live, EnvironmentPolicyDto Policy)
+{
+    /// <summary>The freeze that holds the environment now: releases wait at its door; absent when none holds.</summary>
+    public FreezeDto? Freeze { get; init; }
+}
+
+/// <summary>An environment's freeze: who, when, why, until when (null: until lifted), whether rollbacks may proceed.</summary>
+public sealed record FreezeDto(string Environment, string Reason, string By, DateTimeOffset At, DateTimeOffset? Until, bool AllowRollbacks)
+{
+    public static FreezeDto From(Freeze f) => new(f.Environment, f.Reason, f.By, f.At, f.Until, f.AllowRollbacks);
+}
+
+/// <summary>POST /v1/environments/{env}/freeze: why (1 to 2000 characters), until when (optional, ISO-8601), whether rollbacks may proceed (default true).</summary>
+public sealed record FreezeRequest(string? Reason, string? Until, bool? AllowRollbacks);
+
+/// <summary>POST /v1/environments/{env}/freeze/lift: why.</summary>
+public sealed record LiftFreezeRequest(string? Reason);
 
 public sealed record EnvironmentListDto(IReadOnlyList<EnvironmentDto> Items);
 
@@ -82,6 +101,9 @@ public sealed record RollbackDecisionRequest(string? Decision, string? Comment);
 [JsonSerializable(typeof(RollbackPreviewRequest))]
 [JsonSerializable(typeof(RollbackRequest))]
 [JsonSerializable(typeof(UnlockRequest))]
+[JsonSerializable(typeof(FreezeRequest))]
+[JsonSerializable(typeof(LiftFreezeRequest))]
+[JsonSerializable(typeof(FreezeDto))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Environments.UnlockResult))]
 [JsonSerializable(typeof(RollbackPreview))]
 [JsonSerializable(typeof(RollbackAcceptedDto))]

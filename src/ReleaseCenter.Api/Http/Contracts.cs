@@ -39,11 +39,23 @@ public sealed record ModelVersionDto(
     IReadOnlyList<DatasetDto> Datasets, IReadOnlyDictionary<string, JsonElement> Hyperparameters, IReadOnlyDictionary<string, double> Metrics,
     InferenceConfigDto? InferenceConfig, DateTimeOffset CreatedAt, string CreatedBy, IReadOnlyDictionary<string, string>? Lineage)
 {
+    /// <summary>The veto that stands on the version: absent when it may be released.</summary>
+    public VetoDto? Veto { get; init; }
+
     public static ModelVersionDto From(ModelVersion v) => new(
         v.Model, v.Version, v.ArtifactUri, v.ArtifactDigest, v.Framework, v.Image, v.TrainingRun,
         v.Datasets.Select(d => new DatasetDto(d.Name, d.Uri, d.Digest)).ToArray(), v.Hyperparameters, v.Metrics,
-        v.InferenceConfig is { } ic ? new InferenceConfigDto(ic.InstanceType, ic.InstanceCount) : null, v.CreatedAt, v.CreatedBy, v.Lineage);
+        v.InferenceConfig is { } ic ? new InferenceConfigDto(ic.InstanceType, ic.InstanceCount) : null, v.CreatedAt, v.CreatedBy, v.Lineage)
+    {
+        Veto = v.Veto is { } veto ? new VetoDto(veto.Reason, veto.By, veto.At) : null,
+    };
 }
+
+/// <summary>Who marked the version as bad, when, and why.</summary>
+public sealed record VetoDto(string Reason, string By, DateTimeOffset At);
+
+/// <summary>Marking a version as bad, or lifting the mark: why (1 to 2000 characters).</summary>
+public sealed record VetoRequest(string? Reason);
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, string? NextCursor);
 
@@ -64,6 +76,7 @@ public sealed record LocalInfoDto(string AwsEndpoint, string Region, string Tabl
     Converters = [typeof(UtcTimestampConverter)])]
 [JsonSerializable(typeof(CreateModelRequest))]
 [JsonSerializable(typeof(CreateVersionRequest))]
+[JsonSerializable(typeof(VetoRequest))]
 [JsonSerializable(typeof(ImportVersionRequest))]
 [JsonSerializable(typeof(ModelDto))]
 [JsonSerializable(typeof(ModelVersionDto))]

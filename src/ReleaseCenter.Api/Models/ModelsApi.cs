@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,6 +7,7 @@ using ReleaseCenter.Api.Auth;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Validation;
 using ReleaseCenter.Functions.Releases;
 
@@ -34,6 +36,14 @@ public static class ModelsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/{model}/versions", ListVersions).WithSummary("List a model's versions, oldest first");
         group.MapGet("/{model}/versions/{version:int}", GetVersion).WithSummary("Get one version of a model");
+        group.MapPost("/{model}/versions/{version:int}/veto", Veto).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Mark a version as bad: no release of it may start until the veto is lifted, and one in flight stops at the next environment")
+            .Accepts<VetoRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapPost("/{model}/versions/{version:int}/veto/lift", LiftVeto).RequireAuthorization(Roles.CanRegister)
+            .WithSummary("Lift the veto on a version, so that it may be released again")
+            .Accepts<VetoRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return group;
     }
 
@@ -141,4 +151,56 @@ public static class ModelsApi
             ? TypedResults.Ok(ModelVersionDto.From(v))
             : Problems.NotFound($"Model '{model}' has no version {version}.");
 
+    /// <summary>200 with the version vetoed; 409 when a veto stands already. The veto, its audit entry and event are one write.</summary>
+    private static async Task<Results<Ok<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> Veto(
+        string model, int version, HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var (reason, problem) = await ReadReasonAsync(http, ct).ConfigureAwait(false);
+        if (reason is null)
+        {
+            return problem!;
+        }
+        var project = await ProjectOfAsync(store, model, ct).ConfigureAwait(false);
+        var veto = new Veto(reason, Roles.UserId(http.User), clock.GetUtcNow());
+        var vetoed = await store.VetoVersionAsync(model, version, veto, ReleaseJournal.Registry(project, veto.By, "model.version-vetoed",
+            $"model/{model}/versions/{version}", new Dictionary<string, string> { ["reason"] = reason },
+            new VersionVetoed(model, version.ToString(CultureInfo.InvariantCulture), reason, veto.By)), ct).ConfigureAwait(false);
+        return TypedResults.Ok(ModelVersionDto.From(vetoed));
+    }
+
+    /// <summary>200 with the version released from its veto; 409 when none stands.</summary>
+    private static async Task<Results<Ok<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> LiftVeto(
+        string model, int version, HttpContext http, IRegistryStore store, CancellationToken ct)
+    {
+        var (reason, problem) = await ReadReasonAsync(http, ct).ConfigureAwait(false);
+        if (reason is null)
+        {
+            return problem!;
+        }
+        var project = await ProjectOfAsync(store, model, ct).ConfigureAwait(false);
+        var actor = Roles.UserId(http.User);
+        var lifted = await store.LiftVetoAsync(model, version, standing => ReleaseJournal.Registry(project, actor, "model.version-veto-lifted",
+            $"model/{model}/versions/{version}", new Dictionary<string, string>
+            {
+                ["reason"] = reason,
+                ["vetoedBy"] = standing.By,
+                ["vetoReason"] = standing.Reason,
+            },
+            new VersionVetoLifted(model, version.ToString(CultureInfo.InvariantCulture), reason, actor, standing.By)), ct).ConfigureAwait(false);
+        return TypedResults.Ok(ModelVersionDto.From(lifted));
+    }
+
+    private static async Task<(string? Reason, Results<Ok<ModelVersionDto>, ValidationProblem, ProblemHttpResult>? Problem)> ReadReasonAsync(
+        HttpContext http, CancellationToken ct)
+    {
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.VetoRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return (null, Problems.Unwrap<Ok<ModelVersionDto>>(problem!));
+        }
+        return Domain.Registry.Veto.ReasonRule(request.Reason) is { } rule ? (null, JsonBody.Invalid("reason", rule)) : (request.Reason!.Trim(), null);
+    }
+
+    private static async Task<string> ProjectOfAsync(IRegistryStore store, string model, CancellationToken ct) =>
+        (await store.GetModelAsync(model, ct).ConfigureAwait(false))?.Project ?? throw new NotFoundException($"Model '{model}' does not exist.");
 }

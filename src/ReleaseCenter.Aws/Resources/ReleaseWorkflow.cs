@@ -38,6 +38,7 @@ public static class ReleaseWorkflow
     [
         new("evaluate", "EvaluateFunctionArn", "Evaluate the candidate against each environment's gate and what is live there"),
         new("request-approval", "RequestApprovalFunctionArn", "Store the approval task token and ask reviewers"),
+        new("check-door", "CheckDoorFunctionArn", "Say whether the release may enter the environment now (not frozen, soaked upstream), and how long to wait if not"),
         new("acquire-lock", "AcquireLockFunctionArn", "Take the environment's deployment lock (conditional write)"),
         new("deploy", "DeployFunctionArn", "Create the SageMaker model and endpoint config, create or update the endpoint"),
         new("check-endpoint", "CheckEndpointFunctionArn", "Say whether the endpoint serves the release yet, and how long to wait if not; fail past the deployment bound"),

@@ -49,6 +49,7 @@ public static class TableAccess
         // The release workflow.
         ["evaluate"] = Journaling(Releases, Environments),
         ["request-approval"] = Journaling(Releases, TaskTokens),
+        ["check-door"] = Journaling(Releases, Environments),
         ["acquire-lock"] = Journaling(Releases, Environments),
         ["deploy"] = Journaling(Releases, Environments),
         ["check-endpoint"] = Journaling(Releases),

@@ -13,7 +13,7 @@ namespace ReleaseCenter.Aws.Store;
 /// The DynamoDB adapter of <see cref="IRegistryStore"/> over the single table (architecture.md).
 /// <list type="bullet">
 /// <item>Model: PK=MODEL#{name}, SK=MODEL; GSI1 lists all models by name, GSI2 a project's models.</item>
-/// <item>Version: PK=MODEL#{name}, SK=VERSION#{n, 10 digits}, so a Query on the model lists them in order.</item>
+/// <item>Version: PK=MODEL#{name}, SK=VERSION#{n, 10 digits}, so a Query on the model lists them in order; a standing veto in <c>veto</c>.</item>
 /// <item>Release: PK=RELEASE#{id}, SK=RELEASE; GSI1 lists all releases, GSI2 a model's, GSI3 those of a status
 /// (<see cref="ReleaseStatusIndex"/>), newest first by creation time.</item>
 /// </list>
@@ -285,6 +285,67 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         return item is null ? null : VersionFrom(item);
     }
 
+    /// <summary>The version item's attribute that holds a standing veto (<see cref="Veto"/>); absent when none stands.</summary>
+    private const string VetoAttribute = "veto";
+
+    /// <summary>Sets the veto on the version item if none stands, with the record; a lost race re-reads and answers what it finds.</summary>
+    public async Task<ModelVersion> VetoVersionAsync(string model, int version, Veto veto, ChangeRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(veto);
+        ModelVersion? vetoed = null;
+        await Journal.WriteAsync(async token =>
+        {
+            var current = await GetVersionAsync(model, version, token).ConfigureAwait(false)
+                ?? throw new NotFoundException($"Model '{model}' has no version {version}.");
+            if (current.Veto is { } standing)
+            {
+                throw new ConflictException($"A veto stands on {model} v{version} already: {standing.Describe(model, version)}.");
+            }
+            vetoed = current with { Veto = veto };
+            var update = new Update
+            {
+                TableName = tableName,
+                Key = Key(Keys.Model(model), Keys.Version(version)),
+                UpdateExpression = "SET #veto = :veto",
+                ConditionExpression = "attribute_exists(#pk) AND attribute_not_exists(#veto)",
+                ExpressionAttributeNames = new() { ["#pk"] = PartitionKey, ["#veto"] = VetoAttribute },
+                ExpressionAttributeValues = new() { [":veto"] = VetoValue(veto) },
+            };
+            return ([new TransactWriteItem { Update = update }], record);
+        }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);
+        return vetoed!;
+    }
+
+    /// <summary>Removes the veto read (the condition names its time, so a veto placed anew since is not lifted by mistake), with the record.</summary>
+    public async Task<ModelVersion> LiftVetoAsync(string model, int version, Func<Veto, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ModelVersion? lifted = null;
+        await Journal.WriteAsync(async token =>
+        {
+            var current = await GetVersionAsync(model, version, token).ConfigureAwait(false)
+                ?? throw new NotFoundException($"Model '{model}' has no version {version}.");
+            var standing = current.Veto ?? throw new ConflictException($"No veto stands on {model} v{version}; there is nothing to lift.");
+            lifted = current with { Veto = null };
+            var update = new Update
+            {
+                TableName = tableName,
+                Key = Key(Keys.Model(model), Keys.Version(version)),
+                UpdateExpression = "REMOVE #veto",
+                ConditionExpression = "#veto.#at = :at",
+                ExpressionAttributeNames = new() { ["#veto"] = VetoAttribute, ["#at"] = "at" },
+                ExpressionAttributeValues = new() { [":at"] = Attr.Time(standing.At) },
+            };
+            return ([new TransactWriteItem { Update = update }], record(standing));
+        }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);
+        return lifted!;
+    }
+
+    private static AttributeValue VetoValue(Veto veto) => new()
+    {
+        M = new() { ["reason"] = Attr.S(veto.Reason), ["by"] = Attr.S(veto.By), ["at"] = Attr.Time(veto.At) },
+    };
+
     public async Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct)
     {
         var response = await dynamo.QueryAsync(new QueryRequest
@@ -368,6 +429,9 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
             Lineage = item.TryGetValue("lineage", out var lineage) && lineage.M is { Count: > 0 } map
                 ? new SortedDictionary<string, string>(map.ToDictionary(e => e.Key, e => e.Value.S), StringComparer.Ordinal)
                 : null,
+            Veto = item.TryGetValue(VetoAttribute, out var veto) && veto.M is { } v
+                ? new Veto(v.GetS("reason"), v.GetS("by"), v.GetTime("at"))
+                : null,
         };
     }
 
@@ -404,24 +468,67 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
 
     // ---------------------------------------------------------------- releases
 
+    /// <summary>
+    /// The release's put and a check that its version carries no veto, in one transaction: a veto placed at the same
+    /// moment either lands first (and this write fails) or after (and the release exists before it, as a release in flight).
+    /// </summary>
     public async Task CreateReleaseAsync(Release release, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(release);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await dynamo.PutItemAsync(new PutItemRequest
+            try
+            {
+                await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = ReleaseCreation(release) }, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (TransactionCanceledException ex) when (Failed(ex, 0))
+            {
+                throw new ConflictException($"A release with id '{release.Id}' already exists.");
+            }
+            catch (TransactionCanceledException ex) when (Failed(ex, 1))
+            {
+                var version = await GetVersionAsync(release.Model, release.Version, ct).ConfigureAwait(false);
+                if (version?.Veto is { } veto)
+                {
+                    throw new VersionVetoedException(release.Model, release.Version, veto);
+                }
+                if (attempt == 3)
+                {
+                    throw new ConflictException($"The veto on {release.Model} v{release.Version} keeps changing; try again.", "version");
+                }
+                // The veto was lifted between the write and the read: write again.
+            }
+        }
+    }
+
+    private List<TransactWriteItem> ReleaseCreation(Release release) =>
+    [
+        new TransactWriteItem
+        {
+            Put = new Put
             {
                 TableName = tableName,
                 Item = ToItem(release),
                 ConditionExpression = "attribute_not_exists(#pk)",
                 ExpressionAttributeNames = new() { ["#pk"] = PartitionKey },
-            }, ct).ConfigureAwait(false);
-        }
-        catch (ConditionalCheckFailedException)
+            },
+        },
+        new TransactWriteItem
         {
-            throw new ConflictException($"A release with id '{release.Id}' already exists.");
-        }
-    }
+            ConditionCheck = new ConditionCheck
+            {
+                TableName = tableName,
+                Key = Key(Keys.Model(release.Model), Keys.Version(release.Version)),
+                // Only the veto: whether the version exists is the use case's question (it read it to freeze the bundle).
+                ConditionExpression = "attribute_not_exists(#veto)",
+                ExpressionAttributeNames = new() { ["#veto"] = VetoAttribute },
+            },
+        },
+    ];
+
+    private static bool Failed(TransactionCanceledException ex, int index) =>
+        ex.CancellationReasons is { } reasons && reasons.Count > index && reasons[index].Code == "ConditionalCheckFailed";
 
     public async Task<Release?> GetReleaseAsync(string id, CancellationToken ct)
     {

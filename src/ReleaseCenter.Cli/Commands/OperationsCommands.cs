@@ -88,7 +88,7 @@ internal static class OperationsCommands
 
     public static Command Environments(CliContext context)
     {
-        var env = new Command("env", "Environments: what is live where, and what was live when");
+        var env = new Command("env", "Environments: what is live where, what was live when, freezes");
         var list = new Command("list", "Environments in promotion order, with what is live in each");
         list.SetAction(Session.Run(context, async (s, ct) =>
         {
@@ -96,7 +96,8 @@ internal static class OperationsCommands
             return s.Show(e, () => Render.Table(s.Out, e.Items("items"), ("Environment", x => x.Str("name")),
                 ("Live", x => string.Join(", ", x.Items("live").Select(l => $"{l.Str("model")} v{l.Str("version")}"))),
                 ("Endpoint", x => x.Str("endpointName")), ("Locked by", x => x.Str("lockedBy")),
-                ("Approvals", x => x.Str("policy", "approvals"))));
+                ("Approvals", x => x.Str("policy", "approvals")),
+                ("Frozen", x => x.At("freeze") is { ValueKind: JsonValueKind.Object } f ? $"by {f.Str("by")}: {f.Str("reason")}" : "")));
         }));
         var name = new Argument<string>("environment") { Description = "The environment" };
         var model = new Option<string>("--model") { Description = "Only this model" };
@@ -119,8 +120,32 @@ internal static class OperationsCommands
                     ("Release", x => x.Str("release")), ("Kind", x => x.Str("kind")));
             });
         }));
+        // Freezes (release-admins): releases wait at the environment's door while one holds.
+        var reason = new Option<string>("--reason") { Description = "Why (recorded in the audit log)", Required = true };
+        var until = new Option<string>("--until") { Description = "When the freeze ends by itself (ISO-8601); without it, it holds until lifted" };
+        var noRollbacks = new Option<bool>("--no-rollbacks") { Description = "Refuse rollbacks too while the freeze holds (by default they proceed)" };
+        var freeze = new Command("freeze", "Freeze an environment: releases wait at its door until the freeze is lifted or ends") { name, reason, until, noRollbacks };
+        freeze.SetAction(Session.Run(context, async (s, ct) =>
+        {
+            var body = new System.Text.Json.Nodes.JsonObject { ["reason"] = s.Parse.GetValue(reason), ["allowRollbacks"] = !s.Parse.GetValue(noRollbacks) };
+            if (s.Parse.GetValue(until) is { } end)
+            {
+                body["until"] = end;
+            }
+            var f = await s.Api.PostAsync($"/v1/environments/{Uri.EscapeDataString(s.Parse.GetValue(name)!)}/freeze", body, ct).ConfigureAwait(false);
+            return s.Show(f, () => s.Out.WriteLine($"Froze {f.Str("environment")}" + (f.Str("until") is { Length: > 0 } u ? $" until {J.Time(u)}" : " until it is lifted") + "."));
+        }));
+        var unfreeze = new Command("unfreeze", "Lift an environment's freeze: releases waiting at its door go on") { name, reason };
+        unfreeze.SetAction(Session.Run(context, async (s, ct) =>
+        {
+            var f = await s.Api.PostAsync($"/v1/environments/{Uri.EscapeDataString(s.Parse.GetValue(name)!)}/freeze/lift",
+                new System.Text.Json.Nodes.JsonObject { ["reason"] = s.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
+            return s.Show(f, () => s.Out.WriteLine($"Lifted the freeze on {f.Str("environment")}."));
+        }));
         env.Subcommands.Add(list);
         env.Subcommands.Add(history);
+        env.Subcommands.Add(freeze);
+        env.Subcommands.Add(unfreeze);
         return env;
     }
 

@@ -52,7 +52,7 @@ internal static class RegistryCommands
 
     public static Command Versions(CliContext context)
     {
-        var versions = new Command("versions", "Model versions: register, list, show");
+        var versions = new Command("versions", "Model versions: register, list, show, veto, lift-veto");
         var model = new Option<string>("--model") { Description = "The model", Required = true };
 
         var file = new Option<FileInfo>("--file")
@@ -139,12 +139,32 @@ internal static class RegistryCommands
             return s.Show(v, () => Render.Pairs(s.Out, ("Version", $"{v.Str("model")} v{v.Str("version")}"), ("Artifact", v.Str("artifactUri")),
                 ("Digest", v.Str("artifactDigest")), ("Image", v.Str("image")), ("Training run", v.Str("trainingRun")),
                 ("Metrics", v.At("metrics") is { } m ? string.Join(", ", m.EnumerateObject().Select(p => $"{p.Name} {J.Number(p.Value.GetDouble())}")) : null),
-                ("Created", $"{J.Time(v.Str("createdAt"))} by {v.Str("createdBy")}")));
+                ("Created", $"{J.Time(v.Str("createdAt"))} by {v.Str("createdBy")}"),
+                ("Marked as bad", v.At("veto") is { } veto ? $"{J.Time(veto.Str("at"))} by {veto.Str("by")}: {veto.Str("reason")}" : null)));
+        }));
+
+        // Mark as bad, and lift the mark: while a veto stands, no release of the version may start.
+        var reason = new Option<string>("--reason") { Description = "Why (recorded in the audit log)", Required = true };
+        var veto = new Command("veto", "Mark a version as bad: no release of it may start until the veto is lifted") { model, number, reason };
+        veto.SetAction(Session.Run(context, async (s, ct) =>
+        {
+            var v = await s.Api.PostAsync($"/v1/models/{Uri.EscapeDataString(s.Parse.GetValue(model)!)}/versions/{s.Parse.GetValue(number)}/veto",
+                new JsonObject { ["reason"] = s.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
+            return s.Show(v, () => s.Out.WriteLine($"Marked {v.Str("model")} v{v.Str("version")} as bad. No release of it may start until the veto is lifted."));
+        }));
+        var lift = new Command("lift-veto", "Lift the veto on a version, so that it may be released again") { model, number, reason };
+        lift.SetAction(Session.Run(context, async (s, ct) =>
+        {
+            var v = await s.Api.PostAsync($"/v1/models/{Uri.EscapeDataString(s.Parse.GetValue(model)!)}/versions/{s.Parse.GetValue(number)}/veto/lift",
+                new JsonObject { ["reason"] = s.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
+            return s.Show(v, () => s.Out.WriteLine($"Lifted the veto on {v.Str("model")} v{v.Str("version")}; it may be released again."));
         }));
 
         versions.Subcommands.Add(register);
         versions.Subcommands.Add(list);
         versions.Subcommands.Add(show);
+        versions.Subcommands.Add(veto);
+        versions.Subcommands.Add(lift);
         return versions;
     }
 

@@ -122,6 +122,26 @@ public sealed record RetrainVersionRegistered(string DriftReportId, string Model
     protected override string DetailTypeName() => "retrain.version-registered.v1";
 }
 
+public sealed record VersionVetoed(string Model, string Version, string Reason, string VetoedBy) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "model.version-vetoed.v1";
+}
+
+public sealed record VersionVetoLifted(string Model, string Version, string Reason, string LiftedBy, string VetoedBy) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "model.version-veto-lifted.v1";
+}
+
+public sealed record EnvironmentFrozen(string Environment, string Reason, string FrozenBy, string Until, string AllowRollbacks) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "environment.frozen.v1";
+}
+
+public sealed record EnvironmentUnfrozen(string Environment, string Reason, string LiftedBy, string FrozenBy) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "environment.unfrozen.v1";
+}
+
 public sealed record RetrainReleaseOpened(string DriftReportId, string Model, string Version, string ReleaseId) : ReleaseCenterEvent
 {
     protected override string DetailTypeName() => "retrain.release-opened.v1";
@@ -150,6 +170,10 @@ public sealed record RetrainFailed(string DriftReportId, string Model, string Er
 [JsonSerializable(typeof(RetrainSkipped))]
 [JsonSerializable(typeof(RetrainStarted))]
 [JsonSerializable(typeof(RetrainVersionRegistered))]
+[JsonSerializable(typeof(VersionVetoed))]
+[JsonSerializable(typeof(VersionVetoLifted))]
+[JsonSerializable(typeof(EnvironmentFrozen))]
+[JsonSerializable(typeof(EnvironmentUnfrozen))]
 [JsonSerializable(typeof(RetrainReleaseOpened))]
 [JsonSerializable(typeof(RetrainFailed))]
 public sealed partial class EventJsonContext : JsonSerializerContext

@@ -47,7 +47,19 @@ public interface IRegistryStore
 
     Task<Page<ModelVersion>> ListVersionsAsync(string model, int limit, string? cursor, CancellationToken ct);
 
+    /// <summary>Places <paramref name="veto"/> on the version, with the change's audit entry and events in the same transaction; returns the version vetoed.</summary>
+    /// <exception cref="NotFoundException">the version does not exist.</exception>
+    /// <exception cref="ConflictException">a veto stands on the version already.</exception>
+    Task<ModelVersion> VetoVersionAsync(string model, int version, Veto veto, ChangeRecord record, CancellationToken ct);
+
+    /// <summary>Lifts the veto that stands on the version (the record is built from it), in one transaction with the record; returns the version.</summary>
+    /// <exception cref="NotFoundException">the version does not exist.</exception>
+    /// <exception cref="ConflictException">no veto stands on the version.</exception>
+    Task<ModelVersion> LiftVetoAsync(string model, int version, Func<Veto, ChangeRecord> record, CancellationToken ct);
+
+    /// <summary>Writes a new release, on condition (in the same write) that no veto stands on its version.</summary>
     /// <exception cref="ConflictException">a release with that id exists.</exception>
+    /// <exception cref="VersionVetoedException">the release's version is vetoed.</exception>
     Task CreateReleaseAsync(Release release, CancellationToken ct);
 
     Task<Release?> GetReleaseAsync(string id, CancellationToken ct);

@@ -21,7 +21,8 @@ public sealed record Model(
         ArgumentNullException.ThrowIfNull(draft);
         var errors = new ValidationErrors();
         errors.Check("name", Rules.ModelName(draft.Name));
-        errors.Check("project", Rules.ResourceName(draft.Project));
+        errors.Check("project", Rules.ResourceName(draft.Project)
+            ?? (draft.Project == Audit.AuditChains.Organization ? $"'{Audit.AuditChains.Organization}' is reserved for changes that belong to no project (freezes)." : null));
         errors.Check("description", Rules.OptionalText(draft.Description, 2000));
         errors.Check("owner", Rules.OptionalText(draft.Owner, 256));
         var tags = draft.Tags ?? new Dictionary<string, string>();

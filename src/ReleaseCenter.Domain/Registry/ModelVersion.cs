@@ -25,6 +25,12 @@ public sealed record ModelVersion(
     /// <summary>Where the version came from beyond its training run, e.g. {driftReport, pipelineExecution, modelPackage} for a retrained candidate.</summary>
     public IReadOnlyDictionary<string, string>? Lineage { get; init; }
 
+    /// <summary>
+    /// The veto that stands on the version, if any (<see cref="Registry.Veto"/>). The version's content never changes;
+    /// whether it may be released does.
+    /// </summary>
+    public Veto? Veto { get; init; }
+
     public const int MaxDatasets = 100;
     public const int MaxMetrics = 200;
     public const int MaxHyperparameters = 200;

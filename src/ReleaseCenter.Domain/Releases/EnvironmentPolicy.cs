@@ -28,6 +28,13 @@ public sealed record EnvironmentPolicy(string Name, ApprovalPolicy Approval, int
 
     /// <summary>How a deployment shifts traffic to the new model ("deployment": {...}); by default all at once.</summary>
     public DeploymentStrategy Deployment { get; init; } = DeploymentStrategy.AllAtOnce;
+
+    /// <summary>
+    /// How long a release must have been live in the environment before this one in its path before it may enter this
+    /// one ("requiredSoakSeconds"; Kargo's requiredSoakTime); 0, the default, asks for none. The workflow waits for it
+    /// visibly at the environment's door (<see cref="EnvironmentDoor"/>).
+    /// </summary>
+    public int RequiredSoakSeconds { get; init; }
 }
 
 /// <summary>The environments in promotion order, read from configuration rather than code.</summary>
@@ -88,6 +95,9 @@ public sealed class EnvironmentPolicies
                 Deployment = env.TryGetProperty("deployment", out var deployment)
                     ? DeploymentStrategy.Parse(deployment, name, bakeSeconds)
                     : DeploymentStrategy.AllAtOnce,
+                RequiredSoakSeconds = env.TryGetProperty("requiredSoakSeconds", out var soak)
+                    ? soak.TryGetInt32(out var seconds) && seconds >= 0 ? seconds : throw new FormatException($"{name}: requiredSoakSeconds must be a whole number of seconds, 0 or more.")
+                    : 0,
             });
         }
         if (list.Count == 0 || list.Select(e => e.Name).Distinct(StringComparer.Ordinal).Count() != list.Count)

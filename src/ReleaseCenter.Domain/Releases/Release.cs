@@ -138,4 +138,11 @@ public sealed record ReleaseStage(string Environment, ReleaseStatus Status)
     public DeploymentRecord? Deployment { get; init; }
     public VerificationRecord? Verification { get; init; }
     public FailureRecord? Failure { get; init; }
+
+    /// <summary>While the stage waits at its environment's door (<see cref="EnvironmentDoor"/>): why, and until when if known; null once it entered.</summary>
+    public StageWait? Waiting { get; init; }
 }
+
+/// <param name="Kind">"freeze" or "soak".</param>
+/// <param name="Until">When the wait ends by itself (a soak, a freeze with an end); null while a freeze has none.</param>
+public sealed record StageWait(string Kind, string Reason, DateTimeOffset? Until, DateTimeOffset Since);

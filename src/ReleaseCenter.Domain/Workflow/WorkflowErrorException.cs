@@ -32,4 +32,7 @@ public static class WorkflowErrors
 
     /// <summary>A SageMaker name this release would create is taken by a resource that is not this release's.</summary>
     public const string NameCollision = "Release.NameCollision";
+
+    /// <summary>The release's version was marked as bad while the release was in flight; it stops at the next environment's door.</summary>
+    public const string Vetoed = "Release.Vetoed";
 }

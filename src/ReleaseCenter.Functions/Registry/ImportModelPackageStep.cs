@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ReleaseCenter.Aws.Resources;
 using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Registry;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Validation;
 using ReleaseCenter.Functions.Releases;
@@ -104,6 +105,10 @@ public sealed class ImportModelPackageStep(ModelPackageImporter importer, ModelR
             catch (DomainValidationException ex)
             {
                 result["releaseNotOpened"] = ex.Reasons;
+            }
+            catch (VersionVetoedException ex)
+            {
+                result["releaseNotOpened"] = ex.Message;
             }
         }
         return result;

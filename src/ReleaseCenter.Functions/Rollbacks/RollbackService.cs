@@ -27,6 +27,7 @@ public sealed class RollbackService(
     IRegistryStore registry,
     IWorkflowStore workflow,
     IRollbackStore rollbacks,
+    IFreezeStore freezes,
     EnvironmentPolicies policies,
     IStepFunctions stepFunctions,
     ReleaseJournal journal,
@@ -146,6 +147,11 @@ public sealed class RollbackService(
         }
 
         var now = clock.GetUtcNow();
+        // A freeze holds releases at the door, not rollbacks: getting back to what served is what a freeze protects. Unless it says otherwise.
+        if (await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false) is { AllowRollbacks: false } freeze && freeze.HoldsAt(now))
+        {
+            throw new FrozenException(freeze);
+        }
         var policy = policies.Get(environment);
         var rollback = new Rollback(NewId(now), environment, preview.Model, preview.EndpointName,
             new RollbackSide(preview.Live.Release, preview.Live.Version, preview.Live.EndpointConfigName, preview.Live.BundleDigest),

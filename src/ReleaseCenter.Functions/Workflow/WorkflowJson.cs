@@ -8,6 +8,7 @@ namespace ReleaseCenter.Functions.Workflow;
 [JsonSerializable(typeof(EvaluateResult))]
 [JsonSerializable(typeof(DeployResult))]
 [JsonSerializable(typeof(EndpointResult))]
+[JsonSerializable(typeof(DoorResult))]
 [JsonSerializable(typeof(VerifyResult))]
 [JsonSerializable(typeof(RollbackResult))]
 [JsonSerializable(typeof(FinishResult))]

@@ -148,15 +148,51 @@ public sealed class InMemoryRegistryStore : IRegistryStore
         }
     }
 
+    public async Task<ModelVersion> VetoVersionAsync(string model, int version, Veto veto, ChangeRecord record, CancellationToken ct)
+    {
+        ModelVersion vetoed;
+        lock (_lock)
+        {
+            var current = _versions.GetValueOrDefault((model, version)) ?? throw new NotFoundException($"Model '{model}' has no version {version}.");
+            if (current.Veto is not null)
+            {
+                throw new ConflictException($"A veto stands on {model} v{version} already.");
+            }
+            _versions[(model, version)] = vetoed = current with { Veto = veto };
+        }
+        await RecordAsync(record).ConfigureAwait(false);
+        return vetoed;
+    }
+
+    public async Task<ModelVersion> LiftVetoAsync(string model, int version, Func<Veto, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ModelVersion lifted;
+        Veto standing;
+        lock (_lock)
+        {
+            var current = _versions.GetValueOrDefault((model, version)) ?? throw new NotFoundException($"Model '{model}' has no version {version}.");
+            standing = current.Veto ?? throw new ConflictException($"No veto stands on {model} v{version}.");
+            _versions[(model, version)] = lifted = current with { Veto = null };
+        }
+        await RecordAsync(record(standing)).ConfigureAwait(false);
+        return lifted;
+    }
+
     public Task CreateReleaseAsync(Release release, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(release);
         lock (_lock)
         {
-            if (!_releases.TryAdd(release.Id, release))
+            if (_releases.ContainsKey(release.Id))
             {
                 throw new ConflictException($"A release with id '{release.Id}' already exists.");
             }
+            if (_versions.GetValueOrDefault((release.Model, release.Version))?.Veto is { } veto)
+            {
+                throw new VersionVetoedException(release.Model, release.Version, veto);
+            }
+            _releases.Add(release.Id, release);
         }
         return Task.CompletedTask;
     }
@@ -761,5 +797,52 @@ public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore
             _runs[run.DriftReportId] = saved;
             return Task.FromResult(saved);
         }
+    }
+}
+
+/// <summary>Freezes, one per environment, with the same refusals as the table's.</summary>
+public sealed class InMemoryFreezeStore(TimeProvider clock) : IFreezeStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Freeze> _freezes = new(StringComparer.Ordinal);
+
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    public Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_freezes.GetValueOrDefault(environment));
+        }
+    }
+
+    public async Task<Freeze> FreezeAsync(Freeze freeze, ChangeRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(freeze);
+        lock (_lock)
+        {
+            if (_freezes.GetValueOrDefault(freeze.Environment) is { } current && current.HoldsAt(clock.GetUtcNow()))
+            {
+                throw new ConflictException($"{current.Describe()}.");
+            }
+            _freezes[freeze.Environment] = freeze;
+        }
+        await (Recorder?.Invoke(record) ?? Task.CompletedTask).ConfigureAwait(false);
+        return freeze;
+    }
+
+    public async Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Freeze lifted;
+        lock (_lock)
+        {
+            if (!_freezes.Remove(environment, out lifted!))
+            {
+                throw new ConflictException($"{environment} is not frozen.");
+            }
+        }
+        await (Recorder?.Invoke(record(lifted)) ?? Task.CompletedTask).ConfigureAwait(false);
+        return lifted;
     }
 }

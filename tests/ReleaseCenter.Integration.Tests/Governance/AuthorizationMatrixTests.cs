@@ -25,6 +25,8 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
         ("GET", "/v1/models/x-model", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("POST", "/v1/models/x-model/versions", ["ml-engineers", "release-admins"]),
         ("GET", "/v1/models/x-model/versions", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("POST", "/v1/models/x-model/versions/1/veto", ["ml-engineers", "release-admins"]),
+        ("POST", "/v1/models/x-model/versions/1/veto/lift", ["ml-engineers", "release-admins"]),
         ("GET", "/v1/releases", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("POST", "/v1/releases", ["ml-engineers", "release-admins"]),
         ("GET", "/v1/releases/rel-none", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
@@ -44,6 +46,8 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
         ("DELETE", "/v1/environments/dev/consumers/x-model/x-name", ["ml-engineers", "release-admins"]),
         ("POST", "/v1/environments/dev/rollback/preview", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("POST", "/v1/environments/dev/rollback", ["ml-engineers", "release-admins"]),
+        ("POST", "/v1/environments/dev/freeze", ["release-admins"]),
+        ("POST", "/v1/environments/dev/freeze/lift", ["release-admins"]),
         ("GET", "/v1/rollbacks/rb-none", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         // Like release approvals: who may vote depends on the environment's rollback policy.
         ("POST", "/v1/rollbacks/rb-none/approvals", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),

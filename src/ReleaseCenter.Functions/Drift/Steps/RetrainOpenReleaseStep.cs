@@ -4,6 +4,8 @@ using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Functions.Workflow;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Ports;
+using ReleaseCenter.Domain.Registry;
+using ReleaseCenter.Domain.Workflow;
 using ReleaseCenter.Functions.Releases;
 
 namespace ReleaseCenter.Functions.Drift;
@@ -33,8 +35,17 @@ public sealed class RetrainOpenReleaseStep(
         var report = await drift.GetReportAsync(model, driftReportId, ct).ConfigureAwait(false);
         string[] lineage = [.. new[] { report?.SubmittedBy, policy.UpdatedBy }.OfType<string>()];
         // The release id derives from the report (drift-X -> rel-X), so a retry finds the release instead of opening another.
-        var release = await releases.CreateAsync(model, version, policy.ReleaseEnvironments, $"Retrained after drift report {driftReportId}.", RetrainRuns.Actor, ct,
-            releaseId: "rel-" + driftReportId["drift-".Length..], alsoRequestedBy: lineage).ConfigureAwait(false);
+        Domain.Releases.Release release;
+        try
+        {
+            release = await releases.CreateAsync(model, version, policy.ReleaseEnvironments, $"Retrained after drift report {driftReportId}.", RetrainRuns.Actor, ct,
+                releaseId: "rel-" + driftReportId["drift-".Length..], alsoRequestedBy: lineage).ConfigureAwait(false);
+        }
+        catch (VersionVetoedException ex)
+        {
+            // Retraining never releases a vetoed version: the run fails, saying who vetoed it and why (retrain-stop records it).
+            throw new WorkflowErrorException(RetrainRuns.VersionVetoed, ex.Message);
+        }
         var now = clock.GetUtcNow();
         await retrain.UpdateRunAsync(driftReportId, r => r.ReleaseId is null ? r with { ReleaseId = release.Id, Status = RetrainStatus.ReleaseOpened, UpdatedAt = now } : null,
             ct).ConfigureAwait(false);

@@ -16,6 +16,9 @@ public static class RetrainRuns
     public const string PipelineTimedOut = "Retrain.PipelineTimedOut";
     public const string NoModelPackage = "Retrain.NoModelPackage";
 
+    /// <summary>The version the pipeline registered was marked as bad before its release could be opened.</summary>
+    public const string VersionVetoed = "Retrain.VersionVetoed";
+
     public static async Task<RetrainRun> LoadAsync(IRetrainStore retrain, string driftReportId, CancellationToken ct) =>
         await retrain.GetRunAsync(driftReportId, ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"No retrain run for {driftReportId}.");
 }

@@ -7,9 +7,11 @@ namespace ReleaseCenter.Functions.Workflow;
 
 /// <summary>
 /// Take the environment lock: one deployment per environment at a time. Busy: Release.EnvironmentLocked (the state machine retries).
+/// It is each environment's door: a release whose version was vetoed since it started stops here (Release.Vetoed).
 /// </summary>
 public sealed class AcquireLockStep(
     ReleaseRecord record,
+    IRegistryStore registry,
     IWorkflowStore workflow,
     TimeProvider clock) : ITaskStep
 {
@@ -26,6 +28,10 @@ public sealed class AcquireLockStep(
     {
         var release = await record.LoadAsync(releaseId, ct).ConfigureAwait(false);
         ReleaseRecord.ThrowIfEnded(release, "take the lock");
+        if ((await registry.GetVersionAsync(release.Model, release.Version, ct).ConfigureAwait(false))?.Veto is { } veto)
+        {
+            throw new WorkflowErrorException(WorkflowErrors.Vetoed, $"{veto.Describe(release.Model, release.Version)}. Not deployed to {environment}.");
+        }
         if (!await workflow.TryAcquireLockAsync(environment, releaseId, clock.GetUtcNow(), ct, executionArn ?? release.ExecutionArn).ConfigureAwait(false))
         {
             var holder = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);

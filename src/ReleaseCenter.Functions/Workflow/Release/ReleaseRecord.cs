@@ -28,10 +28,10 @@ public sealed class ReleaseRecord(IRegistryStore registry, Releases.ReleaseJourn
         return release;
     }
 
-    /// <summary>Timeline + audit (action: release.{step}) + the event it announces, once per release, environment and step.</summary>
+    /// <summary>Timeline + audit (action: <paramref name="action"/>, by default release.{step}) + the event it announces, once per release, environment and step.</summary>
     public Task<bool> TimelineAsync(Release release, string? environment, string step, string message, CancellationToken ct,
-        Domain.Events.ReleaseCenterEvent? announce = null) =>
-        journal.RecordAsync(release, environment, step, $"release.{step}", message, WorkflowActor, clock.GetUtcNow(), ct, announce: announce);
+        Domain.Events.ReleaseCenterEvent? announce = null, string? action = null) =>
+        journal.RecordAsync(release, environment, step, action ?? $"release.{step}", message, WorkflowActor, clock.GetUtcNow(), ct, announce: announce);
 
     /// <summary>A release that ended (cancelled, most likely) must not take a lock or touch an endpoint.</summary>
     public static void ThrowIfEnded(Release release, string what)

@@ -80,3 +80,8 @@ const writers = ['ml-engineers', 'release-admins'];
 export function canChange(session: Session | null): boolean {
   return !!session?.groups.some((g) => writers.includes(g));
 }
+
+/** Whether the signed-in person is a release-admin (freezes, unlocking by hand); the API decides in the end. */
+export function isAdmin(session: Session | null): boolean {
+  return !!session?.groups.includes('release-admins');
+}

@@ -106,6 +106,11 @@ function StageCard({ stage, env, index, traffic }: { stage: Stage; env?: Environ
       >
         <SpaceBetween size="m">
           <ReleaseStatusIndicator status={stage.status} />
+          {stage.waiting ? (
+            <Alert type="info" header={stage.waiting.kind === 'freeze' ? 'Waiting: environment frozen' : 'Waiting: soaking upstream'}>
+              {stage.waiting.reason} Waiting since {relative(stage.waiting.since)}.
+            </Alert>
+          ) : null}
           <KeyValuePairs
             columns={1}
             items={[

@@ -26,7 +26,8 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { StageStatusIndicator } from '../components/ReleaseStatus';
 import { RollbackModal } from '../components/RollbackModal';
 import { duration, num, relative, timestamp } from '../components/format';
-import { canChange, useSession } from '../auth/session';
+import { canChange, isAdmin, useSession } from '../auth/session';
+import { FreezeModal } from '../components/FreezeModal';
 import { waitingOn } from '../components/waitingOn';
 import { Layout, useFollow } from '../shell/Layout';
 import { usePageTitle } from '../shell/usePageTitle';
@@ -79,6 +80,7 @@ function EnvironmentCard({
   const here = inFlight.filter((r) => r.stages.some((s) => s.environment === env.name && !isTerminal(s.status)));
   const deploying = here.filter((r) => r.stages.some((s) => s.environment === env.name && s.status === 'Deploying'));
   const models = env.live.map((l) => l.model);
+  const [freezing, setFreezing] = useState(false);
   return (
     <Container
       header={
@@ -87,6 +89,11 @@ function EnvironmentCard({
           description={env.endpointName ? `Endpoint ${env.endpointName}` : undefined}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
+              {isAdmin(session) ? (
+                <Button onClick={() => setFreezing(true)} ariaLabel={detail ? undefined : `${env.freeze ? 'Lift the freeze on' : 'Freeze'} ${env.name}`}>
+                  {env.freeze ? 'Lift freeze' : 'Freeze'}
+                </Button>
+              ) : null}
               {detail ? null : (
                 <Button href={`/environments/${env.name}`} onFollow={follow} ariaLabel={`History of ${env.name}`}>
                   History
@@ -119,6 +126,14 @@ function EnvironmentCard({
       }
     >
       <SpaceBetween size="l">
+        {env.freeze ? (
+          <Alert type="warning" header={`${env.name} is frozen`}>
+            {env.freeze.by} froze it {timestamp(env.freeze.at)}
+            {env.freeze.until ? `, until ${timestamp(env.freeze.until)}` : ', until it is lifted'}: {env.freeze.reason}. Releases wait at its door;{' '}
+            {env.freeze.allowRollbacks ? 'rollbacks proceed.' : 'rollbacks are refused too.'}
+          </Alert>
+        ) : null}
+        {freezing ? <FreezeModal environment={env} onClose={() => setFreezing(false)} /> : null}
         <KeyValuePairs
           columns={4}
           items={[

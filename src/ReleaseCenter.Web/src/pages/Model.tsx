@@ -10,6 +10,7 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import Link from '@cloudscape-design/components/link';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
+import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import { environmentsQuery, modelQuery, versionsQuery } from '../api/queries';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
@@ -105,7 +106,12 @@ export default function Model() {
                 <Header
                   counter={`(${rows.length})`}
                   actions={
-                    <Button variant="primary" disabled={selected.length !== 1} onClick={() => release(selected[0]!)}>
+                    <Button
+                      variant="primary"
+                      disabled={selected.length !== 1 || !!selected[0]?.veto}
+                      disabledReason={selected[0]?.veto ? `v${selected[0].version} is marked as bad.` : undefined}
+                      onClick={() => release(selected[0]!)}
+                    >
                       Release this version
                     </Button>
                   }
@@ -124,6 +130,16 @@ export default function Model() {
                       v{v.version}
                     </Link>
                   ),
+                },
+                {
+                  id: 'veto',
+                  header: 'Releasable',
+                  cell: (v) =>
+                    v.veto ? (
+                      <StatusIndicator type="stopped">Marked as bad by {v.veto.by}</StatusIndicator>
+                    ) : (
+                      <StatusIndicator type="success">Yes</StatusIndicator>
+                    ),
                 },
                 ...metricNames.map((k) => ({ id: `metric-${k}`, header: k, cell: (v: ModelVersion) => num((v.metrics as Record<string, number>)[k]) })),
                 { id: 'framework', header: 'Framework', cell: (v) => v.framework ?? '-' },

@@ -1,5 +1,7 @@
+import { useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
+import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Container from '@cloudscape-design/components/container';
@@ -21,6 +23,8 @@ import { StageProgress } from '../components/StageProgress';
 import { relative, timestamp } from '../components/format';
 import { Layout, useFollow } from '../shell/Layout';
 import { usePageTitle } from '../shell/usePageTitle';
+import { canChange, useSession } from '../auth/session';
+import { VetoModal } from '../components/VetoModal';
 
 export default function ModelVersion() {
   const { name = '', version = '' } = useParams();
@@ -28,6 +32,8 @@ export default function ModelVersion() {
   usePageTitle(`${name} v${version}`, 'Models');
   const navigate = useNavigate();
   const follow = useFollow();
+  const session = useSession();
+  const [vetoing, setVetoing] = useState(false);
   const v = useQuery({ ...versionQuery(name, n), enabled: Number.isInteger(n) && n > 0 });
   const releases = useQuery({
     queryKey: ['releases', { model: name }, 'version', n],
@@ -54,9 +60,17 @@ export default function ModelVersion() {
               variant="h1"
               description={`Registered ${timestamp(d.createdAt)} by ${d.createdBy}`}
               actions={
-                <Button variant="primary" onClick={() => navigate(`/releases/new?model=${encodeURIComponent(name)}&version=${n}`)}>
-                  Release this version
-                </Button>
+                <SpaceBetween direction="horizontal" size="xs">
+                  {canChange(session) ? <Button onClick={() => setVetoing(true)}>{d.veto ? 'Lift veto' : 'Mark as bad'}</Button> : null}
+                  <Button
+                    variant="primary"
+                    disabled={!!d.veto}
+                    disabledReason={d.veto ? 'This version is marked as bad. Lift the veto to release it.' : undefined}
+                    onClick={() => navigate(`/releases/new?model=${encodeURIComponent(name)}&version=${n}`)}
+                  >
+                    Release this version
+                  </Button>
+                </SpaceBetween>
               }
             >
               {name} v{d.version}
@@ -64,6 +78,12 @@ export default function ModelVersion() {
           }
         >
           <SpaceBetween size="l">
+            {d.veto ? (
+              <Alert type="error" header="Marked as bad">
+                {d.veto.by} marked this version as bad {timestamp(d.veto.at)}: {d.veto.reason}. No release of it may start until the veto is lifted, and a
+                release of it in flight stops before its next environment.
+              </Alert>
+            ) : null}
             <Lineage version={d} />
             <Container header={<Header variant="h2">Metrics</Header>}>
               <Metrics metrics={d.metrics as Record<string, number>} />
@@ -108,6 +128,7 @@ export default function ModelVersion() {
               empty={<Box textAlign="center">This version has not been released.</Box>}
             />
           </SpaceBetween>
+          {vetoing ? <VetoModal version={d} onClose={() => setVetoing(false)} /> : null}
         </ContentLayout>
       }
     />

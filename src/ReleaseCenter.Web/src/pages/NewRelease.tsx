@@ -80,7 +80,9 @@ export default function NewRelease() {
     description: Object.entries(v.metrics)
       .map(([k, x]) => `${k} ${Number(Number(x).toPrecision(6))}`)
       .join(' · '),
-    tags: [v.createdBy],
+    tags: v.veto ? [v.createdBy, 'marked as bad'] : [v.createdBy],
+    disabled: !!v.veto,
+    disabledReason: v.veto ? `${v.veto.by} marked it as bad: ${v.veto.reason}` : undefined,
   }));
 
   return (
@@ -146,6 +148,11 @@ export default function NewRelease() {
                     {selectedVersion ? (
                       <SpaceBetween size="s">
                         <Metrics metrics={selectedVersion.metrics as Record<string, number>} />
+                        {selectedVersion.veto ? (
+                          <Alert type="error" header="Marked as bad">
+                            {selectedVersion.veto.by} marked this version as bad: {selectedVersion.veto.reason}. It cannot be released until the veto is lifted.
+                          </Alert>
+                        ) : null}
                         {!selectedVersion.image ? (
                           <Alert type="warning">This version names no inference image; a release needs one to deploy.</Alert>
                         ) : null}

@@ -1,0 +1,84 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Ports;
+using static ReleaseCenter.Aws.Resources.TableSchema;
+
+namespace ReleaseCenter.Aws.Store;
+
+/// <summary>
+/// Freezes in the single table: PK=ENV#{env}, SK=FREEZE (reason, by, at, until?, allowRollbacks). A change is conditional
+/// on the freeze read (absent, or the same <c>at</c>), so two people freezing at once cannot both succeed, and a lift
+/// never removes a freeze placed after the one it read.
+/// </summary>
+public sealed class DynamoFreezeStore(IAmazonDynamoDB dynamo, string tableName, DynamoJournal journal, TimeProvider clock) : IFreezeStore
+{
+    private const string FreezeSk = "FREEZE";
+
+    private static Dictionary<string, AttributeValue> Key(string environment) =>
+        new() { [PartitionKey] = Attr.S($"ENV#{environment}"), [SortKey] = Attr.S(FreezeSk) };
+
+    public async Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct)
+    {
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key(environment), ConsistentRead = true }, ct)
+            .ConfigureAwait(false)).Item;
+        return item is { Count: > 0 }
+            ? new Freeze(environment, item.GetS("reason"), item.GetS("by"), item.GetTime("at"),
+                item.ContainsKey("until") ? item.GetTime("until") : null, item.TryGetValue("allowRollbacks", out var allow) && allow.BOOL == true)
+            : null;
+    }
+
+    public async Task<Freeze> FreezeAsync(Freeze freeze, ChangeRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(freeze);
+        await journal.WriteAsync(async token =>
+        {
+            var current = await GetFreezeAsync(freeze.Environment, token).ConfigureAwait(false);
+            if (current is not null && current.HoldsAt(clock.GetUtcNow()))
+            {
+                throw new ConflictException($"{current.Describe()}. Lift that freeze first.");
+            }
+            var item = Key(freeze.Environment);
+            item[ItemType] = Attr.S("Freeze");
+            item["reason"] = Attr.S(freeze.Reason);
+            item["by"] = Attr.S(freeze.By);
+            item["at"] = Attr.Time(freeze.At);
+            item["allowRollbacks"] = new AttributeValue { BOOL = freeze.AllowRollbacks };
+            if (freeze.Until is { } until)
+            {
+                item["until"] = Attr.Time(until);
+            }
+            var (condition, names, values) = Unchanged(current);
+            var put = new Put
+            {
+                TableName = tableName, Item = item, ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values,
+            };
+            return ([new TransactWriteItem { Put = put }], record);
+        }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);
+        return freeze;
+    }
+
+    public async Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Freeze? lifted = null;
+        await journal.WriteAsync(async token =>
+        {
+            lifted = await GetFreezeAsync(environment, token).ConfigureAwait(false)
+                ?? throw new ConflictException($"{environment} is not frozen; there is nothing to lift.");
+            var (condition, names, values) = Unchanged(lifted);
+            var delete = new Delete
+            {
+                TableName = tableName, Key = Key(environment), ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values,
+            };
+            return ([new TransactWriteItem { Delete = delete }], record(lifted));
+        }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);
+        return lifted!;
+    }
+
+    /// <summary>The write's condition: the freeze is still what was read (none, or the one placed at that time).</summary>
+    private static (string Condition, Dictionary<string, string> Names, Dictionary<string, AttributeValue>? Values) Unchanged(Freeze? read) =>
+        read is null
+            ? ("attribute_not_exists(#pk)", new() { ["#pk"] = PartitionKey }, null)
+            : ("#at = :at", new() { ["#at"] = "at" }, new() { [":at"] = Attr.Time(read.At) });
+}

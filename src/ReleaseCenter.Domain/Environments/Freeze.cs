@@ -1,0 +1,27 @@
+using System.Globalization;
+using ReleaseCenter.Domain.Errors;
+
+namespace ReleaseCenter.Domain.Environments;
+
+/// <summary>
+/// An ad-hoc freeze of an environment (a quarter-end close, an incident): while it holds, releases wait at the
+/// environment's door (<see cref="Releases.EnvironmentDoor"/>) and say why; rollbacks proceed unless
+/// <see cref="AllowRollbacks"/> is false. It ends when lifted, or by itself at <see cref="Until"/>.
+/// </summary>
+public sealed record Freeze(string Environment, string Reason, string By, DateTimeOffset At, DateTimeOffset? Until, bool AllowRollbacks)
+{
+    public bool HoldsAt(DateTimeOffset now) => Until is not { } until || now < until;
+
+    /// <summary>"prod is frozen by lena since 2026-12-01 14:02 UTC until 2026-12-02 09:00 UTC: quarter-end close".</summary>
+    public string Describe() =>
+        $"{Environment} is frozen by {By} since {Format(At)}" + (Until is { } until ? $" until {Format(until)}" : "") + $": {Reason}";
+
+    public static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
+}
+
+/// <summary>A rollback was asked for in an environment whose freeze does not allow rollbacks (409).</summary>
+public sealed class FrozenException(Freeze freeze)
+    : RequestRefusedException(RefusalKind.Conflict, "Environment frozen", $"{freeze.Describe()}. This freeze does not allow rollbacks; lift it first.")
+{
+    public Freeze Freeze { get; } = freeze;
+}

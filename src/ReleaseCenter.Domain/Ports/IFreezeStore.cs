@@ -1,0 +1,18 @@
+using ReleaseCenter.Domain.Environments;
+
+namespace ReleaseCenter.Domain.Ports;
+
+/// <summary>Freezes of environments (<see cref="Freeze"/>): at most one per environment. Every change is written with its audit entry and events.</summary>
+public interface IFreezeStore
+{
+    /// <summary>The environment's freeze, if one was placed and not lifted (it may have ended by its own <c>until</c>).</summary>
+    Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct);
+
+    /// <summary>Places the freeze; a freeze that ended by its own <c>until</c> is replaced.</summary>
+    /// <exception cref="ConflictException">a freeze holds the environment already.</exception>
+    Task<Freeze> FreezeAsync(Freeze freeze, ChangeRecord record, CancellationToken ct);
+
+    /// <summary>Lifts the environment's freeze (the record is built from it).</summary>
+    /// <exception cref="ConflictException">no freeze was placed on the environment.</exception>
+    Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct);
+}

@@ -1,0 +1,62 @@
+using ReleaseCenter.Domain.Environments;
+
+namespace ReleaseCenter.Domain.Releases;
+
+/// <summary>Why a release waits at an environment's door.</summary>
+public enum DoorClosedBy
+{
+    /// <summary>The environment is frozen (<see cref="Freeze"/>).</summary>
+    Freeze,
+
+    /// <summary>The release has not been live long enough in the environment before this one (<see cref="EnvironmentPolicy.RequiredSoakSeconds"/>).</summary>
+    Soak,
+}
+
+/// <summary>
+/// Whether a release may enter an environment now, and if not, why, until when, and how long the workflow waits
+/// before it asks again (<paramref name="WaitSeconds"/>). <paramref name="Key"/> names this particular wait (the
+/// freeze, or the soak), so the release's story tells it once however often the workflow asks.
+/// </summary>
+public sealed record DoorState(bool Open, DoorClosedBy? ClosedBy, string? Reason, DateTimeOffset? Until, int WaitSeconds, string? Key)
+{
+    public static readonly DoorState OpenDoor = new(true, null, null, null, 0, null);
+}
+
+/// <summary>
+/// The door every release passes before it takes an environment's lock: closed while the environment is frozen, or
+/// while the release has been live in the environment before this one (in its own path) for less than this
+/// environment's required soak time (Kargo's requiredSoakTime). A freeze is checked first: it is the stronger word.
+/// </summary>
+public static class EnvironmentDoor
+{
+    /// <param name="pollSeconds">How often a workflow looks again at a freeze without an end (a lifted freeze is noticed within this).</param>
+    public static DoorState Check(Release release, string environment, EnvironmentPolicy policy, Freeze? freeze, DateTimeOffset now, int pollSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        ArgumentNullException.ThrowIfNull(policy);
+        if (freeze is not null && freeze.HoldsAt(now))
+        {
+            var wait = freeze.Until is { } until ? Math.Min(pollSeconds, SecondsUntil(now, until)) : pollSeconds;
+            return new DoorState(false, DoorClosedBy.Freeze, $"Waiting at {environment}'s door: {freeze.Describe()}.", freeze.Until, Math.Max(1, wait),
+                $"frozen-{freeze.At.UtcTicks}");
+        }
+        var index = release.Environments.ToList().IndexOf(environment);
+        if (policy.RequiredSoakSeconds > 0 && index > 0)
+        {
+            var upstream = release.Environments[index - 1];
+            if (release.Stage(upstream).Deployment?.CompletedAt is { } liveSince)
+            {
+                var soaked = liveSince.AddSeconds(policy.RequiredSoakSeconds);
+                if (now < soaked)
+                {
+                    return new DoorState(false, DoorClosedBy.Soak,
+                        $"Soaking in {upstream} until {Freeze.Format(soaked)}: {environment} requires {policy.RequiredSoakSeconds} s live in {upstream} first.",
+                        soaked, SecondsUntil(now, soaked), "soak");
+                }
+            }
+        }
+        return DoorState.OpenDoor;
+    }
+
+    private static int SecondsUntil(DateTimeOffset now, DateTimeOffset then) => (int)Math.Max(1, Math.Ceiling((then - now).TotalSeconds));
+}

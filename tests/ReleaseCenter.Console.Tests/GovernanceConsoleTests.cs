@@ -1,0 +1,91 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace ReleaseCenter.Console.Tests;
+
+/// <summary>
+/// "Mark as bad" and environment freezes as a person meets them (policies issue, items 5 and 6): from the version's page, with a reason; the page then
+/// says who vetoed it and why, and nothing offers to release it (the version page, the model's table, the new release
+/// form) until the veto is lifted the same way.
+/// </summary>
+[Collection(BrowserCollections.Second)]
+public sealed class GovernanceConsoleTests(ConsoleFixture stack)
+{
+    [Fact]
+    public Task MarkAsBad_StopsEveryReleaseButton_UntilTheVetoIsLifted() => stack.OnPageAsync("veto", "alice", ["ml-engineers"], async page =>
+    {
+        var model = await stack.RegisteredModelAsync();
+        using var api = await stack.ApiAsync("alice", "ml-engineers");
+        await page.GotoAsync($"/models/{model}/versions/1");
+        var release = page.GetByRole(AriaRole.Button, new() { Name = "Release this version" });
+        await Expect(release).ToBeEnabledAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Mark as bad" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Mark as bad" }).ClickAsync();
+        await Expect(dialog).ToContainTextAsync("'reason' is required");
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("leaks card numbers into its logs");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Mark as bad" }).ClickAsync();
+
+        await Expect(dialog).ToHaveCountAsync(0);
+        var alert = page.GetByText(new Regex("alice marked this version as bad .*leaks card numbers into its logs"));
+        await Expect(alert).ToBeVisibleAsync();
+        await Expect(release).ToBeDisabledAsync();
+        var version = await api.GetFromJsonAsync<JsonElement>($"/v1/models/{model}/versions/1");
+        Assert.Equal("leaks card numbers into its logs", version.GetProperty("veto").GetProperty("reason").GetString());
+        await stack.ScreenshotAsync(page, "veto-version");
+
+        await page.GotoAsync($"/models/{model}");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "v1" })).ToContainTextAsync("Marked as bad by alice");
+
+        await page.GotoAsync($"/releases/new?model={model}&version=1");
+        await Expect(page.GetByText(new Regex("alice marked this version as bad: leaks card numbers"))).ToBeVisibleAsync();
+
+        await page.GotoAsync($"/models/{model}/versions/1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Lift veto" }).ClickAsync();
+        await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("logging fixed in the image");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Lift veto" }).ClickAsync();
+
+        await Expect(alert).ToHaveCountAsync(0);
+        await Expect(release).ToBeEnabledAsync();
+        Assert.Equal(JsonValueKind.Null, (await api.GetFromJsonAsync<JsonElement>($"/v1/models/{model}/versions/1")).GetProperty("veto").ValueKind);
+    });
+
+    [Fact]
+    public Task Freeze_AnAdminFreezesAnEnvironment_EveryoneSeesWhy_AndLiftsItTheSameWay() => stack.OnPageAsync("freeze", "lena", ["release-admins"], async page =>
+    {
+        using var api = await stack.ApiAsync("lena", "release-admins");
+        try
+        {
+            await page.GotoAsync("/environments");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Freeze staging" }).ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("load test in staging");
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Until" }).FillAsync("not a time");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Freeze" }).ClickAsync();
+            await Expect(dialog).ToContainTextAsync("'until' must be an ISO-8601 timestamp");
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Until" }).FillAsync("");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Freeze" }).ClickAsync();
+
+            await Expect(dialog).ToHaveCountAsync(0);
+            var alert = page.GetByText(new Regex("lena froze it .*until it is lifted.*: load test in staging"));
+            await Expect(alert).ToBeVisibleAsync();
+            var staging = (await api.GetFromJsonAsync<JsonElement>("/v1/environments")).GetProperty("items").EnumerateArray()
+                .Single(e => e.GetProperty("name").GetString() == "staging");
+            Assert.Equal("load test in staging", staging.GetProperty("freeze").GetProperty("reason").GetString());
+            await stack.ScreenshotAsync(page, "freeze-environment");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = "Lift the freeze on staging" }).ClickAsync();
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("load test done");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Lift freeze" }).ClickAsync();
+            await Expect(alert).ToHaveCountAsync(0);
+        }
+        finally
+        {
+            await api.PostAsJsonAsync("/v1/environments/staging/freeze/lift", new { reason = "test cleanup" });
+        }
+    });
+}
