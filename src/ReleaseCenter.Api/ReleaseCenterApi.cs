@@ -34,6 +34,8 @@ public static class ReleaseCenterApi
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Environments.EnvironmentsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Metrics.MetricsJsonContext.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, Drift.DriftJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Policies.PoliciesJsonContext.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, Releases.TemplatesJsonContext.Default);
             o.SerializerOptions.Converters.Add(new UtcTimestampConverter());
         });
         services.AddProblemDetails();
@@ -67,13 +69,18 @@ public static class ReleaseCenterApi
         }
         services.AddAuthorizationBuilder()
             .AddPolicy(Roles.CanRead, p => p.RequireAuthenticatedUser().RequireClaim("sub"))
+            // A write route lets in whoever holds the role in some project; its handler checks the project it changes (ProjectAccess).
             .AddPolicy(Roles.CanRegister, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>
             {
                 var groups = Roles.GroupsOf(ctx.User);
-                return groups.Contains(Roles.Engineers) || groups.Contains(Roles.Admins);
+                return Domain.Access.ProjectRoles.Anywhere(groups, Roles.Engineers) || Domain.Access.ProjectRoles.Anywhere(groups, Roles.Admins);
             }))
+            .AddPolicy(Roles.CanAdministerProject, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>
+                Domain.Access.ProjectRoles.Anywhere(Roles.GroupsOf(ctx.User), Roles.Admins)))
+            // Environment-wide acts (freezes, freeing a lock) belong to the organization's release-admins only.
             .AddPolicy(Roles.CanAdminister, p => p.RequireAuthenticatedUser().RequireClaim("sub").RequireAssertion(ctx =>
                 Roles.GroupsOf(ctx.User).Contains(Roles.Admins)));
+        services.AddSingleton<ProjectAccess>();
         services.AddOpenApi("v1", o => o.Describe());
         return services;
     }
@@ -101,6 +108,8 @@ public static class ReleaseCenterApi
         Environments.EnvironmentsApi.MapEnvironmentsApi(app);
         Metrics.DeliveryMetricsApi.MapDeliveryMetricsApi(app);
         Drift.DriftApi.MapDriftApi(app);
+        Policies.PoliciesApi.MapPoliciesApi(app);
+        Releases.TemplatesApi.MapTemplatesApi(app);
         return app;
     }
 }

@@ -46,6 +46,8 @@ public sealed class RcApi : IDisposable
 
     public Task<JsonElement> PostAsync(string path, JsonNode? body, CancellationToken ct) => SendAsync(HttpMethod.Post, path, body ?? new JsonObject(), ct);
 
+    public Task<JsonElement> PutAsync(string path, JsonNode? body, CancellationToken ct) => SendAsync(HttpMethod.Put, path, body ?? new JsonObject(), ct);
+
     /// <summary>A file download (an export): the raw bytes, or an <see cref="ApiException"/>.</summary>
     public async Task<(Stream Body, string? FileName)> DownloadAsync(string path, CancellationToken ct)
     {

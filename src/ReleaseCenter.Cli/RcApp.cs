@@ -34,7 +34,8 @@ public static class RcApp
             RegistryCommands.Models(context), RegistryCommands.Versions(context),
             ReleaseCommands.Release(context), ApprovalCommands.Approve(context, "approve"), ApprovalCommands.Approve(context, "reject"),
             OperationsCommands.Rollback(context), OperationsCommands.Diff(context), OperationsCommands.Environments(context),
-            OperationsCommands.Audit(context), OperationsCommands.Drift(context), OperationsCommands.Completion(context),
+            OperationsCommands.Audit(context), OperationsCommands.Drift(context), PolicyCommands.Policy(context), PolicyCommands.Templates(context),
+            OperationsCommands.Completion(context),
         })
         {
             root.Subcommands.Add(command);

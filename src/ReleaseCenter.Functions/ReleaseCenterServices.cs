@@ -71,6 +71,12 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITaskStep, Audit.AnchorAuditStep>();
         services.AddSingleton(EnvironmentPolicies.Parse(settings.EnvironmentsJson));
         services.AddSingleton<ModelProjects>();
+        services.AddSingleton<IPolicyStore>(sp => new DynamoPolicyStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName,
+            sp.GetRequiredService<DynamoJournal>(), sp.GetRequiredService<EnvironmentPolicies>()));
+        services.AddSingleton<Policies.PolicyService>();
+        services.AddSingleton<ITemplateStore>(sp => new DynamoTemplateStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName,
+            sp.GetRequiredService<DynamoJournal>()));
+        services.AddSingleton<Releases.TemplateService>();
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
         services.AddSingleton<Releases.ReleaseJournal>();
         services.AddSingleton<DeploymentCompensation>();

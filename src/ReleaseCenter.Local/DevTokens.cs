@@ -25,7 +25,8 @@ public sealed partial class DevTokens
     [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
     public static partial Regex UserPattern();
 
-    [GeneratedRegex("^[a-z0-9-]{1,64}$")]
+    /// <summary>A group, global ("ml-engineers") or scoped to a project ("payments:approvers-prod").</summary>
+    [GeneratedRegex("^(?:[a-z0-9-]{3,63}:)?[a-z0-9-]{1,64}$")]
     public static partial Regex GroupPattern();
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(string user, IReadOnlyList<string> groups)

@@ -211,7 +211,7 @@ public static class LocalApi
         var bad = list.FirstOrDefault(g => !DevTokens.GroupPattern().IsMatch(g));
         if (bad is not null)
         {
-            return JsonBody.Invalid("groups", $"has '{bad}', but a group is 1 to 64 lowercase letters, digits and '-'.");
+            return JsonBody.Invalid("groups", $"has '{bad}', but a group is 1 to 64 lowercase letters, digits and '-', after a project and ':' for a role in one project (payments:approvers-prod).");
         }
         var (token, expires) = tokens.Issue(user, list);
         return TypedResults.Ok(new TokenDto(token, expires));

@@ -88,4 +88,28 @@ public sealed class GovernanceConsoleTests(ConsoleFixture stack)
             await api.PostAsJsonAsync("/v1/environments/staging/freeze/lift", new { reason = "test cleanup" });
         }
     });
+
+    [Fact]
+    public Task ModelPage_ShowsTheEffectivePolicy_WithWhereEachSettingCameFrom() => stack.OnPageAsync("policy", "alice", ["ml-engineers"], async page =>
+    {
+        var model = await stack.RegisteredModelAsync();
+        using var admin = await stack.ApiAsync("lena", "release-admins");
+        var written = await admin.PutAsync($"/v1/models/{model}/policy", ConsoleFixture.Json("""
+            {"environments":{"prod":{"gate":[{"metric":"mape","direction":"LowerIsBetter","threshold":0.1}],"requiredSoakSeconds":60}},"reason":"a forecaster"}
+            """));
+        Assert.True(written.IsSuccessStatusCode, await written.Content.ReadAsStringAsync());
+
+        await page.GotoAsync($"/models/{model}");
+        var table = page.GetByRole(AriaRole.Table, new() { Name = "Release policy" });
+        await Expect(table).ToBeVisibleAsync();
+        await Expect(page.GetByText("A release requested now runs under model policy v1.")).ToBeVisibleAsync();
+        var prod = table.GetByRole(AriaRole.Row).Filter(new() { HasText = "prod" });
+        await Expect(prod).ToContainTextAsync("mape ≤ 0.1");
+        await Expect(prod).ToContainTextAsync("from model policy v1");
+        await Expect(prod).ToContainTextAsync("1 min");
+        var dev = table.GetByRole(AriaRole.Row).Filter(new() { HasText = "dev" });
+        await Expect(dev).ToContainTextAsync("auc ≥ 0.8");
+        await Expect(dev).Not.ToContainTextAsync("from model policy");
+        await stack.ScreenshotAsync(page, "model-policy");
+    });
 }

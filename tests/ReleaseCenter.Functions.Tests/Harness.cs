@@ -37,6 +37,8 @@ public sealed class Harness : IDisposable
         Rollbacks.Recorder = record;
         Drift.Recorder = record;
         Freezes = new InMemoryFreezeStore(Clock) { Recorder = record };
+        Policies = new InMemoryPolicyStore { Recorder = record };
+        Templates = new InMemoryTemplateStore { Recorder = record };
         var settings = new ReleaseCenterSettings("test", "release-center-table-test", "release-center-test", ReleaseStateMachine,
             environmentsJson ?? File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "environments.json")), "arn:aws:iam::123456789012:role/sagemaker")
         {
@@ -61,6 +63,8 @@ public sealed class Harness : IDisposable
         services.Replace(ServiceDescriptor.Singleton<IDriftStore>(Drift));
         services.Replace(ServiceDescriptor.Singleton<IRetrainStore>(Drift));
         services.Replace(ServiceDescriptor.Singleton<IFreezeStore>(Freezes));
+        services.Replace(ServiceDescriptor.Singleton<IPolicyStore>(Policies));
+        services.Replace(ServiceDescriptor.Singleton<ITemplateStore>(Templates));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -75,6 +79,10 @@ public sealed class Harness : IDisposable
     public InMemoryRegistryStore Registry { get; } = new();
 
     public InMemoryFreezeStore Freezes { get; }
+
+    public InMemoryPolicyStore Policies { get; }
+
+    public InMemoryTemplateStore Templates { get; }
 
     public InMemoryWorkflowStore Workflow { get; } = new();
 

@@ -12,8 +12,11 @@ public static class Roles
     /// <summary>Policy: register models and versions, request releases.</summary>
     public const string CanRegister = "can-register";
 
-    /// <summary>Policy: release-admins only (freeing a lock by hand).</summary>
+    /// <summary>Policy: the organization's release-admins only (freeing a lock by hand, freezing an environment).</summary>
     public const string CanAdminister = "can-administer";
+
+    /// <summary>Policy: release-admins of some project (or all); the handler checks the project (a policy change).</summary>
+    public const string CanAdministerProject = "can-administer-project";
 
     /// <summary>Policy: any authenticated caller may read.</summary>
     public const string CanRead = "can-read";

@@ -62,13 +62,14 @@ public static class DriftApi
     }
 
     private static async Task<Results<Created<DriftReportRecord>, ValidationProblem, ProblemHttpResult>> Submit(string model, HttpContext http, DriftService drift,
-        CancellationToken ct)
+        ProjectAccess access, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.DriftReportRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Created<DriftReportRecord>>(problem!);
         }
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Writers, "submit a drift report", ct).ConfigureAwait(false);
         var errors = new ValidationErrors();
         var features = new List<FeatureDistributions>();
         if (request.Features is not { Count: > 0 })
@@ -127,13 +128,14 @@ public static class DriftApi
     }
 
     private static async Task<Results<Ok<DriftPolicy>, ValidationProblem, ProblemHttpResult>> SetPolicy(string model, HttpContext http, DriftService drift,
-        CancellationToken ct)
+        ProjectAccess access, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.DriftPolicyRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Ok<DriftPolicy>>(problem!);
         }
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Writers, "set drift thresholds", ct).ConfigureAwait(false);
         return TypedResults.Ok(await drift.SetPolicyAsync(model, request.PsiWarn, request.PsiAlert, request.KsAlpha, Roles.UserId(http.User), ct).ConfigureAwait(false));
     }
 
@@ -143,15 +145,22 @@ public static class DriftApi
     }
 
     private static async Task<Results<Ok<RetrainingPolicy>, ValidationProblem, ProblemHttpResult>> SetRetrainingPolicy(string model, HttpContext http,
-        DriftService drift, CancellationToken ct)
+        DriftService drift, Functions.ModelProjects projects, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RetrainingPolicyRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Ok<RetrainingPolicy>>(problem!);
         }
+        var project = Rules.ResourceName(model) is null ? await projects.FindAsync(model, ct).ConfigureAwait(false) : null;
+        if (project is not null)
+        {
+            ProjectAccess.Require(http.User, project, ProjectAccess.Writers, "set a retraining policy");
+        }
+        // Who may open releases to prod by automation is the project's release-admins' call (DriftService checks it).
+        var admin = project is not null && Domain.Access.ProjectRoles.In(Roles.GroupsOf(http.User), project).Contains(Roles.Admins);
         return TypedResults.Ok(await drift.SetRetrainingPolicyAsync(model, request.Enabled, request.PipelineName, request.CooldownSeconds, request.MaxPerDay,
-            request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), Roles.GroupsOf(http.User).Contains(Roles.Admins), ct)
+            request.PipelineTimeoutSeconds, request.OpenRelease, request.ReleaseEnvironments, Roles.UserId(http.User), admin, ct)
             .ConfigureAwait(false));
     }
 

@@ -126,7 +126,7 @@ public static class EnvironmentsApi
     }
 
     private static async Task<Results<Ok<ConsumerListDto>, ValidationProblem, ProblemHttpResult>> Consumers(string env, string? model, IRollbackStore store,
-        EnvironmentPolicies policies, CancellationToken ct)
+        EnvironmentPolicies policies, HttpContext http, Functions.ModelProjects projects, CancellationToken ct)
     {
         if (policies.Find(env) is null)
         {
@@ -136,7 +136,14 @@ public static class EnvironmentsApi
         {
             return JsonBody.Invalid("model", reason);
         }
-        return TypedResults.Ok(new ConsumerListDto(await store.ListConsumersAsync(env, model, ct).ConfigureAwait(false)));
+        // Reads are org-wide, but a consumer's contact details only for those who hold a role in the model's project.
+        var consumers = new List<Consumer>();
+        foreach (var consumer in await store.ListConsumersAsync(env, model, ct).ConfigureAwait(false))
+        {
+            var project = await projects.FindAsync(consumer.Model, ct).ConfigureAwait(false);
+            consumers.Add(project is not null && ProjectAccess.HoldsAnyRole(http.User, project) ? consumer : consumer with { Contact = null });
+        }
+        return TypedResults.Ok(new ConsumerListDto(consumers));
     }
 
     private static async Task<Results<Created<Consumer>, ValidationProblem, ProblemHttpResult>> RegisterConsumer(string env, HttpContext http, IRollbackStore store,
@@ -157,6 +164,7 @@ public static class EnvironmentsApi
         {
             return JsonBody.Invalid("model", $"'{consumer.Model}' is not a registered model.");
         }
+        ProjectAccess.Require(http.User, owner.Project, ProjectAccess.Writers, "register a consumer");
         await store.AddConsumerAsync(consumer, ct, ReleaseJournal.Registry(owner.Project, actor, "consumer.registered",
             $"environment/{env}/consumer/{consumer.Model}/{consumer.Name}",
             new Dictionary<string, string> { ["environment"] = env, ["model"] = consumer.Model, ["name"] = consumer.Name, ["contact"] = consumer.Contact ?? "" }))
@@ -173,6 +181,10 @@ public static class EnvironmentsApi
         }
         // A consumer names a registered model (checked when it was registered), so its project's chain records the removal.
         var owner = await registry.GetModelAsync(model, ct).ConfigureAwait(false);
+        if (owner is not null)
+        {
+            ProjectAccess.Require(http.User, owner.Project, ProjectAccess.Writers, "remove a consumer");
+        }
         var removed = owner is null
             ? await store.RemoveConsumerAsync(env, model, name, ct).ConfigureAwait(false)
             : await store.RemoveConsumerAsync(env, model, name, ct, ReleaseJournal.Registry(owner.Project, Roles.UserId(http.User), "consumer.removed",
@@ -193,7 +205,7 @@ public static class EnvironmentsApi
     }
 
     private static async Task<Results<Accepted<RollbackAcceptedDto>, Ok<RollbackAcceptedDto>, ValidationProblem, ProblemHttpResult>> RequestRollback(string env,
-        HttpContext http, RollbackService rollbacks, CancellationToken ct)
+        HttpContext http, RollbackService rollbacks, ProjectAccess access, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.RollbackRequest, ct).ConfigureAwait(false);
         if (request is null)
@@ -205,6 +217,7 @@ public static class EnvironmentsApi
                 _ => throw new InvalidOperationException("JsonBody returns only problem results."),
             };
         }
+        await access.RequireForModelAsync(http.User, request.Model, ProjectAccess.Writers, "roll back", ct).ConfigureAwait(false);
         var result = await rollbacks.RequestAsync(env, request.Model, request.ToRelease, request.Reason, Roles.UserId(http.User), ct).ConfigureAwait(false);
         if (result.Rollback is not { } started)
         {
@@ -271,7 +284,7 @@ public static class EnvironmentsApi
         {
             return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         }
-        if (Domain.Registry.Veto.ReasonRule(request.Reason) is { } rule)
+        if (Rules.Reason(request.Reason) is { } rule)
         {
             return JsonBody.Invalid("reason", rule);
         }
@@ -309,7 +322,7 @@ public static class EnvironmentsApi
         {
             return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         }
-        if (Domain.Registry.Veto.ReasonRule(request.Reason) is { } rule)
+        if (Rules.Reason(request.Reason) is { } rule)
         {
             return JsonBody.Invalid("reason", rule);
         }

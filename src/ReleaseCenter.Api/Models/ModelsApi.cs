@@ -55,6 +55,10 @@ public static class ModelsApi
         {
             return Problems.Unwrap<Created<ModelDto>>(problem!);
         }
+        if (Rules.ResourceName(request.Project) is null)
+        {
+            ProjectAccess.Require(http.User, request.Project!, ProjectAccess.Writers, "register a model");
+        }
         var model = Model.Create(new ModelDraft(request.Name, request.Project, request.Description, request.Owner, request.Tags),
             Roles.UserId(http.User), clock.GetUtcNow());
         // The model and its audit entry are one transaction: a crash leaves both or neither, and a retry then succeeds.
@@ -84,13 +88,14 @@ public static class ModelsApi
             : Problems.NotFound($"Model '{model}' does not exist.");
 
     private static async Task<Results<Created<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> CreateVersion(
-        string model, HttpContext http, IRegistryStore store, TimeProvider clock, CancellationToken ct)
+        string model, HttpContext http, IRegistryStore store, ProjectAccess access, TimeProvider clock, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateVersionRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Created<ModelVersionDto>>(problem!);
         }
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Writers, "register a version", ct).ConfigureAwait(false);
         var draft = ModelVersion.Create(model, new ModelVersionDraft(
             request.ArtifactUri, request.ArtifactDigest, request.Framework, request.Image, request.TrainingRun,
             request.Datasets?.Select(d => d is null ? null : new DatasetRef(d.Name, d.Uri, d.Digest)).ToArray(),
@@ -112,7 +117,7 @@ public static class ModelsApi
 
     /// <summary>201 with the new version; 200 with the version a first import of the same package made.</summary>
     private static async Task<Results<Created<ModelVersionDto>, Ok<ModelVersionDto>, ValidationProblem, ProblemHttpResult>> ImportVersion(
-        string model, HttpContext http, Functions.Registry.ModelPackageImporter importer, CancellationToken ct)
+        string model, HttpContext http, Functions.Registry.ModelPackageImporter importer, ProjectAccess access, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.ImportVersionRequest, ct).ConfigureAwait(false);
         if (problem is ValidationProblem invalid)
@@ -123,6 +128,7 @@ public static class ModelsApi
         {
             return (ProblemHttpResult)problem!;
         }
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Writers, "import a version", ct).ConfigureAwait(false);
         var import = await importer.ImportAsync(model, request.ModelPackageArn, Roles.UserId(http.User), ct).ConfigureAwait(false);
         var dto = ModelVersionDto.From(import.Version);
         return import.Created
@@ -161,6 +167,7 @@ public static class ModelsApi
             return problem!;
         }
         var project = await ProjectOfAsync(store, model, ct).ConfigureAwait(false);
+        ProjectAccess.Require(http.User, project, ProjectAccess.Writers, "mark a version as bad");
         var veto = new Veto(reason, Roles.UserId(http.User), clock.GetUtcNow());
         var vetoed = await store.VetoVersionAsync(model, version, veto, ReleaseJournal.Registry(project, veto.By, "model.version-vetoed",
             $"model/{model}/versions/{version}", new Dictionary<string, string> { ["reason"] = reason },
@@ -178,6 +185,7 @@ public static class ModelsApi
             return problem!;
         }
         var project = await ProjectOfAsync(store, model, ct).ConfigureAwait(false);
+        ProjectAccess.Require(http.User, project, ProjectAccess.Writers, "lift a veto");
         var actor = Roles.UserId(http.User);
         var lifted = await store.LiftVetoAsync(model, version, standing => ReleaseJournal.Registry(project, actor, "model.version-veto-lifted",
             $"model/{model}/versions/{version}", new Dictionary<string, string>
@@ -198,7 +206,7 @@ public static class ModelsApi
         {
             return (null, Problems.Unwrap<Ok<ModelVersionDto>>(problem!));
         }
-        return Domain.Registry.Veto.ReasonRule(request.Reason) is { } rule ? (null, JsonBody.Invalid("reason", rule)) : (request.Reason!.Trim(), null);
+        return Rules.Reason(request.Reason) is { } rule ? (null, JsonBody.Invalid("reason", rule)) : (request.Reason!.Trim(), null);
     }
 
     private static async Task<string> ProjectOfAsync(IRegistryStore store, string model, CancellationToken ct) =>

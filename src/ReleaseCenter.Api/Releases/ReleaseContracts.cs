@@ -17,7 +17,18 @@ public sealed record ReleaseDto(
     string RequestedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? ExecutionArn)
 {
     public static ReleaseDto From(Release r) => new(r.Id, r.Model, r.Version, r.Bundle, r.Status, r.Stages, r.Notes, r.RequestedBy, r.CreatedAt, r.UpdatedAt,
-        r.ExecutionArn) { AlsoRequestedBy = r.AlsoRequestedBy };
+        r.ExecutionArn)
+    {
+        AlsoRequestedBy = r.AlsoRequestedBy,
+        Policy = r.Policy is { } pin ? Policies.PolicyPinDto.From(pin) : null,
+        Template = r.Template is { } template ? TemplateUseDto.From(template) : null,
+    };
+
+    /// <summary>The release template it was requested from, as it was then (absent: requested without one).</summary>
+    public TemplateUseDto? Template { get; init; }
+
+    /// <summary>The policy versions the release runs under, recorded when it was requested (absent for releases requested before policies were versioned).</summary>
+    public Policies.PolicyPinDto? Policy { get; init; }
 
     /// <summary>People who count as requesters too, and so may not approve (for a retrained release: who submitted the drift report, who set the retraining policy).</summary>
     public IReadOnlyList<string> AlsoRequestedBy { get; init; } = [];

@@ -39,13 +39,14 @@ public static class ReleasesApi
         TypedResults.Ok(new PendingApprovalsDto(await releases.PendingForAsync(Roles.UserId(http.User), Roles.GroupsOf(http.User), ct).ConfigureAwait(false)));
 
     private static async Task<Results<Accepted<ReleaseAcceptedDto>, ValidationProblem, ProblemHttpResult>> Create(
-        HttpContext http, ReleaseService releases, CancellationToken ct)
+        HttpContext http, ReleaseService releases, ProjectAccess access, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CreateReleaseRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Accepted<ReleaseAcceptedDto>>(problem!);
         }
+        await access.RequireForModelAsync(http.User, request.Model, ProjectAccess.Writers, "request a release", ct).ConfigureAwait(false);
         var release = await releases.CreateAsync(request.Model, request.Version, request.Environments, request.Notes, Roles.UserId(http.User), ct)
             .ConfigureAwait(false);
         return TypedResults.Accepted($"/v1/releases/{release.Id}",
@@ -172,12 +173,16 @@ public static class ReleasesApi
     }
 
     private static async Task<Results<Ok<ReleaseDto>, ValidationProblem, ProblemHttpResult>> Cancel(
-        string id, HttpContext http, ReleaseService releases, CancellationToken ct)
+        string id, HttpContext http, ReleaseService releases, IRegistryStore store, ProjectAccess access, CancellationToken ct)
     {
         var (request, problem) = await JsonBody.ReadAsync(http.Request, ApiJsonContext.Default.CancelRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Ok<ReleaseDto>>(problem!);
+        }
+        if (await store.GetReleaseAsync(id, ct).ConfigureAwait(false) is { } release)
+        {
+            await access.RequireForModelAsync(http.User, release.Model, ProjectAccess.Writers, "cancel a release", ct).ConfigureAwait(false);
         }
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 2000)
         {

@@ -30,6 +30,8 @@ public static class TableAccess
     public const string OutboxIndex = "OUTBOX";         // GSI1: pending events
     public const string TaskTokens = "TASKTOKEN#*";     // waiting approvals' task tokens: only who stores or completes one
     public const string ExportJobs = "EXPORT#*";        // export jobs: the API records and reads them, the export function runs them
+    public const string Templates = "TEMPLATE#*";       // release templates: only the API reads and saves them
+    public const string Policies = "POLICY#*";          // versions of project and model policies: the API writes them, the workflows read the ones a release pinned
 
     /// <summary>What writing a step down takes (ReleaseJournal): audit entry and marker, outbox events; the model names the project.</summary>
     private static readonly string[] Journal = [AuditChains, AuditMarkers, OutboxEvents, Models];
@@ -44,15 +46,15 @@ public static class TableAccess
         // Registers, releases, approves (completing the waiting task), rolls back, audits, exports: every family but the
         // endpoint waiters, which only the workflows' endpoint waits use.
         [Api] = [Environments, Models, ModelIndex, ProjectIndex, VersionKeys, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Rollbacks, Retrains, TaskTokens,
-            AuditChains, AuditMarkers, AuditIndex, AuditHeads, OutboxEvents, OutboxIndex, ExportJobs],
+            AuditChains, AuditMarkers, AuditIndex, AuditHeads, OutboxEvents, OutboxIndex, ExportJobs, Policies, Templates],
 
         // The release workflow.
-        ["evaluate"] = Journaling(Releases, Environments),
-        ["request-approval"] = Journaling(Releases, TaskTokens),
-        ["check-door"] = Journaling(Releases, Environments),
+        ["evaluate"] = Journaling(Releases, Environments, Policies),
+        ["request-approval"] = Journaling(Releases, TaskTokens, Policies),
+        ["check-door"] = Journaling(Releases, Environments, Policies),
         ["acquire-lock"] = Journaling(Releases, Environments),
-        ["deploy"] = Journaling(Releases, Environments),
-        ["check-endpoint"] = Journaling(Releases),
+        ["deploy"] = Journaling(Releases, Environments, Policies),
+        ["check-endpoint"] = Journaling(Releases, Policies),
         ["await-endpoint"] = [EndpointWaiters],
         ["endpoint-changed"] = [EndpointWaiters],
         ["verify"] = Journaling(Releases),
@@ -62,7 +64,7 @@ public static class TableAccess
         ["finish"] = Journaling(Releases, Environments),
 
         // The rollback workflow.
-        ["rollback-request-approval"] = Journaling(Rollbacks, TaskTokens),
+        ["rollback-request-approval"] = Journaling(Rollbacks, TaskTokens, Policies),
         ["rollback-acquire-lock"] = Journaling(Rollbacks, Environments),
         ["rollback-restore"] = Journaling(Rollbacks, Environments),
         ["rollback-check-endpoint"] = Journaling(Rollbacks),
@@ -77,15 +79,15 @@ public static class TableAccess
         ["retrain-start-pipeline"] = Journaling(Retrains),
         ["retrain-check-pipeline"] = Journaling(Retrains),
         ["retrain-register"] = Journaling(Retrains, VersionKeys),
-        ["retrain-open-release"] = Journaling(Retrains, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Environments),
+        ["retrain-open-release"] = Journaling(Retrains, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Environments, Policies),
         ["retrain-stop"] = Journaling(Retrains),
 
         // SageMaker Model Registry: packages become versions (and maybe releases); deployments and rollbacks set their status.
-        ["import-model-package"] = Journaling(VersionKeys, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Environments),
+        ["import-model-package"] = Journaling(VersionKeys, Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Environments, Policies),
         ["sync-model-package"] = Journaling(Releases),
 
         // Schedules and the relay.
-        ["send-reminders"] = Journaling(Releases, ReleaseIndex, ReleaseStatusIndex, Schema),
+        ["send-reminders"] = Journaling(Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Policies),
         // The reconciler also backfills the status index of a table from before it (Store.ReleaseStatusIndex).
         ["reconcile"] = Journaling(Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Rollbacks, Environments, TaskTokens),
         ["sweep-outbox"] = [OutboxEvents, OutboxIndex],

@@ -675,6 +675,16 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
         {
             item["bundle"] = Attr.S(JsonSerializer.Serialize(r.Bundle, StoreJsonContext.Default.Bundle));
         }
+        if (r.Template is { } template)
+        {
+            item["template"] = Attr.S(JsonSerializer.Serialize(template, StoreJsonContext.Default.TemplateUse));
+        }
+        if (r.Policy is { } pin)
+        {
+            var policy = new Dictionary<string, AttributeValue> { ["projectVersion"] = Attr.N(pin.ProjectVersion), ["modelVersion"] = Attr.N(pin.ModelVersion) };
+            policy.PutIfNotNull("project", pin.Project);
+            item["policy"] = new AttributeValue { M = policy };
+        }
         return item;
     }
 
@@ -694,6 +704,10 @@ public sealed class DynamoRegistryStore(IAmazonDynamoDB dynamo, string tableName
     {
         Bundle = item.GetSOrNull("bundle") is { } bundle ? JsonSerializer.Deserialize(bundle, StoreJsonContext.Default.Bundle) : null,
         AlsoRequestedBy = item.TryGetValue("alsoRequestedBy", out var also) ? (also.L ?? []).Select(a => a.S!).ToArray() : [],
+        Template = item.GetSOrNull("template") is { } template ? JsonSerializer.Deserialize(template, StoreJsonContext.Default.TemplateUse) : null,
+        Policy = item.TryGetValue("policy", out var policy) && policy.M is { Count: > 0 } pin
+            ? new Domain.Policies.PolicyPin(pin.GetSOrNull("project"), (int)pin.GetLong("projectVersion"), (int)pin.GetLong("modelVersion"))
+            : null,
     };
 
     // ---------------------------------------------------------------- shared

@@ -8,6 +8,8 @@ namespace ReleaseCenter.Aws.Store;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ReleaseStage[]))]
 [JsonSerializable(typeof(Bundle))]
+[JsonSerializable(typeof(TemplateUse))]
+[JsonSerializable(typeof(ReleaseTemplate))]
 [JsonSerializable(typeof(ReleaseCenter.Domain.Rollbacks.Rollback))]
 [JsonSerializable(typeof(ReleaseCenter.Domain.Drift.DriftPolicy))]
 [JsonSerializable(typeof(ReleaseCenter.Domain.Drift.DriftReportRecord))]

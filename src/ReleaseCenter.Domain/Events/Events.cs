@@ -10,7 +10,19 @@ namespace ReleaseCenter.Domain.Events;
 public sealed record ReleaseRequested(string ReleaseId, string Model, string Version, string Environments, string RequestedBy, string BundleDigest)
     : ReleaseCenterEvent
 {
+    /// <summary>The template the release was requested from ("" for none).</summary>
+    public string Template { get; init; } = "";
+
+    /// <summary>The template's channels to notify, comma-separated ("" for none): a notifier subscribed to the bus routes them.</summary>
+    public string Notify { get; init; } = "";
+
     protected override string DetailTypeName() => "release.requested.v1";
+}
+
+/// <summary>A project's release template was saved (revision 1: created).</summary>
+public sealed record ReleaseTemplateSaved(string Name, string Revision, string SavedBy, string Environments) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "release-template.saved.v1";
 }
 
 /// <param name="Metrics">The stage's evaluation in one line, for a message: "auc 0.944 (better than live by -0.008, Pass); …".</param>
@@ -137,6 +149,12 @@ public sealed record EnvironmentFrozen(string Environment, string Reason, string
     protected override string DetailTypeName() => "environment.frozen.v1";
 }
 
+/// <summary>A project's or a model's policy has a new version (scope: project or model; diff: one line per changed setting).</summary>
+public sealed record PolicyChanged(string Scope, string Name, string Version, string Reason, string ChangedBy, string Diff) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "policy.changed.v1";
+}
+
 public sealed record EnvironmentUnfrozen(string Environment, string Reason, string LiftedBy, string FrozenBy) : ReleaseCenterEvent
 {
     protected override string DetailTypeName() => "environment.unfrozen.v1";
@@ -174,6 +192,8 @@ public sealed record RetrainFailed(string DriftReportId, string Model, string Er
 [JsonSerializable(typeof(VersionVetoLifted))]
 [JsonSerializable(typeof(EnvironmentFrozen))]
 [JsonSerializable(typeof(EnvironmentUnfrozen))]
+[JsonSerializable(typeof(PolicyChanged))]
+[JsonSerializable(typeof(ReleaseTemplateSaved))]
 [JsonSerializable(typeof(RetrainReleaseOpened))]
 [JsonSerializable(typeof(RetrainFailed))]
 public sealed partial class EventJsonContext : JsonSerializerContext

@@ -10,14 +10,6 @@ namespace ReleaseCenter.Domain.Registry;
 /// </summary>
 public sealed record Veto(string Reason, string By, DateTimeOffset At)
 {
-    public const int MaxReasonLength = 2000;
-
-    /// <summary>The rule for a veto's (or a lift's) reason, or null when it holds.</summary>
-    public static string? ReasonRule(string? reason) =>
-        string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength
-            ? $"is required: 1 to {MaxReasonLength} characters saying why."
-            : null;
-
     /// <summary>"bob marked fraud-detector v3 as bad at 2026-12-01 14:20 UTC: leaks PII in logs".</summary>
     public string Describe(string model, int version) =>
         $"{By} marked {model} v{version} as bad at {At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC: {Reason}";

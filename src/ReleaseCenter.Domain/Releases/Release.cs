@@ -25,6 +25,12 @@ public sealed record Release(
     /// <summary>Frozen at creation; null only for releases built in unit tests without a version.</summary>
     public Bundle? Bundle { get; init; }
 
+    /// <summary>The policy versions the release runs under, recorded when it was requested (null: requested before policies were versioned, it runs under the environments' defaults).</summary>
+    public Policies.PolicyPin? Policy { get; init; }
+
+    /// <summary>The template the release was requested from, as it was then (null: requested without one).</summary>
+    public TemplateUse? Template { get; init; }
+
     /// <summary>
     /// People who count as requesters besides <see cref="RequestedBy"/>: for a release that
     /// automation opened (retraining), the humans behind it (who submitted the drift report, who

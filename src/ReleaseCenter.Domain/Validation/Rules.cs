@@ -78,6 +78,14 @@ public static partial class Rules
         _ => null,
     };
 
+    public const int MaxReasonLength = 2000;
+
+    /// <summary>The reason a person gives for a governance change (a veto, a freeze, a policy change, their lifts): required, at most 2,000 characters.</summary>
+    public static string? Reason(string? reason) =>
+        string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength
+            ? $"is required: 1 to {MaxReasonLength} characters saying why."
+            : null;
+
     public static string? OptionalText(string? value, int maxLength) =>
         value is not null && value.Length > maxLength ? $"must be at most {maxLength} characters." : null;
 

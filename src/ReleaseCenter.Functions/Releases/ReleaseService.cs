@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.Runtime;
 using ReleaseCenter.Aws.Clients;
+using ReleaseCenter.Domain.Access;
 using ReleaseCenter.Domain.Errors;
 using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
@@ -50,6 +51,8 @@ public sealed class ReleaseService(
     IRegistryStore registry,
     IWorkflowStore workflow,
     EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
+    ModelProjects projects,
     IStepFunctions stepFunctions,
     ReleaseJournal journal,
     ReleaseCenterSettings settings,
@@ -62,7 +65,7 @@ public sealed class ReleaseService(
     /// </param>
     /// <param name="alsoRequestedBy">People who count as requesters too (<see cref="Release.AlsoRequestedBy"/>).</param>
     public async Task<Release> CreateAsync(string? model, int? version, IReadOnlyList<string>? environments, string? notes, string actor, CancellationToken ct,
-        string? releaseId = null, IReadOnlyList<string>? alsoRequestedBy = null)
+        string? releaseId = null, IReadOnlyList<string>? alsoRequestedBy = null, TemplateUse? template = null)
     {
         var errors = new ValidationErrors();
         errors.Check("model", Rules.ResourceName(model));
@@ -71,20 +74,7 @@ public sealed class ReleaseService(
             errors.Add("version", "is required: a version number of 1 or more.");
         }
         var envs = environments ?? policies.All.Select(p => p.Name).ToArray();
-        for (var i = 0; i < envs.Count; i++)
-        {
-            if (policies.Find(envs[i]) is null)
-            {
-                errors.Add($"environments[{i}]", envs[i] is null
-                    ? $"is required: one of {string.Join(", ", policies.All.Select(p => p.Name))}."
-                    : $"'{envs[i]}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
-            }
-        }
-        var order = policies.All.Select(p => p.Name).ToList();
-        if (errors.IsValid && !envs.Select(e => order.IndexOf(e)).SequenceEqual(envs.Select(e => order.IndexOf(e)).Order()))
-        {
-            errors.Add("environments", $"must follow the promotion order {string.Join(" -> ", order)}.");
-        }
+        CheckEnvironments(envs, errors);
         if (!errors.IsValid)
         {
             throw new DomainValidationException(errors);
@@ -100,6 +90,8 @@ public sealed class ReleaseService(
         var release = Release.Create(releaseId ?? NewId(now), model!, version.Value, envs, notes, actor, now) with
         {
             Bundle = Bundle.Freeze(modelVersion, policies.Get(envs[0]).InstanceType),
+            Policy = await policyService.PinAsync(model!, ct).ConfigureAwait(false),
+            Template = template,
             AlsoRequestedBy = alsoRequestedBy?.Where(p => p != actor).Distinct(StringComparer.Ordinal).ToArray() ?? [],
         };
         try
@@ -119,6 +111,28 @@ public sealed class ReleaseService(
         return await StartAsync(release, actor, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Each environment configured, in the promotion order (a release's path, or a template's).</summary>
+    public void CheckEnvironments(IReadOnlyList<string?> envs, ValidationErrors errors, string field = "environments")
+    {
+        ArgumentNullException.ThrowIfNull(envs);
+        ArgumentNullException.ThrowIfNull(errors);
+        var before = errors.IsValid;
+        for (var i = 0; i < envs.Count; i++)
+        {
+            if (policies.Find(envs[i]) is null)
+            {
+                errors.Add($"{field}[{i}]", envs[i] is null
+                    ? $"is required: one of {string.Join(", ", policies.All.Select(p => p.Name))}."
+                    : $"'{envs[i]}' is not a configured environment ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+            }
+        }
+        var order = policies.All.Select(p => p.Name).ToList();
+        if (errors.IsValid && before && !envs.Select(e => order.IndexOf(e!)).SequenceEqual(envs.Select(e => order.IndexOf(e!)).Order()))
+        {
+            errors.Add(field, $"must follow the promotion order {string.Join(" -> ", order)}.");
+        }
+    }
+
     /// <summary>
     /// Journals and announces the request, then starts the release's execution (named after the release, so a second
     /// start finds the first). Every step is safe to repeat.
@@ -127,10 +141,19 @@ public sealed class ReleaseService(
     {
         var envs = release.Environments;
         var now = clock.GetUtcNow();
+        var details = new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) };
+        if (release.Template is { } template)
+        {
+            details["template"] = template.Name;
+        }
         await journal.RecordAsync(release, null, "requested", "release.requested",
-            $"{actor} requested {release.Model} v{release.Version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest}).", actor, now, ct,
-            new Dictionary<string, string> { ["bundleDigest"] = release.Bundle!.Digest, ["environments"] = string.Join(",", envs) },
-            new ReleaseRequested(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), string.Join(",", envs), actor, release.Bundle!.Digest))
+            $"{actor} requested {release.Model} v{release.Version} for {string.Join(" -> ", envs)} (bundle {release.Bundle!.Digest})"
+            + (release.Template is { } t ? $" from template {t.Name}." : "."), actor, now, ct, details,
+            new ReleaseRequested(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), string.Join(",", envs), actor, release.Bundle!.Digest)
+            {
+                Template = release.Template?.Name ?? "",
+                Notify = string.Join(",", release.Template?.Notify ?? []),
+            })
             .ConfigureAwait(false);
 
         var stateMachineArn = settings.ReleaseStateMachineArn ?? throw new InvalidOperationException("No release state machine is configured.");
@@ -176,7 +199,9 @@ public sealed class ReleaseService(
             throw new RequestRefusedException(RefusalKind.Conflict, "Not awaiting approval", $"Release {releaseId} is {release.Status}; no stage is waiting for approval.");
         }
         var environment = waiting.Environment;
-        var policy = policies.Get(environment).Approval;
+        // An approver group counts globally ("approvers-prod") or in the model's project ("payments:approvers-prod").
+        groups = ProjectRoles.In(groups, await projects.GetAsync(release.Model, ct).ConfigureAwait(false));
+        var policy = (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy.Approval;
         var now = clock.GetUtcNow();
         VoteOutcome? outcome = null;
         var saved = await SaveAsync(releaseId, r =>
@@ -309,8 +334,9 @@ public sealed class ReleaseService(
                 {
                     continue;
                 }
-                var policy = policies.Get(stage.Environment).Approval;
-                if (policy.Groups.Any(groups.Contains))
+                var policy = (await policyService.ForReleaseAsync(release, stage.Environment, ct).ConfigureAwait(false)).Policy.Approval;
+                var held = ProjectRoles.In(groups, await projects.GetAsync(release.Model, ct).ConfigureAwait(false));
+                if (policy.Groups.Any(held.Contains))
                 {
                     pending.Add(new PendingApproval(release.Id, release.Model, release.Version, stage.Environment, release.RequestedBy, policy.Required,
                         ApprovalGate.Remaining(stage, policy), stage.Approvals, release.Bundle?.Digest ?? "", stage.EvaluationDigest, stage.Evaluation,
@@ -342,7 +368,8 @@ public sealed class ReleaseService(
         var release = await registry.GetReleaseAsync(releaseId, ct).ConfigureAwait(false)
             ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"Release '{releaseId}' does not exist.");
         var stage = release.Stages.FirstOrDefault(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null);
-        var policy = stage is null ? null : policies.Get(stage.Environment).Approval;
+        var policy = stage is null ? null : (await policyService.ForReleaseAsync(release, stage.Environment, ct).ConfigureAwait(false)).Policy.Approval;
+        groups = ProjectRoles.In(groups, await projects.GetAsync(release.Model, ct).ConfigureAwait(false));
         var reasons = ApprovalGate.Eligibility(release, stage, policy, actor, groups)
             .Select(r => new EligibilityReason(r.Refusal.ToString(), r.Reason)).ToArray();
         return new VoteEligibility(release.Id, stage?.Environment, actor, reasons.Length == 0, reasons)

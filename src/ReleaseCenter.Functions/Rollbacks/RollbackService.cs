@@ -29,6 +29,8 @@ public sealed class RollbackService(
     IRollbackStore rollbacks,
     IFreezeStore freezes,
     EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
+    ModelProjects projects,
     IStepFunctions stepFunctions,
     ReleaseJournal journal,
     ReleaseCenterSettings settings,
@@ -152,7 +154,7 @@ public sealed class RollbackService(
         {
             throw new FrozenException(freeze);
         }
-        var policy = policies.Get(environment);
+        var policy = (await policyService.CurrentAsync(preview.Model, environment, ct).ConfigureAwait(false)).Policy;
         var rollback = new Rollback(NewId(now), environment, preview.Model, preview.EndpointName,
             new RollbackSide(preview.Live.Release, preview.Live.Version, preview.Live.EndpointConfigName, preview.Live.BundleDigest),
             new RollbackSide(target.Release, target.Version, target.EndpointConfigName, target.BundleDigest),
@@ -194,7 +196,8 @@ public sealed class RollbackService(
     public async Task<Rollback> DecideAsync(string id, string actor, IReadOnlySet<string> groups, string decision, string? comment, CancellationToken ct)
     {
         var current = await GetAsync(id, ct).ConfigureAwait(false);
-        var policy = policies.Get(current.Environment).RollbackApproval;
+        var policy = (await policyService.CurrentAsync(current.Model, current.Environment, ct).ConfigureAwait(false)).Policy.RollbackApproval;
+        groups = Domain.Access.ProjectRoles.In(groups, await projects.GetAsync(current.Model, ct).ConfigureAwait(false));
         var now = clock.GetUtcNow();
         RollbackVote? outcome = null;
         var saved = await rollbacks.UpdateAsync(id, r =>

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using ReleaseCenter.Domain.Audit;
 using ReleaseCenter.Domain.Drift;
 using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Policies;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Registry;
 using ReleaseCenter.Domain.Releases;
@@ -844,5 +845,90 @@ public sealed class InMemoryFreezeStore(TimeProvider clock) : IFreezeStore
         }
         await (Recorder?.Invoke(record(lifted)) ?? Task.CompletedTask).ConfigureAwait(false);
         return lifted;
+    }
+}
+
+/// <summary>Policy versions, each written once, like the table's conditional put.</summary>
+public sealed class InMemoryPolicyStore : IPolicyStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(PolicyScope, string), List<PolicyDocument>> _versions = [];
+
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    public Task<PolicyDocument?> GetCurrentAsync(PolicyScope scope, string name, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_versions.GetValueOrDefault((scope, name))?.LastOrDefault());
+        }
+    }
+
+    public Task<PolicyDocument?> GetVersionAsync(PolicyScope scope, string name, int version, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_versions.GetValueOrDefault((scope, name))?.FirstOrDefault(v => v.Version == version));
+        }
+    }
+
+    public Task<IReadOnlyList<PolicyDocument>> ListVersionsAsync(PolicyScope scope, string name, int limit, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<PolicyDocument>>((_versions.GetValueOrDefault((scope, name)) ?? []).AsEnumerable().Reverse().Take(limit).ToArray());
+        }
+    }
+
+    public async Task<PolicyDocument> PutAsync(PolicyScope scope, string name, Func<PolicyDocument?, (PolicyDocument Next, ChangeRecord Record)> change, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        (PolicyDocument Next, ChangeRecord Record) written;
+        lock (_lock)
+        {
+            var list = _versions.TryGetValue((scope, name), out var l) ? l : _versions[(scope, name)] = [];
+            written = change(list.LastOrDefault());
+            list.Add(written.Next);
+        }
+        await (Recorder?.Invoke(written.Record) ?? Task.CompletedTask).ConfigureAwait(false);
+        return written.Next;
+    }
+}
+
+/// <summary>Release templates, saved like the table's conditional put.</summary>
+public sealed class InMemoryTemplateStore : ITemplateStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string, string), ReleaseTemplate> _templates = [];
+
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    public Task<ReleaseTemplate?> GetAsync(string project, string name, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_templates.GetValueOrDefault((project, name)));
+        }
+    }
+
+    public Task<IReadOnlyList<ReleaseTemplate>> ListAsync(string project, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<ReleaseTemplate>>(_templates.Values.Where(t => t.Project == project).OrderBy(t => t.Name, StringComparer.Ordinal).ToArray());
+        }
+    }
+
+    public async Task<ReleaseTemplate> SaveAsync(string project, string name, Func<ReleaseTemplate?, (ReleaseTemplate Next, ChangeRecord Record)> change, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        (ReleaseTemplate Next, ChangeRecord Record) saved;
+        lock (_lock)
+        {
+            saved = change(_templates.GetValueOrDefault((project, name)));
+            _templates[(project, name)] = saved.Next;
+        }
+        await (Recorder?.Invoke(saved.Record) ?? Task.CompletedTask).ConfigureAwait(false);
+        return saved.Next;
     }
 }

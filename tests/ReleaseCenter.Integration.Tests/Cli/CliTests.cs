@@ -144,6 +144,39 @@ public sealed class CliTests(EmulatorFixture emulator) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PolicyAndTemplates_FromTheTerminal_SayWhereEachSettingComesFrom_AndReleaseInOneCall()
+    {
+        var alice = await SignedInAsync("alice", "ml-engineers");
+        var lena = await SignedInAsync("lena", "release-admins");
+        var model = await RegisteredModelAsync(alice);
+        var file = Path.Combine(_home, "policy.json");
+        Directory.CreateDirectory(_home);
+        await File.WriteAllTextAsync(file, """{"prod":{"gate":[{"metric":"auc","direction":"HigherIsBetter","threshold":0.9}],"bakeSeconds":30}}""");
+
+        // Only release-admins change a policy; the refusal says why, and nothing changes.
+        Assert.Equal(1, await alice.RunAsync("policy", "set", "--model", model, "--file", file, "--reason", "mine"));
+        Assert.Equal(0, await lena.RunAsync("policy", "set", "--model", model, "--file", file, "--reason", "prod asks auc 0.9", "--expected-version", "0"));
+        Assert.Contains($"Wrote model {model} policy v1.", lena.Out.ToString(), StringComparison.Ordinal);
+        Assert.Contains("prod.bakeSeconds: (inherited) → 30", lena.Out.ToString(), StringComparison.Ordinal);
+
+        Assert.Equal(0, await alice.RunAsync("policy", "get", "--model", model, "--env", "prod"));
+        var shown = alice.Out.ToString();
+        Assert.Contains($"auc ≥ 0.9  (model {model} v1)", shown, StringComparison.Ordinal);
+        Assert.Contains("30 s  (model", shown, StringComparison.Ordinal);
+        Assert.Contains("(environment prod)", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("staging", shown, StringComparison.Ordinal);
+
+        var template = Path.Combine(_home, "template.json");
+        await File.WriteAllTextAsync(template, """{"environments":["dev"],"notify":["#payments-ml"]}""");
+        var name = $"cli-{Guid.NewGuid().ToString("N")[..8]}";
+        Assert.Equal(0, await alice.RunAsync("templates", "save", "--project", "payments", "--name", name, "--file", template));
+        Assert.Equal(0, await alice.RunAsync("templates", "release", "--project", "payments", "--name", name, "--model", model, "--version", "1"));
+        Assert.Contains($"requested with template {name}", alice.Out.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, await alice.RunAsync("templates", "list", "--project", "payments"));
+        Assert.Contains("#payments-ml", alice.Out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OutputJson_IsTheApiAnswer_ForScripts()
     {
         var alice = await SignedInAsync("alice", "ml-engineers");

@@ -57,6 +57,12 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
         ("GET", "/v1/models/x-model/drift-reports/drift-none", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("GET", "/v1/models/x-model/drift-policy", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         ("PUT", "/v1/models/x-model/drift-policy", ["ml-engineers", "release-admins"]),
+        ("GET", "/v1/models/x-model/policy", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("PUT", "/v1/models/x-model/policy", ["release-admins"]),
+        ("GET", "/v1/models/x-model/policy/history", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("GET", "/v1/projects/x-project/policy", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
+        ("PUT", "/v1/projects/x-project/policy", ["release-admins"]),
+        ("GET", "/v1/projects/x-project/policy/history", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
     ];
 
     [Fact]

@@ -15,7 +15,7 @@ namespace ReleaseCenter.Functions.Rollbacks;
 public sealed class RollbackRequestApprovalStep(
     RollbackRecord record,
     IRollbackStore rollbacks,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     ReleaseJournal journal,
     TimeProvider clock) : ITaskStep
 {
@@ -39,7 +39,7 @@ public sealed class RollbackRequestApprovalStep(
         {
             return; // decided already; what the move recorded was recorded with it
         }
-        var policy = policies.Get(rollback.Environment).RollbackApproval;
+        var policy = (await policyService.CurrentAsync(rollback.Model, rollback.Environment, ct).ConfigureAwait(false)).Policy.RollbackApproval;
         await journal.RecordRollbackAsync(rollback, "approval-requested", "rollback.approval-requested",
             $"Waiting for {policy.Required} approval(s) of the rollback from {string.Join(" or ", policy.Groups)}.", RollbackRecord.WorkflowActor, now, ct,
             announce: new RollbackApprovalRequested(rollback.Id, rollback.Environment, rollback.Model, rollback.From.Release, rollback.To.Release,

@@ -13,7 +13,7 @@ namespace ReleaseCenter.Functions.Workflow;
 public sealed class CheckDoorStep(
     ReleaseRecord record,
     IFreezeStore freezes,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     ReleaseCenterSettings settings,
     TimeProvider clock) : ITaskStep
 {
@@ -28,7 +28,8 @@ public sealed class CheckDoorStep(
         ReleaseRecord.ThrowIfEnded(release, $"enter {environment}");
         var freeze = await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false);
         var now = clock.GetUtcNow();
-        var door = EnvironmentDoor.Check(release, environment, policies.Get(environment), freeze, now, settings.DoorCheckSeconds);
+        var door = EnvironmentDoor.Check(release, environment,
+            (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy, freeze, now, settings.DoorCheckSeconds);
         var waiting = release.Stage(environment).Waiting;
         if (!door.Open)
         {

@@ -10,7 +10,7 @@ namespace ReleaseCenter.Functions.Workflow;
 /// </summary>
 public sealed class CheckEndpointStep(
     ReleaseRecord record,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     ISageMaker sageMaker,
     ReleaseCenterSettings settings,
     TimeProvider clock) : ITaskStep
@@ -43,7 +43,7 @@ public sealed class CheckEndpointStep(
                 throw new WorkflowErrorException(WorkflowErrors.AutoRolledBack,
                     $"SageMaker rolled {deployment.EndpointName} back to {previous}: " + (endpoint.FailureReason ?? "an auto-rollback alarm went off during the deployment."));
             case EndpointStatus.InService or EndpointStatus.Creating or EndpointStatus.Updating or EndpointStatus.SystemUpdating or EndpointStatus.RollingBack:
-                var bound = policies.Get(environment).Deployment.DeploymentBoundSeconds;
+                var bound = (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy.Deployment.DeploymentBoundSeconds;
                 var waited = clock.GetUtcNow() - deployment.StartedAt;
                 if (waited.TotalSeconds > bound)
                 {

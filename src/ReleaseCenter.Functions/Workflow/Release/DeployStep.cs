@@ -15,7 +15,7 @@ namespace ReleaseCenter.Functions.Workflow;
 public sealed partial class DeployStep(
     ReleaseRecord record,
     IWorkflowStore workflow,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     ISageMaker sageMaker,
     ReleaseCenterSettings settings,
     TimeProvider clock,
@@ -65,6 +65,7 @@ public sealed partial class DeployStep(
         await EnsureModelAsync(release, bundle, deployment, ct).ConfigureAwait(false);
         await EnsureEndpointConfigAsync(release, bundle, deployment, ct).ConfigureAwait(false);
 
+        var strategy = (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy.Deployment;
         var endpoint = await sageMaker.FindEndpointAsync(deployment.EndpointName, ct).ConfigureAwait(false);
         if (endpoint is null)
         {
@@ -75,7 +76,7 @@ public sealed partial class DeployStep(
             // Blue/green with the environment's traffic shifting (canary, linear or all at once) and auto-rollback alarms.
             await sageMaker.UpdateEndpointAsync(new UpdateEndpointRequest(deployment.EndpointName, deployment.EndpointConfigName)
             {
-                DeploymentConfig = DeploymentConfigs.For(policies.Get(environment).Deployment),
+                DeploymentConfig = DeploymentConfigs.For(strategy),
             }, ct).ConfigureAwait(false);
         }
         else
@@ -84,7 +85,7 @@ public sealed partial class DeployStep(
         }
         await record.TimelineAsync(release, environment, "deployment-started",
             $"Deploying {deployment.EndpointConfigName} to endpoint {deployment.EndpointName}" +
-            (deployment.PreviousEndpointConfigName is { } previous ? $" (replacing {previous}, {Describe(policies.Get(environment).Deployment)})." : " (new endpoint)."),
+            (deployment.PreviousEndpointConfigName is { } previous ? $" (replacing {previous}, {Describe(strategy)})." : " (new endpoint)."),
             ct).ConfigureAwait(false);
         return new DeployResult(deployment.EndpointName, deployment.EndpointConfigName);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ReleaseCenter.Domain.Evaluation;
+using ReleaseCenter.Domain.Policies;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
 
@@ -13,7 +14,7 @@ public sealed class EvaluateStep(
     ReleaseRecord record,
     IRegistryStore registry,
     IWorkflowStore workflow,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "evaluate";
@@ -24,6 +25,11 @@ public sealed class EvaluateStep(
     public async Task<EvaluateResult> RunAsync(string releaseId, CancellationToken ct)
     {
         var release = await record.LoadAsync(releaseId, ct).ConfigureAwait(false);
+        var policies = new Dictionary<string, EnvironmentPolicy>(StringComparer.Ordinal);
+        foreach (var environment in release.Environments)
+        {
+            policies[environment] = (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy;
+        }
         if (release.Status == ReleaseStatus.Pending)
         {
             var version = await registry.GetVersionAsync(release.Model, release.Version, ct).ConfigureAwait(false)
@@ -34,7 +40,7 @@ public sealed class EvaluateStep(
                 var live = await workflow.GetLiveAsync(environment, release.Model, ct).ConfigureAwait(false);
                 var liveMetrics = live is null ? null
                     : (await registry.GetVersionAsync(release.Model, live.Version, ct).ConfigureAwait(false))?.Metrics;
-                reports[environment] = policies.Get(environment).Gate.Evaluate(version.Metrics, liveMetrics, live?.Version);
+                reports[environment] = policies[environment].Gate.Evaluate(version.Metrics, liveMetrics, live?.Version);
             }
             var now = clock.GetUtcNow();
             release = await record.SaveAsync(releaseId, r =>
@@ -46,7 +52,7 @@ public sealed class EvaluateStep(
                 var next = r.MoveTo(ReleaseStatus.Evaluating, now);
                 foreach (var environment in r.Environments)
                 {
-                    var policy = policies.Get(environment);
+                    var policy = policies[environment];
                     next = next.MoveStage(environment, ReleaseStatus.Evaluating, now).WithStage(environment, s => s with
                     {
                         Evaluation = reports[environment],
@@ -65,13 +71,13 @@ public sealed class EvaluateStep(
         // Outside the block above: an attempt that died after saving the evaluation left this entry to its retry.
         var failed = release.Stages.Where(s => s.Evaluation is { Passed: false }).ToArray();
         await record.TimelineAsync(release, null, "evaluated", failed.Length == 0
-            ? $"Passed the evaluation gate of {string.Join(", ", release.Environments)}."
-            : "Failed the evaluation gate: " + string.Join("; ", failed.Select(f =>
+            ? $"Passed the evaluation gate of {string.Join(", ", release.Environments)} under {(release.Policy ?? PolicyPin.None).Describe()}."
+            : $"Failed the evaluation gate under {(release.Policy ?? PolicyPin.None).Describe()}: " + string.Join("; ", failed.Select(f =>
                 $"{f.Environment}: {string.Join(", ", f.Evaluation!.Metrics.Where(m => m.Verdict == Verdict.Fail).SelectMany(m => m.Reasons))}")), ct).ConfigureAwait(false);
         var passed = release.Stages.All(s => s.Evaluation?.Passed == true);
         return new EvaluateResult(passed, release.Stages.Select(s =>
         {
-            var policy = policies.Get(s.Environment);
+            var policy = policies[s.Environment];
             return new StagePlan(s.Environment, policy.RequiresApproval, Math.Max(1, policy.Approval.TimeoutSeconds), policy.BakeSeconds);
         }).ToArray());
     }

@@ -12,7 +12,7 @@ namespace ReleaseCenter.Functions.Workflow;
 public sealed class RequestApprovalStep(
     ReleaseRecord record,
     IWorkflowStore workflow,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "request-approval";
@@ -38,7 +38,7 @@ public sealed class RequestApprovalStep(
             var next = r.MoveStage(environment, ReleaseStatus.AwaitingApproval, now).WithStage(environment, s => s with { ApprovalRequestedAt = now }, now);
             return ReleaseTransitions.CanMove(next.Status, ReleaseStatus.AwaitingApproval) ? next.MoveTo(ReleaseStatus.AwaitingApproval, now) : next;
         }, ct).ConfigureAwait(false);
-        var policy = policies.Get(environment);
+        var policy = (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy;
         var message = $"Waiting for {policy.Approval.Required} approval(s) in {environment} from {string.Join(" or ", policy.Approval.Groups)}.";
         await record.TimelineAsync(release, environment, "approval-requested", message, ct,
             new ReleaseApprovalRequested(release.Id, release.Model, release.Version.ToString(CultureInfo.InvariantCulture), environment,

@@ -12,7 +12,7 @@ namespace ReleaseCenter.Functions.Workflow;
 public sealed class SendRemindersStep(
     ReleaseRecord record,
     IRegistryStore registry,
-    EnvironmentPolicies policies,
+    Policies.PolicyService policyService,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "send-reminders";
@@ -37,7 +37,7 @@ public sealed class SendRemindersStep(
             {
                 foreach (var stage in release.Stages.Where(s => s.Status == ReleaseStatus.AwaitingApproval && s.Decision is null && s.ApprovalRequestedAt is not null))
                 {
-                    var policy = policies.Get(stage.Environment).Approval;
+                    var policy = (await policyService.ForReleaseAsync(release, stage.Environment, ct).ConfigureAwait(false)).Policy.Approval;
                     if (policy.ReminderSeconds is not { } delay || stage.ApprovalRequestedAt!.Value.AddSeconds(delay) > now)
                     {
                         continue;

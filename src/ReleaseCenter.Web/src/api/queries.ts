@@ -87,6 +87,12 @@ export const modelQuery = (name: string) =>
     queryFn: () => ok(api.GET('/v1/models/{model}', { params: { path: { model: name } } })),
   });
 
+export const modelPolicyQuery = (name: string) =>
+  queryOptions({
+    queryKey: ['model', name, 'policy'],
+    queryFn: () => ok(api.GET('/v1/models/{model}/policy', { params: { path: { model: name } } })),
+  });
+
 export const versionsQuery = (name: string) =>
   queryOptions({
     queryKey: ['model', name, 'versions'],

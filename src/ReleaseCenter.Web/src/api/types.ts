@@ -18,6 +18,9 @@ export type Rollback = S['Rollback'];
 export type Deployment = S['DeploymentDto'];
 export type EnvironmentHistory = S['EnvironmentHistoryDto'];
 export type HistoryItem = S['HistoryItem'];
+export type ModelPolicy = S['ModelPolicyDto'];
+export type EffectivePolicy = S['EffectivePolicyDto'];
+export type PolicySource = S['PolicySourceDto'];
 
 export const terminal: ReleaseStatus[] = ['Released', 'Rejected', 'Expired', 'Failed', 'RolledBack', 'Cancelled'];
 export const allStatuses: ReleaseStatus[] = ['Pending', 'Evaluating', 'AwaitingApproval', 'Deploying', 'Verifying', ...terminal];

@@ -12,7 +12,8 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
-import { environmentsQuery, modelQuery, versionsQuery } from '../api/queries';
+import { environmentsQuery, modelPolicyQuery, modelQuery, versionsQuery } from '../api/queries';
+import { PolicyTable } from '../components/PolicyTable';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import LineChart from '@cloudscape-design/components/line-chart';
 import { VersionsStrip } from '../components/VersionsStrip';
@@ -31,6 +32,7 @@ export default function Model() {
   const model = useQuery(modelQuery(name));
   const versions = useQuery(versionsQuery(name));
   const environments = useQuery(environmentsQuery());
+  const policy = useQuery(modelPolicyQuery(name));
   const [selected, setSelected] = useState<ModelVersion[]>([]);
   const rows = [...(versions.data ?? [])].reverse();
   const metricNames = [...new Set(rows.flatMap((v) => Object.keys(v.metrics)))].sort();
@@ -148,6 +150,11 @@ export default function Model() {
               ]}
               empty={versions.isError ? <ProblemAlert error={versions.error} /> : <Box textAlign="center">No versions registered yet.</Box>}
             />
+            {policy.isError ? (
+              <ProblemAlert error={policy.error} header="The release policy cannot be shown" />
+            ) : (
+              <PolicyTable policy={policy.data} loading={policy.isPending} />
+            )}
           </SpaceBetween>
         </ContentLayout>
       }

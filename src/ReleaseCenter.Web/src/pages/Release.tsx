@@ -237,6 +237,10 @@ export default function Release() {
                   { label: 'Created', value: timestamp(r.createdAt) },
                   { label: 'Updated', value: timestamp(r.updatedAt) },
                   { label: 'Notes', value: r.notes ?? '-' },
+                  { label: 'Policy', value: r.policy?.description ?? "the environments' defaults" },
+                  ...(r.template
+                    ? [{ label: 'Template', value: `${r.template.name} (revision ${r.template.revision})${r.template.notify.length ? `, notifies ${r.template.notify.join(', ')}` : ''}` }]
+                    : []),
                 ]}
               />
             </Container>

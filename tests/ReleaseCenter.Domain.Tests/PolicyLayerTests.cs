@@ -1,0 +1,110 @@
+using System.Text.Json;
+using ReleaseCenter.Domain.Evaluation;
+using ReleaseCenter.Domain.Policies;
+using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Domain.Validation;
+
+namespace ReleaseCenter.Domain.Tests;
+
+/// <summary>Policy documents (their parsing, field by field) and the layering environment → project → model, with each setting's source.</summary>
+public sealed class PolicyLayerTests
+{
+    private static readonly EnvironmentPolicies Defaults = EnvironmentPolicies.Parse(File.ReadAllText(Path.Combine(RepoRoot(), "config", "environments.json")));
+    private static readonly DateTimeOffset At = new(2026, 12, 1, 18, 0, 0, TimeSpan.Zero);
+
+    private static Dictionary<string, PolicyOverride> Parse(string json, out ValidationErrors errors)
+    {
+        errors = new ValidationErrors();
+        using var doc = JsonDocument.Parse(json);
+        return PolicyDocuments.Parse(doc.RootElement, Defaults, errors);
+    }
+
+    private static PolicyDocument Document(PolicyScope scope, string name, int version, string json)
+    {
+        var environments = Parse(json, out var errors);
+        Assert.True(errors.IsValid, string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+        return new PolicyDocument(scope, name, version, environments, "lena", At, "test");
+    }
+
+    [Fact]
+    public void AModelLayer_ReplacesTheGateWhole_AndEachSettingComesFromTheHighestLayerThatSetsIt()
+    {
+        var project = Document(PolicyScope.Project, "retail", 2, """
+            {"prod":{"requiredMetrics":["coverage"],"approval":{"required":1,"groups":["retail:approvers-prod"],"timeoutSeconds":600},"bakeSeconds":30}}
+            """);
+        var model = Document(PolicyScope.Model, "forecaster", 5, """
+            {"prod":{"gate":[{"metric":"mape","direction":"LowerIsBetter","threshold":0.1}],"bakeSeconds":90}}
+            """);
+
+        var effective = EffectivePolicy.Resolve(Defaults.Get("prod"), project, model, MetricDirections.Defaults);
+
+        Assert.Equal(["mape", "coverage"], effective.Policy.Gate.Rules.Select(r => r.Metric));
+        Assert.Equal(90, effective.Policy.BakeSeconds);
+        Assert.Equal((1, "retail:approvers-prod"), (effective.Policy.Approval.Required, effective.Policy.Approval.Groups.Single()));
+        Assert.Equal(Defaults.Get("prod").RollbackApproval, effective.Policy.RollbackApproval);
+        Assert.Equal("model forecaster v5", effective.Sources[PolicyDocuments.Gate].Describe());
+        Assert.Equal("model forecaster v5", effective.Sources[PolicyDocuments.BakeSeconds].Describe());
+        Assert.Equal("project retail v2", effective.Sources[PolicyDocuments.Approval].Describe());
+        Assert.Equal("environment prod", effective.Sources[PolicyDocuments.Deployment].Describe());
+        Assert.Equal(new PolicyPin("retail", 2, 5), effective.Pin);
+        Assert.Equal("model policy v5 over project retail policy v2", effective.Pin.Describe());
+
+        // The gate passes a forecaster's metrics; a required metric it does not report fails it.
+        Assert.True(effective.Policy.Gate.Evaluate(new Dictionary<string, double> { ["mape"] = 0.08, ["coverage"] = 0.9 }, null, null).Passed);
+        var missing = effective.Policy.Gate.Evaluate(new Dictionary<string, double> { ["mape"] = 0.08 }, null, null);
+        Assert.False(missing.Passed);
+        Assert.Contains("metric 'coverage' is missing from the candidate", missing.Metrics.Single(m => m.Metric == "coverage").Reasons);
+    }
+
+    [Fact]
+    public void WithoutDocuments_TheEnvironmentsDefaultsHold()
+    {
+        var effective = EffectivePolicy.Resolve(Defaults.Get("staging"), null, null, MetricDirections.Defaults);
+        Assert.Equal(Defaults.Get("staging").Gate.Rules, effective.Policy.Gate.Rules);
+        Assert.All(effective.Sources.Values, s => Assert.Equal("environment", s.Layer));
+        Assert.Equal("the environments' defaults", effective.Pin.Describe());
+    }
+
+    [Theory]
+    [InlineData("""{"qa":{}}""", "environments.qa")]
+    [InlineData("""{"prod":{"gates":[]}}""", "environments.prod.gates")]
+    [InlineData("""{"prod":{"gate":[{"metric":"mape"}]}}""", "environments.prod.gate[0].direction")]
+    [InlineData("""{"prod":{"gate":[{"metric":"mape","direction":"LowerIsBetter","threshold":"low"}]}}""", "environments.prod.gate[0].threshold")]
+    [InlineData("""{"prod":{"gate":[{"metric":"mape","direction":"LowerIsBetter","maxRegression":-1}]}}""", "environments.prod.gate[0].maxRegression")]
+    [InlineData("""{"prod":{"gate":[{"metric":"m","direction":"LowerIsBetter"},{"metric":"m","direction":"HigherIsBetter"}]}}""", "environments.prod.gate[1].metric")]
+    [InlineData("""{"prod":{"requiredMetrics":["a b"]}}""", "environments.prod.requiredMetrics[0]")]
+    [InlineData("""{"prod":{"approval":{"required":2,"timeoutSeconds":60}}}""", "environments.prod.approval.groups")]
+    [InlineData("""{"prod":{"approval":{"required":1,"groups":[],"timeoutSeconds":60}}}""", "environments.prod.approval.groups")]
+    [InlineData("""{"prod":{"approval":{"required":1,"groups":["g"],"timeoutSeconds":60,"onRejection":"shrug"}}}""", "environments.prod.approval.onRejection")]
+    [InlineData("""{"prod":{"bakeSeconds":1.5}}""", "environments.prod.bakeSeconds")]
+    [InlineData("""{"prod":{"deployment":{"strategy":"canary","canaryPercent":90}}}""", "environments.prod.deployment")]
+    [InlineData("""{"prod":{"rollback":{"approvals":1}}}""", "environments.prod.rollback")]
+    [InlineData("""{"prod":{"requiredSoakSeconds":-60}}""", "environments.prod.requiredSoakSeconds")]
+    [InlineData("""[]""", "environments")]
+    public void ABadSetting_IsNamedByItsPath(string json, string field)
+    {
+        Parse(json, out var errors);
+        Assert.False(errors.IsValid);
+        Assert.Contains(field, errors.ToDictionary().Keys);
+    }
+
+    [Fact]
+    public void TheDiff_SaysEachChangedSettingOnce_AndWhatItWas()
+    {
+        var v1 = Document(PolicyScope.Model, "m", 1, """{"prod":{"bakeSeconds":60,"requiredSoakSeconds":600},"staging":{"bakeSeconds":5}}""");
+        var v2 = Document(PolicyScope.Model, "m", 2, """{"prod":{"bakeSeconds":120, "requiredSoakSeconds":600}}""");
+        Assert.Equal(["prod.bakeSeconds: 60 → 120", "staging.bakeSeconds: 5 → (inherited)"], PolicyDocuments.Diff(v1.Environments, v2.Environments));
+        Assert.Empty(PolicyDocuments.Diff(v2.Environments, v2.Environments));
+        Assert.Equal("""{"prod":{"bakeSeconds":120,"requiredSoakSeconds":600}}""", PolicyDocuments.Write(v2.Environments));
+    }
+
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("Serverless.sln not found above the test binaries.");
+    }
+}
