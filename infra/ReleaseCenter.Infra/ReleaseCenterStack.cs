@@ -231,6 +231,11 @@ public sealed class ReleaseCenterStack : Stack
             {
                 Bus.GrantPutEventsTo(function);
             }
+            if (task.Handler == ReleaseWorkflow.CheckLiveStateHandler)
+            {
+                // Compares what each live endpoint serves with the record; never changes an endpoint.
+                function.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+            }
             if (task.Handler == ReleaseWorkflow.ReconcileHandler)
             {
                 // Frees a lock only once its holder's execution has ended; delivers stored approval decisions.
@@ -768,6 +773,8 @@ public sealed class ReleaseCenterStack : Stack
         api.AddToRolePolicy(Allow(["states:DescribeExecution"], ExecutionsOf(RollbackWorkflow.Name)));
         // The console shows a deploying release's traffic split (GET /v1/releases/{id}/traffic).
         api.AddToRolePolicy(Allow(["sagemaker:DescribeEndpoint"], SageMakerArn("endpoint")));
+        // Reconciling an out-of-band change by restoring the recorded config points the endpoint back at it (or creates it again).
+        api.AddToRolePolicy(Allow(["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"], SageMakerArn("endpoint-config"), SageMakerArn("endpoint")));
 
         // Approvals answer the "Wait for approval" task token. The IAM reference lists no resource
         // type for SendTask*, which would mean "*", but Step Functions authorizes these calls against

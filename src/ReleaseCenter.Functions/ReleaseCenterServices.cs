@@ -77,6 +77,8 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITemplateStore>(sp => new DynamoTemplateStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName,
             sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton<Releases.TemplateService>();
+        services.AddSingleton<ILiveStateStore>(sp => new DynamoLiveStateStore(sp.GetRequiredService<IAmazonDynamoDB>(), settings.TableName,
+            sp.GetRequiredService<DynamoJournal>()));
         services.AddSingleton<IEndpointVerifier, SageMakerEndpointVerifier>();
         services.AddSingleton<Releases.ReleaseJournal>();
         services.AddSingleton<DeploymentCompensation>();
@@ -88,6 +90,8 @@ public static class ReleaseCenterServices
         services.AddSingleton<ITaskStep, RequestApprovalStep>();
         services.AddSingleton<ITaskStep, SendRemindersStep>();
         services.AddSingleton<ITaskStep, CheckDoorStep>();
+        services.AddSingleton<Environments.LiveStateService>();
+        services.AddSingleton<ITaskStep, Environments.CheckLiveStateStep>();
         services.AddSingleton<ITaskStep, AcquireLockStep>();
         services.AddSingleton<ITaskStep, DeployStep>();
         services.AddSingleton<ITaskStep, CheckEndpointStep>();

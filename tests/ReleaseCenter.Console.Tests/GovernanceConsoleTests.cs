@@ -1,7 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using ReleaseCenter.Domain.Audit;
+using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Ports;
 using static Microsoft.Playwright.Assertions;
 
 namespace ReleaseCenter.Console.Tests;
@@ -112,4 +116,53 @@ public sealed class GovernanceConsoleTests(ConsoleFixture stack)
         await Expect(dev).Not.ToContainTextAsync("from model policy");
         await stack.ScreenshotAsync(page, "model-policy");
     });
+
+    [Fact]
+    public async Task AnEndpointChangedOutsideReleaseCenter_IsShownOnItsEnvironment_AndAnAdminReconcilesIt()
+    {
+        // A host of its own (own table): the out-of-band change is seeded on a live deployment of a fresh model, so the shared demo stays as it is.
+        var (app, url) = await stack.StartHostAsync(_ => { });
+        var page = await stack.PageAsync(url, "lena", ["release-admins"]);
+        var failed = true;
+        try
+        {
+            var model = $"oob-ui-{Guid.NewGuid().ToString("N")[..8]}";
+            using (var api = await stack.ApiAsync(url, "lena", "release-admins"))
+            {
+                (await api.PostAsync("/v1/models", ConsoleFixture.Json($$"""{"name":"{{model}}","project":"payments"}"""))).EnsureSuccessStatusCode();
+            }
+            var now = DateTimeOffset.UtcNow;
+            var endpoint = $"{model}-staging";
+            await app.Services.GetRequiredService<IWorkflowStore>().RecordDeploymentAsync(
+                new LiveDeployment("staging", model, "rel-oob-ui", 1, endpoint, $"{endpoint}-cfg-1", now), CancellationToken.None);
+            await app.Services.GetRequiredService<ILiveStateStore>().FlagAsync(
+                new OutOfBandChange("staging", model, endpoint, $"{endpoint}-cfg-1", $"{endpoint}-edited", "rel-oob-ui", 1, now),
+                ChangeRecord.Of(new AuditRecord("payments", "release-center", "environment.out-of-band-change", $"environment/staging/endpoint/{endpoint}"), "oob-ui"),
+                CancellationToken.None);
+
+            await page.GotoAsync("/environments");
+            var alert = page.GetByText($"{endpoint} was changed outside Release Center");
+            await Expect(alert).ToBeVisibleAsync();
+            await Expect(page.GetByText(new Regex($"{endpoint} serves {endpoint}-edited, not {endpoint}-cfg-1"))).ToBeVisibleAsync();
+            await stack.ScreenshotAsync(page, "out-of-band-change");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Reconcile {endpoint}" }).ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByRole(AriaRole.Radio, new() { Name = $"Adopt {endpoint}-edited" }).CheckAsync();
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Adopt" }).ClickAsync();
+            await Expect(dialog).ToContainTextAsync("'reason' is required");
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("the extra instance stays");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Adopt" }).ClickAsync();
+            await Expect(dialog).ToHaveCountAsync(0);
+            await Expect(alert).ToHaveCountAsync(0);
+            var live = await app.Services.GetRequiredService<IWorkflowStore>().GetLiveAsync("staging", model, CancellationToken.None);
+            Assert.Equal(($"{endpoint}-edited", "adopted"), (live!.EndpointConfigName, live.Kind));
+            failed = false;
+        }
+        finally
+        {
+            await stack.CloseAsync(page, "out-of-band-change", failed);
+            await app.DisposeAsync();
+        }
+    }
 }

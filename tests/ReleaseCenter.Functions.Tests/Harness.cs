@@ -39,6 +39,7 @@ public sealed class Harness : IDisposable
         Freezes = new InMemoryFreezeStore(Clock) { Recorder = record };
         Policies = new InMemoryPolicyStore { Recorder = record };
         Templates = new InMemoryTemplateStore { Recorder = record };
+        LiveState = new InMemoryLiveStateStore { Recorder = record };
         var settings = new ReleaseCenterSettings("test", "release-center-table-test", "release-center-test", ReleaseStateMachine,
             environmentsJson ?? File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "environments.json")), "arn:aws:iam::123456789012:role/sagemaker")
         {
@@ -65,6 +66,7 @@ public sealed class Harness : IDisposable
         services.Replace(ServiceDescriptor.Singleton<IFreezeStore>(Freezes));
         services.Replace(ServiceDescriptor.Singleton<IPolicyStore>(Policies));
         services.Replace(ServiceDescriptor.Singleton<ITemplateStore>(Templates));
+        services.Replace(ServiceDescriptor.Singleton<ILiveStateStore>(LiveState));
         _services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
@@ -83,6 +85,8 @@ public sealed class Harness : IDisposable
     public InMemoryPolicyStore Policies { get; }
 
     public InMemoryTemplateStore Templates { get; }
+
+    public InMemoryLiveStateStore LiveState { get; }
 
     public InMemoryWorkflowStore Workflow { get; } = new();
 

@@ -35,6 +35,8 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             "sagemaker:DescribeEndpoint", "sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:UpdateEndpoint",
         ],
         ["check-endpoint"] = ["sagemaker:DescribeEndpoint"],
+        // Compares each live endpoint with the record; never changes one.
+        [ReleaseWorkflow.CheckLiveStateHandler] = ["sagemaker:DescribeEndpoint"],
         // Parks a waiting workflow's token; wakes it at once if the endpoint settled first.
         [ReleaseWorkflow.AwaitEndpointHandler] = ["sagemaker:DescribeEndpoint", "states:SendTaskSuccess"],
         // The target of SageMaker's endpoint state-change events: wakes the parked workflow, nothing else.
@@ -76,6 +78,7 @@ public sealed class IamTests(SynthesizedStackFixture stack)
             "sagemaker:DescribeModelPackage", // imports a model package by hand
             "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", // Slack's signing secret
             "s3:GetObjectVersion", "s3:ListBucketVersions", // verify reads the audit anchors
+            "sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", // reconciles an out-of-band change by restoring the recorded config
             "sagemaker:DescribeEndpoint", "states:DescribeExecution", "states:GetExecutionHistory", "states:SendTaskFailure",
             "states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:StartExecution", "states:StopExecution",
         ],

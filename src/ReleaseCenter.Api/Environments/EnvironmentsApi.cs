@@ -47,6 +47,10 @@ public static class EnvironmentsApi
             .WithSummary("Lift the environment's freeze (release-admins): releases waiting at its door go on")
             .Accepts<LiftFreezeRequest>("application/json");
 
+        group.MapPost("/{env}/out-of-band/{model}/reconcile", Reconcile).RequireAuthorization(Roles.CanAdministerProject)
+            .WithSummary("Reconcile an endpoint changed outside Release Center (release-admins of the model's project): adopt what it serves as a recorded deployment, or restore the recorded config")
+            .Accepts<ReconcileRequest>("application/json");
+
         var rollbacks = app.MapGroup("/v1/rollbacks").WithTags("Rollbacks").RequireAuthorization(Roles.CanRead);
         rollbacks.MapGet("/{id}", GetRollback).WithSummary("A rollback: sides, status, approvals, verification, failure");
         rollbacks.MapPost("/{id}/approvals", DecideRollback).WithSummary("Approve or reject a rollback that waits for approval")
@@ -54,7 +58,7 @@ public static class EnvironmentsApi
     }
 
     private static async Task<Results<Ok<EnvironmentListDto>, ValidationProblem>> List(string? model, IWorkflowStore workflow, IFreezeStore freezes,
-        TimeProvider clock, EnvironmentPolicies policies,
+        TimeProvider clock, EnvironmentPolicies policies, ILiveStateStore liveState,
         CancellationToken ct)
     {
         if (model is not null && Rules.ResourceName(model) is { } reason)
@@ -82,6 +86,7 @@ public static class EnvironmentsApi
                 })
             {
                 Freeze = freeze is not null && freeze.HoldsAt(clock.GetUtcNow()) ? FreezeDto.From(freeze) : null,
+                OutOfBandChanges = (await liveState.ListAsync(policy.Name, ct).ConfigureAwait(false)).Select(OutOfBandChangeDto.From).ToArray(),
             });
         }
         return TypedResults.Ok(new EnvironmentListDto(items));
@@ -269,6 +274,34 @@ public static class EnvironmentsApi
         }
         return TypedResults.Ok(await rollbacks.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
             .ConfigureAwait(false));
+    }
+
+    /// <summary>200 with the change reconciled; 404 when none is flagged for the model; 409 when adopting an endpoint that is gone.</summary>
+    private static async Task<Results<Ok<OutOfBandChangeDto>, ValidationProblem, ProblemHttpResult>> Reconcile(string env, string model, HttpContext http,
+        ReleaseCenter.Functions.Environments.LiveStateService liveState, ProjectAccess access, EnvironmentPolicies policies, CancellationToken ct)
+    {
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.ReconcileRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<OutOfBandChangeDto>>(problem!);
+        }
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Admins, "reconcile an out-of-band change", ct).ConfigureAwait(false);
+        var errors = new ValidationErrors();
+        if (request.Action is not (OutOfBandChange.Adopt or OutOfBandChange.Restore))
+        {
+            errors.Add("action", $"must be '{OutOfBandChange.Adopt}' (record what the endpoint serves) or '{OutOfBandChange.Restore}' (put the recorded config back).");
+        }
+        errors.Check("reason", Rules.Reason(request.Reason));
+        if (!errors.IsValid)
+        {
+            throw new DomainValidationException(errors);
+        }
+        var reconciled = await liveState.ReconcileAsync(env, model, request.Action!, request.Reason!.Trim(), Roles.UserId(http.User), ct).ConfigureAwait(false);
+        return TypedResults.Ok(OutOfBandChangeDto.From(reconciled));
     }
 
     /// <summary>200 with the freeze; 409 when one holds already. The freeze, its audit entry and event are one write.</summary>

@@ -55,6 +55,9 @@ public sealed record EnvironmentDto(
 {
     /// <summary>The freeze that holds the environment now: releases wait at its door; absent when none holds.</summary>
     public FreezeDto? Freeze { get; init; }
+
+    /// <summary>Endpoints changed outside Release Center and not yet reconciled: releases wait at the door while any stands.</summary>
+    public IReadOnlyList<OutOfBandChangeDto> OutOfBandChanges { get; init; } = [];
 }
 
 /// <summary>An environment's freeze: who, when, why, until when (null: until lifted), whether rollbacks may proceed.</summary>
@@ -62,6 +65,17 @@ public sealed record FreezeDto(string Environment, string Reason, string By, Dat
 {
     public static FreezeDto From(Freeze f) => new(f.Environment, f.Reason, f.By, f.At, f.Until, f.AllowRollbacks);
 }
+
+/// <summary>An endpoint that serves something other than the record says (actualConfig null: the endpoint is gone).</summary>
+public sealed record OutOfBandChangeDto(string Environment, string Model, string EndpointName, string RecordedConfig, string? ActualConfig, string LiveRelease,
+    int LiveVersion, DateTimeOffset DetectedAt, string Description)
+{
+    public static OutOfBandChangeDto From(OutOfBandChange c) => new(c.Environment, c.Model, c.EndpointName, c.RecordedConfig, c.ActualConfig, c.LiveRelease,
+        c.LiveVersion, c.DetectedAt, c.Describe());
+}
+
+/// <summary>POST /v1/environments/{env}/out-of-band/{model}/reconcile: "adopt" (record what the endpoint serves) or "restore" (put the recorded config back), and why.</summary>
+public sealed record ReconcileRequest(string? Action, string? Reason);
 
 /// <summary>POST /v1/environments/{env}/freeze: why (1 to 2000 characters), until when (optional, ISO-8601), whether rollbacks may proceed (default true).</summary>
 public sealed record FreezeRequest(string? Reason, string? Until, bool? AllowRollbacks);
@@ -104,6 +118,8 @@ public sealed record RollbackDecisionRequest(string? Decision, string? Comment);
 [JsonSerializable(typeof(FreezeRequest))]
 [JsonSerializable(typeof(LiftFreezeRequest))]
 [JsonSerializable(typeof(FreezeDto))]
+[JsonSerializable(typeof(OutOfBandChangeDto))]
+[JsonSerializable(typeof(ReconcileRequest))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Environments.UnlockResult))]
 [JsonSerializable(typeof(RollbackPreview))]
 [JsonSerializable(typeof(RollbackAcceptedDto))]

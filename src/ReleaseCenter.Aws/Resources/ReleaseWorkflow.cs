@@ -61,7 +61,11 @@ public static class ReleaseWorkflow
         (new(ReconcileHandler, "", "Free environment locks whose execution has ended; deliver approval decisions that were stored but never reached their workflow"), "rate(1 minute)"),
         (new(SweepOutboxHandler, "", "Publish outbox events still pending two minutes after they were written (the stream relay's safety net)"), "rate(1 minute)"),
         (new(AnchorAuditHandler, "", "Anchor each project's audit chain head in the Object Lock bucket (after 100 new entries or an hour)"), "rate(5 minutes)"),
+        (new(CheckLiveStateHandler, "", "Compare each live endpoint (DescribeEndpoint) with the record; flag an out-of-band change, so releases wait until it is reconciled"), "rate(5 minutes)"),
     ];
+
+    /// <summary>The scheduled check of the live state against the record (operations.md, "Out-of-band changes").</summary>
+    public const string CheckLiveStateHandler = "check-live-state";
 
     /// <summary>The scheduled function that anchors audit chain heads outside the table.</summary>
     public const string AnchorAuditHandler = "anchor-audit";

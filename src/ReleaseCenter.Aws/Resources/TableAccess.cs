@@ -92,6 +92,8 @@ public static class TableAccess
         ["reconcile"] = Journaling(Releases, ReleaseIndex, ReleaseStatusIndex, Schema, Rollbacks, Environments, TaskTokens),
         ["sweep-outbox"] = [OutboxEvents, OutboxIndex],
         ["anchor-audit"] = [AuditChains, AuditHeads],
+        // Reads locks, live deployments and flags; raises and clears out-of-band change flags with their audit entry and event.
+        ["check-live-state"] = Journaling(Environments),
         ["relay-outbox"] = [OutboxEvents],
 
         // Export jobs: reads what the job exports (the catalog through its indexes, the audit chains), writes only the job.

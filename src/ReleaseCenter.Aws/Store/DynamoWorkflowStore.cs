@@ -92,12 +92,22 @@ public sealed class DynamoWorkflowStore(IAmazonDynamoDB dynamo, string tableName
         {
             throw new ArgumentException("A rollback's deployment names its rollback.", nameof(d));
         }
+        if (d.Kind == DeploymentKinds.Adopted && d.AdoptedChange is null)
+        {
+            throw new ArgumentException("An adopted deployment names the out-of-band change it adopts.", nameof(d));
+        }
         var record = DeploymentRecord(d);
-        // The once-only marker: one deployment record per release and environment (or per rollback), whatever the time of a retry.
+        // The once-only marker: one deployment record per release and environment (or per rollback, or per adopted change), whatever the time of a retry.
+        var (markerPk, markerSk) = d.Kind switch
+        {
+            DeploymentKinds.Rollback => ($"ROLLBACK#{d.RollbackId}", "DEPLOYED"),
+            DeploymentKinds.Adopted => ($"ENV#{d.Environment}", $"ADOPTED#{d.AdoptedChange}"),
+            _ => ($"RELEASE#{d.ReleaseId}", $"DEPLOYED#{d.Environment}"),
+        };
         var marker = new Dictionary<string, AttributeValue>
         {
-            [PartitionKey] = Attr.S(isRollback ? $"ROLLBACK#{d.RollbackId}" : $"RELEASE#{d.ReleaseId}"),
-            [SortKey] = Attr.S(isRollback ? "DEPLOYED" : $"DEPLOYED#{d.Environment}"),
+            [PartitionKey] = Attr.S(markerPk),
+            [SortKey] = Attr.S(markerSk),
             [ItemType] = Attr.S("DeploymentMarker"),
         };
         var live = ToItem(d);

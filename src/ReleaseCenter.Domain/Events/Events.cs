@@ -149,6 +149,20 @@ public sealed record EnvironmentFrozen(string Environment, string Reason, string
     protected override string DetailTypeName() => "environment.frozen.v1";
 }
 
+/// <summary>The scheduled check found an endpoint serving something other than the record says (actualConfig empty: the endpoint is gone).</summary>
+public sealed record OutOfBandChangeDetected(string Environment, string Model, string EndpointName, string RecordedConfig, string ActualConfig, string LiveRelease)
+    : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "environment.out-of-band-change.v1";
+}
+
+/// <summary>An out-of-band change was reconciled: "adopted", "restored", or "resolved" (the endpoint served the record again by itself).</summary>
+public sealed record OutOfBandChangeReconciled(string Environment, string Model, string EndpointName, string How, string Reason, string ReconciledBy)
+    : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "environment.out-of-band-reconciled.v1";
+}
+
 /// <summary>A project's or a model's policy has a new version (scope: project or model; diff: one line per changed setting).</summary>
 public sealed record PolicyChanged(string Scope, string Name, string Version, string Reason, string ChangedBy, string Diff) : ReleaseCenterEvent
 {
@@ -193,6 +207,8 @@ public sealed record RetrainFailed(string DriftReportId, string Model, string Er
 [JsonSerializable(typeof(EnvironmentFrozen))]
 [JsonSerializable(typeof(EnvironmentUnfrozen))]
 [JsonSerializable(typeof(PolicyChanged))]
+[JsonSerializable(typeof(OutOfBandChangeDetected))]
+[JsonSerializable(typeof(OutOfBandChangeReconciled))]
 [JsonSerializable(typeof(ReleaseTemplateSaved))]
 [JsonSerializable(typeof(RetrainReleaseOpened))]
 [JsonSerializable(typeof(RetrainFailed))]

@@ -14,6 +14,9 @@ public sealed record LiveDeployment(string Environment, string Model, string Rel
     /// <summary>The rollback that made this live (rollbacks only).</summary>
     public string? RollbackId { get; init; }
 
+    /// <summary>The out-of-band change this adopts (adopted deployments only): it is recorded once.</summary>
+    public string? AdoptedChange { get; init; }
+
     /// <summary>The release that was live before this one, if any; for a rollback, the release rolled back.</summary>
     public string? ReplacedRelease { get; init; }
 }
@@ -22,6 +25,9 @@ public static class DeploymentKinds
 {
     public const string Release = "release";
     public const string Rollback = "rollback";
+
+    /// <summary>An out-of-band change to the endpoint, adopted as what is live (<see cref="Environments.OutOfBandChange"/>).</summary>
+    public const string Adopted = "adopted";
 }
 
 /// <summary>A rollback found that what is live is no longer what it was asked to roll back from.</summary>

@@ -10,6 +10,9 @@ public enum DoorClosedBy
 
     /// <summary>The release has not been live long enough in the environment before this one (<see cref="EnvironmentPolicy.RequiredSoakSeconds"/>).</summary>
     Soak,
+
+    /// <summary>An endpoint of the environment was changed outside Release Center and not yet reconciled (<see cref="OutOfBandChange"/>).</summary>
+    OutOfBand,
 }
 
 /// <summary>
@@ -20,17 +23,28 @@ public enum DoorClosedBy
 public sealed record DoorState(bool Open, DoorClosedBy? ClosedBy, string? Reason, DateTimeOffset? Until, int WaitSeconds, string? Key)
 {
     public static readonly DoorState OpenDoor = new(true, null, null, null, 0, null);
+
+    /// <summary>The stage's <c>waiting.kind</c>: "freeze", "soak" or "out-of-band".</summary>
+    public string? Kind => ClosedBy switch
+    {
+        DoorClosedBy.Freeze => "freeze",
+        DoorClosedBy.Soak => "soak",
+        DoorClosedBy.OutOfBand => "out-of-band",
+        _ => null,
+    };
 }
 
 /// <summary>
 /// The door every release passes before it takes an environment's lock: closed while the environment is frozen, or
 /// while the release has been live in the environment before this one (in its own path) for less than this
-/// environment's required soak time (Kargo's requiredSoakTime). A freeze is checked first: it is the stronger word.
+/// environment's required soak time (Kargo's requiredSoakTime), or while one of its endpoints was changed outside
+/// Release Center and not yet reconciled. A freeze is checked first: it is the stronger word.
 /// </summary>
 public static class EnvironmentDoor
 {
     /// <param name="pollSeconds">How often a workflow looks again at a freeze without an end (a lifted freeze is noticed within this).</param>
-    public static DoorState Check(Release release, string environment, EnvironmentPolicy policy, Freeze? freeze, DateTimeOffset now, int pollSeconds)
+    public static DoorState Check(Release release, string environment, EnvironmentPolicy policy, Freeze? freeze, DateTimeOffset now, int pollSeconds,
+        IReadOnlyList<OutOfBandChange>? outOfBand = null)
     {
         ArgumentNullException.ThrowIfNull(release);
         ArgumentNullException.ThrowIfNull(policy);
@@ -39,6 +53,13 @@ public static class EnvironmentDoor
             var wait = freeze.Until is { } until ? Math.Min(pollSeconds, SecondsUntil(now, until)) : pollSeconds;
             return new DoorState(false, DoorClosedBy.Freeze, $"Waiting at {environment}'s door: {freeze.Describe()}.", freeze.Until, Math.Max(1, wait),
                 $"frozen-{freeze.At.UtcTicks}");
+        }
+        if (outOfBand is { Count: > 0 })
+        {
+            var change = outOfBand.OrderBy(c => c.DetectedAt).First();
+            return new DoorState(false, DoorClosedBy.OutOfBand,
+                $"Waiting at {environment}'s door until its live state is reconciled: {change.Describe()}. A release-admin adopts or restores it.",
+                null, Math.Max(1, pollSeconds), $"out-of-band-{change.Model}-{change.DetectedAt.UtcTicks}");
         }
         var index = release.Environments.ToList().IndexOf(environment);
         if (policy.RequiredSoakSeconds > 0 && index > 0)

@@ -311,7 +311,12 @@ public sealed class InMemoryWorkflowStore : IWorkflowStore
         ArgumentNullException.ThrowIfNull(deployment);
         lock (_lock)
         {
-            var marker = deployment.Kind == DeploymentKinds.Rollback ? $"ROLLBACK#{deployment.RollbackId}" : $"RELEASE#{deployment.ReleaseId}#{deployment.Environment}";
+            var marker = deployment.Kind switch
+            {
+                DeploymentKinds.Rollback => $"ROLLBACK#{deployment.RollbackId}",
+                DeploymentKinds.Adopted => $"ADOPTED#{deployment.Environment}#{deployment.AdoptedChange}",
+                _ => $"RELEASE#{deployment.ReleaseId}#{deployment.Environment}",
+            };
             if (_deployedMarkers.Contains(marker))
             {
                 return Task.FromResult(false);
@@ -930,5 +935,51 @@ public sealed class InMemoryTemplateStore : ITemplateStore
         }
         await (Recorder?.Invoke(saved.Record) ?? Task.CompletedTask).ConfigureAwait(false);
         return saved.Next;
+    }
+}
+
+/// <summary>Out-of-band change flags, one per environment and model, with the table's refusals.</summary>
+public sealed class InMemoryLiveStateStore : ILiveStateStore
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(string, string), OutOfBandChange> _flags = [];
+
+    public Func<ChangeRecord, Task>? Recorder { get; set; }
+
+    public Task<IReadOnlyList<OutOfBandChange>> ListAsync(string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<OutOfBandChange>>(_flags.Values.Where(f => f.Environment == environment).ToArray());
+        }
+    }
+
+    public async Task<bool> FlagAsync(OutOfBandChange change, ChangeRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_lock)
+        {
+            if (!_flags.TryAdd((change.Environment, change.Model), change))
+            {
+                return false;
+            }
+        }
+        await (Recorder?.Invoke(record) ?? Task.CompletedTask).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<OutOfBandChange> ClearAsync(string environment, string model, Func<OutOfBandChange, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        OutOfBandChange cleared;
+        lock (_lock)
+        {
+            if (!_flags.Remove((environment, model), out cleared!))
+            {
+                throw new ConflictException($"No out-of-band change of {model} is flagged in {environment}.");
+            }
+        }
+        await (Recorder?.Invoke(record(cleared)) ?? Task.CompletedTask).ConfigureAwait(false);
+        return cleared;
     }
 }

@@ -13,6 +13,7 @@ namespace ReleaseCenter.Functions.Workflow;
 public sealed class CheckDoorStep(
     ReleaseRecord record,
     IFreezeStore freezes,
+    ILiveStateStore liveState,
     Policies.PolicyService policyService,
     ReleaseCenterSettings settings,
     TimeProvider clock) : ITaskStep
@@ -29,11 +30,12 @@ public sealed class CheckDoorStep(
         var freeze = await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var door = EnvironmentDoor.Check(release, environment,
-            (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy, freeze, now, settings.DoorCheckSeconds);
+            (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy, freeze, now, settings.DoorCheckSeconds,
+            await liveState.ListAsync(environment, ct).ConfigureAwait(false));
         var waiting = release.Stage(environment).Waiting;
         if (!door.Open)
         {
-            var kind = door.ClosedBy == DoorClosedBy.Freeze ? "freeze" : "soak";
+            var kind = door.Kind!;
             if (waiting?.Reason != door.Reason)
             {
                 release = await record.SaveAsync(releaseId, r => r.Stage(environment).Waiting?.Reason == door.Reason ? null

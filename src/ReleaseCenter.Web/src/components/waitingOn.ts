@@ -59,7 +59,8 @@ const strategyWords: Record<string, string> = { 'all-at-once': 'all at once', ca
  * Explains in words why a release is where it is, for tables of releases in flight (the dashboard, an environment's
  * page). Pure: it reads only the release, the environments' policies (GET /v1/environments `items`) and the clock.
  *
- * - held at the environment's door: "held at prod's door: prod is frozen (ends in 3 hours)", "soaking before prod (enters in 40 seconds)"
+ * - held at the environment's door: "held at prod's door: prod is frozen (ends in 3 hours)", "soaking before prod (enters in 40 seconds)",
+ *   "held at prod's door: an endpoint there was changed outside Release Center"
  * - Pending: "queued for dev" (", dev is locked by rel-…" when another release holds the environment's lock)
  * - Evaluating: "evaluating the gate for dev"
  * - AwaitingApproval: "waiting for 1 approval from approvers-prod for prod, expires in 20 hours" (required approvals
@@ -86,9 +87,9 @@ export function waitingOn(release: Release, environments: readonly Environment[]
   // Held at the environment's door (a freeze, or a soak upstream): that is what it waits on, whatever its stage's status.
   if (stage.waiting && !isTerminal(stage.status)) {
     const w = stage.waiting;
-    return w.kind === 'freeze'
-      ? result(`held at ${env}'s door: ${env} is frozen${w.until ? ` (ends ${relative(w.until, now)})` : ''}`, w.since)
-      : result(`soaking before ${env}${w.until ? ` (enters ${relative(w.until, now)})` : ''}`, w.since);
+    if (w.kind === 'freeze') return result(`held at ${env}'s door: ${env} is frozen${w.until ? ` (ends ${relative(w.until, now)})` : ''}`, w.since);
+    if (w.kind === 'out-of-band') return result(`held at ${env}'s door: an endpoint there was changed outside Release Center`, w.since);
+    return result(`soaking before ${env}${w.until ? ` (enters ${relative(w.until, now)})` : ''}`, w.since);
   }
 
   switch (stage.status) {

@@ -28,6 +28,7 @@ import { RollbackModal } from '../components/RollbackModal';
 import { duration, num, relative, timestamp } from '../components/format';
 import { canChange, isAdmin, useSession } from '../auth/session';
 import { FreezeModal } from '../components/FreezeModal';
+import { ReconcileModal } from '../components/ReconcileModal';
 import { waitingOn } from '../components/waitingOn';
 import { Layout, useFollow } from '../shell/Layout';
 import { usePageTitle } from '../shell/usePageTitle';
@@ -81,6 +82,8 @@ function EnvironmentCard({
   const deploying = here.filter((r) => r.stages.some((s) => s.environment === env.name && s.status === 'Deploying'));
   const models = env.live.map((l) => l.model);
   const [freezing, setFreezing] = useState(false);
+  const [reconciling, setReconciling] = useState<string | null>(null);
+  const reconcilingChange = env.outOfBandChanges?.find((c) => c.model === reconciling);
   return (
     <Container
       header={
@@ -134,6 +137,23 @@ function EnvironmentCard({
           </Alert>
         ) : null}
         {freezing ? <FreezeModal environment={env} onClose={() => setFreezing(false)} /> : null}
+        {(env.outOfBandChanges ?? []).map((c) => (
+          <Alert
+            key={c.model}
+            type="error"
+            header={`${c.endpointName} was changed outside Release Center`}
+            action={
+              isAdmin(session) ? (
+                <Button onClick={() => setReconciling(c.model)} ariaLabel={`Reconcile ${c.endpointName}`}>
+                  Reconcile
+                </Button>
+              ) : undefined
+            }
+          >
+            {c.description}. Releases into {env.name} wait at its door until a release-admin restores the recorded config or adopts what it serves.
+          </Alert>
+        ))}
+        {reconcilingChange ? <ReconcileModal change={reconcilingChange} onClose={() => setReconciling(null)} /> : null}
         <KeyValuePairs
           columns={4}
           items={[
