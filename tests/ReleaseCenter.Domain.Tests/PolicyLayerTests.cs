@@ -108,3 +108,62 @@ public sealed class PolicyLayerTests
         return dir?.FullName ?? throw new InvalidOperationException("Serverless.sln not found above the test binaries.");
     }
 }
+
+/// <summary>Recurring promotion windows in a time zone: deny and allow, across midnight, and when the door opens.</summary>
+public sealed class PromotionWindowTests
+{
+    private static IReadOnlyList<ReleaseCenter.Domain.Environments.PromotionWindow> Parse(string json)
+    {
+        var errors = new ValidationErrors();
+        using var doc = JsonDocument.Parse(json);
+        var windows = ReleaseCenter.Domain.Environments.PromotionWindow.Parse(doc.RootElement, errors, "windows");
+        Assert.True(errors.IsValid, string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")));
+        return windows!;
+    }
+
+    [Fact]
+    public void ADenyWindow_InItsTimeZone_ClosesTheDoorUntilItEnds()
+    {
+        // Weekends in Berlin (UTC+1 in December): from Saturday 00:00 to Sunday 24:00 local time.
+        var weekend = Parse("""[{"kind":"deny","days":["Sat","Sun"],"start":"00:00","end":"24:00","timeZone":"Europe/Berlin","reason":"weekend"}]""");
+        var saturdayNoonUtc = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
+        var (closed, reason, opens) = ReleaseCenter.Domain.Environments.PromotionWindow.Check(weekend, "prod", saturdayNoonUtc);
+        Assert.True(closed);
+        Assert.Equal("prod is closed to releases now: deny Sat, Sun 00:00–24:00 Europe/Berlin (weekend)", reason);
+        Assert.Equal(new DateTimeOffset(2026, 12, 6, 23, 0, 0, TimeSpan.Zero), opens); // Monday 00:00 in Berlin
+        Assert.False(ReleaseCenter.Domain.Environments.PromotionWindow.Check(weekend, "prod", new DateTimeOffset(2026, 12, 4, 22, 59, 0, TimeSpan.Zero)).Closed);
+        Assert.True(ReleaseCenter.Domain.Environments.PromotionWindow.Check(weekend, "prod", new DateTimeOffset(2026, 12, 4, 23, 0, 0, TimeSpan.Zero)).Closed);
+    }
+
+    [Fact]
+    public void AllowWindows_OpenTheDoorOnlyDuringThem_IncludingOneAcrossMidnight()
+    {
+        var windows = Parse("""
+            [{"kind":"allow","days":["Mon","Tue","Wed","Thu"],"start":"09:00","end":"16:00","timeZone":"UTC"},
+             {"kind":"allow","days":["Fri"],"start":"22:00","end":"02:00","timeZone":"UTC"}]
+            """);
+        var monday = new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero);
+        Assert.True(ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddHours(8)).Closed);
+        Assert.Equal(monday.AddHours(9), ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddHours(8)).OpensAt);
+        Assert.False(ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddHours(15).AddMinutes(59)).Closed);
+        Assert.False(ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddDays(4).AddHours(23)).Closed);     // Friday 23:00
+        Assert.False(ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddDays(5).AddHours(1)).Closed);      // Saturday 01:00
+        Assert.True(ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddDays(5).AddHours(2)).Closed);       // Saturday 02:00
+        Assert.Equal(monday.AddDays(7).AddHours(9), ReleaseCenter.Domain.Environments.PromotionWindow.Check(windows, "prod", monday.AddDays(5).AddHours(2)).OpensAt);
+    }
+
+    [Theory]
+    [InlineData("""[{"kind":"maybe","days":["Mon"],"start":"09:00","end":"10:00","timeZone":"UTC"}]""", "windows[0].kind")]
+    [InlineData("""[{"kind":"deny","days":["Monday"],"start":"09:00","end":"10:00","timeZone":"UTC"}]""", "windows[0].days")]
+    [InlineData("""[{"kind":"deny","days":["Mon"],"start":"9am","end":"10:00","timeZone":"UTC"}]""", "windows[0].start")]
+    [InlineData("""[{"kind":"deny","days":["Mon"],"start":"09:00","end":"25:00","timeZone":"UTC"}]""", "windows[0].end")]
+    [InlineData("""[{"kind":"deny","days":["Mon"],"start":"09:00","end":"10:00","timeZone":"Mars/Olympus"}]""", "windows[0].timeZone")]
+    [InlineData("""[{"kind":"deny","days":["Mon"],"start":"09:00","end":"10:00","timeZone":"UTC","every":"week"}]""", "windows[0].every")]
+    public void ABadWindow_IsNamedByItsField(string json, string field)
+    {
+        var errors = new ValidationErrors();
+        using var doc = JsonDocument.Parse(json);
+        ReleaseCenter.Domain.Environments.PromotionWindow.Parse(doc.RootElement, errors, "windows");
+        Assert.Contains(field, errors.ToDictionary().Keys);
+    }
+}

@@ -34,11 +34,17 @@ public sealed record EffectivePolicyDto(
     DeploymentStrategyDto Deployment, ApprovalPolicyDto RollbackApproval, int RequiredSoakSeconds, string InstanceType,
     IReadOnlyDictionary<string, PolicySourceDto> Sources)
 {
+    /// <summary>The recurring allow and deny windows, in words ("deny Sat, Sun 00:00–24:00 Europe/Berlin (weekend)").</summary>
+    public IReadOnlyList<string> Windows { get; init; } = [];
+
     public static EffectivePolicyDto From(EffectivePolicy e) => new(e.Policy.Name,
         e.Policy.Gate.Rules.Select(r => new MetricRuleDto(r.Metric, r.Direction, r.Threshold, r.MaxRegression)).ToArray(), e.RequiredMetrics,
         ApprovalPolicyDto.From(e.Policy.Approval), e.Policy.BakeSeconds, DeploymentStrategyDto.From(e.Policy.Deployment),
         ApprovalPolicyDto.From(e.Policy.RollbackApproval), e.Policy.RequiredSoakSeconds, e.Policy.InstanceType,
-        e.Sources.ToDictionary(s => s.Key, s => new PolicySourceDto(s.Value.Layer, s.Value.Name, s.Value.Version)));
+        e.Sources.ToDictionary(s => s.Key, s => new PolicySourceDto(s.Value.Layer, s.Value.Name, s.Value.Version)))
+    {
+        Windows = e.Policy.Windows.Select(w => w.Describe()).ToArray(),
+    };
 }
 
 /// <summary>The policy versions a release runs under (0: none written at that layer), and the same in words.</summary>

@@ -75,6 +75,7 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
         var deployment = environment.Deployment;
         var rollback = environment.RollbackApproval;
         var soak = environment.RequiredSoakSeconds;
+        var windows = environment.Windows;
         foreach (var document in new[] { project, model })
         {
             if (document?.Environments.GetValueOrDefault(environment.Name) is not { } layer)
@@ -105,6 +106,7 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
             Take(layer.Deployment, PolicyDocuments.Deployment, ref deployment);
             Take(layer.RollbackApproval, PolicyDocuments.Rollback, ref rollback);
             TakeNumber(layer.RequiredSoakSeconds, PolicyDocuments.RequiredSoakSeconds, ref soak);
+            Take(layer.Windows, PolicyDocuments.Windows, ref windows);
         }
 
         var gate = rules.Concat(required.Where(m => rules.All(r => r.Metric != m))
@@ -114,6 +116,7 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
             RollbackApproval = rollback,
             Deployment = deployment,
             RequiredSoakSeconds = soak,
+            Windows = windows,
         };
         var pin = new PolicyPin(project?.Name, project?.Version ?? 0, model?.Version ?? 0);
         return new EffectivePolicy(policy, required, sources, pin);

@@ -28,6 +28,7 @@ public sealed record PolicyOverride(IReadOnlyDictionary<string, string> Fields)
     public DeploymentStrategy? Deployment { get; init; }
     public ApprovalPolicy? RollbackApproval { get; init; }
     public int? RequiredSoakSeconds { get; init; }
+    public IReadOnlyList<Environments.PromotionWindow>? Windows { get; init; }
 }
 
 /// <summary>
@@ -53,9 +54,10 @@ public static class PolicyDocuments
     public const string Deployment = "deployment";
     public const string Rollback = "rollback";
     public const string RequiredSoakSeconds = "requiredSoakSeconds";
+    public const string Windows = "windows";
 
     /// <summary>The settings a layer may override, in the order they are shown.</summary>
-    public static readonly IReadOnlyList<string> Settings = [Gate, RequiredMetrics, Approval, BakeSeconds, Deployment, Rollback, RequiredSoakSeconds];
+    public static readonly IReadOnlyList<string> Settings = [Gate, RequiredMetrics, Approval, BakeSeconds, Deployment, Rollback, RequiredSoakSeconds, Windows];
 
     public const int MaxBakeSeconds = 86_400;
     public const int MaxSoakSeconds = 30 * 86_400;
@@ -130,6 +132,7 @@ public static class PolicyDocuments
             RequiredSoakSeconds = fields.TryGetValue(RequiredSoakSeconds, out var soak)
                 ? WholeNumber(soak, 0, MaxSoakSeconds, errors, $"{where}.{RequiredSoakSeconds}")
                 : null,
+            Windows = fields.TryGetValue(Windows, out var windows) ? Environments.PromotionWindow.Parse(windows, errors, $"{where}.{Windows}") : null,
         };
         return result;
     }

@@ -11,6 +11,9 @@ public enum DoorClosedBy
     /// <summary>The release has not been live long enough in the environment before this one (<see cref="EnvironmentPolicy.RequiredSoakSeconds"/>).</summary>
     Soak,
 
+    /// <summary>Outside the environment's allow windows, or in a deny window (<see cref="EnvironmentPolicy.Windows"/>).</summary>
+    Window,
+
     /// <summary>An endpoint of the environment was changed outside Release Center and not yet reconciled (<see cref="OutOfBandChange"/>).</summary>
     OutOfBand,
 }
@@ -30,6 +33,7 @@ public sealed record DoorState(bool Open, DoorClosedBy? ClosedBy, string? Reason
         DoorClosedBy.Freeze => "freeze",
         DoorClosedBy.Soak => "soak",
         DoorClosedBy.OutOfBand => "out-of-band",
+        DoorClosedBy.Window => "window",
         _ => null,
     };
 }
@@ -53,6 +57,14 @@ public static class EnvironmentDoor
             var wait = freeze.Until is { } until ? Math.Min(pollSeconds, SecondsUntil(now, until)) : pollSeconds;
             return new DoorState(false, DoorClosedBy.Freeze, $"Waiting at {environment}'s door: {freeze.Describe()}.", freeze.Until, Math.Max(1, wait),
                 $"frozen-{freeze.At.UtcTicks}");
+        }
+        if (policy.Windows.Count > 0 && PromotionWindow.Check(policy.Windows, environment, now) is { Closed: true } window)
+        {
+            // Wait until the window opens (looked at again at least hourly: a freeze or an out-of-band change may come meanwhile).
+            var wait = window.OpensAt is { } opens ? Math.Min(SecondsUntil(now, opens), 3600) : 3600;
+            return new DoorState(false, DoorClosedBy.Window,
+                $"Waiting at {environment}'s door: {window.Reason}" + (window.OpensAt is { } o ? $"; it opens {Freeze.Format(o)}." : "."),
+                window.OpensAt, wait, $"window-{window.OpensAt?.UtcTicks}");
         }
         if (outOfBand is { Count: > 0 })
         {

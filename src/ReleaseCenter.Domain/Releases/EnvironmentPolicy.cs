@@ -35,6 +35,9 @@ public sealed record EnvironmentPolicy(string Name, ApprovalPolicy Approval, int
     /// visibly at the environment's door (<see cref="EnvironmentDoor"/>).
     /// </summary>
     public int RequiredSoakSeconds { get; init; }
+
+    /// <summary>Recurring allow and deny windows in a time zone ("windows"): the door is closed outside them (<see cref="Environments.PromotionWindow"/>).</summary>
+    public IReadOnlyList<Environments.PromotionWindow> Windows { get; init; } = [];
 }
 
 /// <summary>The environments in promotion order, read from configuration rather than code.</summary>
@@ -95,6 +98,7 @@ public sealed class EnvironmentPolicies
                 Deployment = env.TryGetProperty("deployment", out var deployment)
                     ? DeploymentStrategy.Parse(deployment, name, bakeSeconds)
                     : DeploymentStrategy.AllAtOnce,
+                Windows = env.TryGetProperty("windows", out var windows) ? ParseWindows(windows, name) : [],
                 RequiredSoakSeconds = env.TryGetProperty("requiredSoakSeconds", out var soak)
                     ? soak.TryGetInt32(out var seconds) && seconds >= 0 ? seconds : throw new FormatException($"{name}: requiredSoakSeconds must be a whole number of seconds, 0 or more.")
                     : 0,
@@ -105,6 +109,13 @@ public sealed class EnvironmentPolicies
             throw new FormatException("The environment configuration must list at least one environment, each name once.");
         }
         return new EnvironmentPolicies(list);
+    }
+
+    private static IReadOnlyList<Environments.PromotionWindow> ParseWindows(JsonElement windows, string environment)
+    {
+        var errors = new Validation.ValidationErrors();
+        var parsed = Environments.PromotionWindow.Parse(windows, errors, $"{environment}.windows");
+        return errors.IsValid ? parsed! : throw new FormatException(string.Join(" ", errors.ToDictionary().Select(e => $"{e.Key} {string.Join(" ", e.Value)}")));
     }
 
     private static ApprovalPolicy ParseApproval(JsonElement approval, string where)

@@ -122,4 +122,33 @@ public sealed class DoorTests : IDisposable
 
         Assert.Equal(WorkflowErrors.Cancelled, stopped.ErrorType);
     }
+
+    [Fact]
+    public async Task AProjectsDenyWindow_HoldsItsReleasesAtTheDoorUntilTheWindowEnds_UnderThePolicyVersionTheyRecorded()
+    {
+        // The harness's clock: Monday 2026-11-30 10:00 UTC. Project fraud keeps prod closed on Monday mornings (UTC).
+        using var windows = System.Text.Json.JsonDocument.Parse("""
+            {"prod":{"requiredSoakSeconds":0,"windows":[{"kind":"deny","days":["Mon"],"start":"09:00","end":"12:00","timeZone":"UTC","reason":"Monday planning"}]}}
+            """);
+        await _h.Get<Policies.PolicyService>().SetAsync(ReleaseCenter.Domain.Policies.PolicyScope.Project, "fraud", windows.RootElement, "no releases in planning",
+            null, "lena", CancellationToken.None);
+        var release = await LiveInDevAsync("windowed");
+        Assert.Equal(1, release.Policy!.ProjectVersion);
+
+        var held = await LookAsync(release.Id, "prod");
+
+        Assert.False(held.Open);
+        Assert.Contains("prod is closed to releases now: deny Mon 09:00–12:00 UTC (Monday planning)", held.Reason, StringComparison.Ordinal);
+        Assert.Contains($"it opens {Freeze.Format(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero))}", held.Reason, StringComparison.Ordinal);
+        Assert.Equal("window", (await _h.GetReleaseAsync(release.Id)).Stage("prod").Waiting!.Kind);
+        Assert.Equal(3600, held.WaitSeconds); // two hours to go; the workflow looks again at least hourly (a freeze may come meanwhile)
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(held.WaitSeconds));
+        var later = await LookAsync(release.Id, "prod");
+        Assert.False(later.Open);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero), _h.Clock.GetUtcNow().AddSeconds(later.WaitSeconds));
+
+        _h.Clock.Advance(TimeSpan.FromSeconds(later.WaitSeconds));
+        Assert.True((await LookAsync(release.Id, "prod")).Open, "the window ended");
+    }
 }

@@ -79,6 +79,11 @@ export function PolicyTable({ policy, loading }: { policy: ModelPolicy | undefin
           cell: cell((p) => (p.approval.required === 0 ? 'none' : `${p.approval.required} from ${p.approval.groups.join(' or ')}`), 'approval'),
         },
         { id: 'soak', header: 'Soak before entering', cell: cell((p) => seconds(p.requiredSoakSeconds), 'requiredSoakSeconds') },
+        {
+          id: 'windows',
+          header: 'Windows',
+          cell: cell((p) => (p.windows?.length ? p.windows.map((w) => <div key={w}>{w}</div>) : 'any time'), 'windows'),
+        },
         { id: 'bake', header: 'Bake', cell: cell((p) => seconds(p.bakeSeconds), 'bakeSeconds') },
         { id: 'deployment', header: 'Deployment', cell: cell((p) => p.deployment.strategy, 'deployment') },
         {
