@@ -165,4 +165,46 @@ public sealed class GovernanceConsoleTests(ConsoleFixture stack)
             await app.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task AHoldOnAutoPromotion_IsShownOnItsEnvironment_AndAnAdminLiftsIt()
+    {
+        var (app, url) = await stack.StartHostAsync(_ => { });
+        var page = await stack.PageAsync(url, "lena", ["release-admins"]);
+        var failed = true;
+        try
+        {
+            var model = $"hold-ui-{Guid.NewGuid().ToString("N")[..8]}";
+            using (var api = await stack.ApiAsync(url, "lena", "release-admins"))
+            {
+                (await api.PostAsync("/v1/models", ConsoleFixture.Json($$"""{"name":"{{model}}","project":"payments"}"""))).EnsureSuccessStatusCode();
+            }
+            await app.Services.GetRequiredService<IFreezeStore>().PlaceHoldAsync(
+                new AutoPromotionHold("prod", model, "rb-hold-ui", "alice", DateTimeOffset.UtcNow, "v2 misroutes refunds"),
+                ChangeRecord.Of(new AuditRecord("payments", "release-center", "environment.auto-promotion-held", $"environment/prod/model/{model}"), "hold-ui"),
+                CancellationToken.None);
+
+            await page.GotoAsync("/environments");
+            var alert = page.GetByText($"Auto-promotion of {model} into prod is held");
+            await Expect(alert).ToBeVisibleAsync();
+            await Expect(page.GetByText(new Regex("alice rolled .* back .*v2 misroutes refunds"))).ToBeVisibleAsync();
+            await stack.ScreenshotAsync(page, "auto-promotion-hold");
+
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Lift the hold on {model}" }).ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Lift hold" }).ClickAsync();
+            await Expect(dialog).ToContainTextAsync("'reason' is required");
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("refund routing fixed");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Lift hold" }).ClickAsync();
+            await Expect(dialog).ToHaveCountAsync(0);
+            await Expect(alert).ToHaveCountAsync(0);
+            Assert.Empty(await app.Services.GetRequiredService<IFreezeStore>().ListHoldsAsync("prod", CancellationToken.None));
+            failed = false;
+        }
+        finally
+        {
+            await stack.CloseAsync(page, "auto-promotion-hold", failed);
+            await app.DisposeAsync();
+        }
+    }
 }

@@ -51,6 +51,10 @@ public static class EnvironmentsApi
             .WithSummary("Reconcile an endpoint changed outside Release Center (release-admins of the model's project): adopt what it serves as a recorded deployment, or restore the recorded config")
             .Accepts<ReconcileRequest>("application/json");
 
+        group.MapPost("/{env}/holds/{model}/lift", LiftHold).RequireAuthorization(Roles.CanAdministerProject)
+            .WithSummary("Lift the hold a manual rollback put on the model's auto-promotion into the environment (release-admins of the model's project)")
+            .Accepts<LiftFreezeRequest>("application/json");
+
         var rollbacks = app.MapGroup("/v1/rollbacks").WithTags("Rollbacks").RequireAuthorization(Roles.CanRead);
         rollbacks.MapGet("/{id}", GetRollback).WithSummary("A rollback: sides, status, approvals, verification, failure");
         rollbacks.MapPost("/{id}/approvals", DecideRollback).WithSummary("Approve or reject a rollback that waits for approval")
@@ -87,6 +91,7 @@ public static class EnvironmentsApi
             {
                 Freeze = freeze is not null && freeze.HoldsAt(clock.GetUtcNow()) ? FreezeDto.From(freeze) : null,
                 OutOfBandChanges = (await liveState.ListAsync(policy.Name, ct).ConfigureAwait(false)).Select(OutOfBandChangeDto.From).ToArray(),
+                Holds = (await freezes.ListHoldsAsync(policy.Name, ct).ConfigureAwait(false)).Select(AutoPromotionHoldDto.From).ToArray(),
             });
         }
         return TypedResults.Ok(new EnvironmentListDto(items));
@@ -274,6 +279,38 @@ public static class EnvironmentsApi
         }
         return TypedResults.Ok(await rollbacks.DecideAsync(id, Roles.UserId(http.User), Roles.GroupsOf(http.User), request.Decision, request.Comment, ct)
             .ConfigureAwait(false));
+    }
+
+    /// <summary>200 with the hold lifted; 409 when none stands. The lift, its audit entry and event are one write.</summary>
+    private static async Task<Results<Ok<AutoPromotionHoldDto>, ValidationProblem, ProblemHttpResult>> LiftHold(string env, string model, HttpContext http,
+        IFreezeStore freezes, ProjectAccess access, Functions.ModelProjects projects, EnvironmentPolicies policies, CancellationToken ct)
+    {
+        if (policies.Find(env) is null)
+        {
+            return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.LiftFreezeRequest, ct).ConfigureAwait(false);
+        if (request is null)
+        {
+            return Problems.Unwrap<Ok<AutoPromotionHoldDto>>(problem!);
+        }
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Admins, "lift a hold on auto-promotion", ct).ConfigureAwait(false);
+        if (Rules.Reason(request.Reason) is { } rule)
+        {
+            return JsonBody.Invalid("reason", rule);
+        }
+        var project = Rules.ResourceName(model) is null ? await projects.FindAsync(model, ct).ConfigureAwait(false) : null;
+        if (project is null)
+        {
+            return Problems.NotFound($"Model '{model}' does not exist.");
+        }
+        var actor = Roles.UserId(http.User);
+        var reason = request.Reason!.Trim();
+        var lifted = await freezes.LiftHoldAsync(env, model, hold => Domain.Ports.ChangeRecord.Of(
+            new Domain.Audit.AuditRecord(project, actor, "environment.auto-promotion-resumed", $"environment/{env}/model/{model}",
+                new Dictionary<string, string> { ["reason"] = reason, ["rollbackId"] = hold.RollbackId }),
+            $"hold-lifted:{hold.RollbackId}", new Domain.Events.AutoPromotionHoldLifted(env, model, reason, actor, hold.RollbackId)), ct).ConfigureAwait(false);
+        return TypedResults.Ok(AutoPromotionHoldDto.From(lifted));
     }
 
     /// <summary>200 with the change reconciled; 404 when none is flagged for the model; 409 when adopting an endpoint that is gone.</summary>

@@ -58,6 +58,9 @@ public sealed record EnvironmentDto(
 
     /// <summary>Endpoints changed outside Release Center and not yet reconciled: releases wait at the door while any stands.</summary>
     public IReadOnlyList<OutOfBandChangeDto> OutOfBandChanges { get; init; } = [];
+
+    /// <summary>Models whose auto-promotion into the environment holds after a manual rollback, until someone lifts the hold.</summary>
+    public IReadOnlyList<AutoPromotionHoldDto> Holds { get; init; } = [];
 }
 
 /// <summary>An environment's freeze: who, when, why, until when (null: until lifted), whether rollbacks may proceed.</summary>
@@ -72,6 +75,12 @@ public sealed record OutOfBandChangeDto(string Environment, string Model, string
 {
     public static OutOfBandChangeDto From(OutOfBandChange c) => new(c.Environment, c.Model, c.EndpointName, c.RecordedConfig, c.ActualConfig, c.LiveRelease,
         c.LiveVersion, c.DetectedAt, c.Describe());
+}
+
+/// <summary>A hold on auto-promotion after a manual rollback: which model, the rollback, who, when, why.</summary>
+public sealed record AutoPromotionHoldDto(string Environment, string Model, string RollbackId, string By, DateTimeOffset At, string Reason, string Description)
+{
+    public static AutoPromotionHoldDto From(AutoPromotionHold h) => new(h.Environment, h.Model, h.RollbackId, h.By, h.At, h.Reason, h.Describe());
 }
 
 /// <summary>POST /v1/environments/{env}/out-of-band/{model}/reconcile: "adopt" (record what the endpoint serves) or "restore" (put the recorded config back), and why.</summary>
@@ -120,6 +129,7 @@ public sealed record RollbackDecisionRequest(string? Decision, string? Comment);
 [JsonSerializable(typeof(FreezeDto))]
 [JsonSerializable(typeof(OutOfBandChangeDto))]
 [JsonSerializable(typeof(ReconcileRequest))]
+[JsonSerializable(typeof(AutoPromotionHoldDto))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Environments.UnlockResult))]
 [JsonSerializable(typeof(RollbackPreview))]
 [JsonSerializable(typeof(RollbackAcceptedDto))]

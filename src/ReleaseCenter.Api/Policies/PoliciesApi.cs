@@ -37,6 +37,9 @@ public sealed record EffectivePolicyDto(
     /// <summary>The recurring allow and deny windows, in words ("deny Sat, Sun 00:00–24:00 Europe/Berlin (weekend)").</summary>
     public IReadOnlyList<string> Windows { get; init; } = [];
 
+    /// <summary>Whether a release whose gate passed enters without approval (held after a manual rollback until the hold is lifted).</summary>
+    public bool AutoPromote { get; init; }
+
     public static EffectivePolicyDto From(EffectivePolicy e) => new(e.Policy.Name,
         e.Policy.Gate.Rules.Select(r => new MetricRuleDto(r.Metric, r.Direction, r.Threshold, r.MaxRegression)).ToArray(), e.RequiredMetrics,
         ApprovalPolicyDto.From(e.Policy.Approval), e.Policy.BakeSeconds, DeploymentStrategyDto.From(e.Policy.Deployment),
@@ -44,6 +47,7 @@ public sealed record EffectivePolicyDto(
         e.Sources.ToDictionary(s => s.Key, s => new PolicySourceDto(s.Value.Layer, s.Value.Name, s.Value.Version)))
     {
         Windows = e.Policy.Windows.Select(w => w.Describe()).ToArray(),
+        AutoPromote = e.Policy.AutoPromote,
     };
 }
 

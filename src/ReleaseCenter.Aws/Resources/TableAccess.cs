@@ -69,7 +69,7 @@ public static class TableAccess
         ["rollback-restore"] = Journaling(Rollbacks, Environments),
         ["rollback-check-endpoint"] = Journaling(Rollbacks),
         ["rollback-verify"] = Journaling(Rollbacks, Releases),
-        ["rollback-record"] = Journaling(Rollbacks, Releases, Environments),
+        ["rollback-record"] = Journaling(Rollbacks, Releases, Environments, Policies), // a hold on auto-promotion where the model's policy has it
         ["rollback-stop"] = Journaling(Rollbacks, Releases, Environments),
 
         // Drift and the retrain workflow (drift reports and policies live under the model).

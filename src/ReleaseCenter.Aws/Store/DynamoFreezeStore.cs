@@ -76,6 +76,64 @@ public sealed class DynamoFreezeStore(IAmazonDynamoDB dynamo, string tableName, 
         return lifted!;
     }
 
+    private static Dictionary<string, AttributeValue> HoldKey(string environment, string model) =>
+        new() { [PartitionKey] = Attr.S($"ENV#{environment}"), [SortKey] = Attr.S($"HOLD#{model}") };
+
+    public async Task<IReadOnlyList<AutoPromotionHold>> ListHoldsAsync(string environment, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames = new() { ["#pk"] = PartitionKey, ["#sk"] = SortKey },
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S($"ENV#{environment}"), [":prefix"] = Attr.S("HOLD#") },
+            ConsistentRead = true,
+        }, ct).ConfigureAwait(false);
+        return response.Items.Select(HoldFrom).ToArray();
+    }
+
+    public async Task<bool> PlaceHoldAsync(AutoPromotionHold hold, ChangeRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        var item = HoldKey(hold.Environment, hold.Model);
+        item[ItemType] = Attr.S("AutoPromotionHold");
+        item["environment"] = Attr.S(hold.Environment);
+        item["model"] = Attr.S(hold.Model);
+        item["rollbackId"] = Attr.S(hold.RollbackId);
+        item["by"] = Attr.S(hold.By);
+        item["at"] = Attr.Time(hold.At);
+        item["reason"] = Attr.S(hold.Reason);
+        var put = new Put { TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(#pk)", ExpressionAttributeNames = new() { ["#pk"] = PartitionKey } };
+        return await journal.WriteAsync(_ => Task.FromResult<(IReadOnlyList<TransactWriteItem>, ChangeRecord)>(([new TransactWriteItem { Put = put }], record)),
+            _ => ChangeConflict.AlreadyMade, ct).ConfigureAwait(false);
+    }
+
+    public async Task<AutoPromotionHold> LiftHoldAsync(string environment, string model, Func<AutoPromotionHold, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        AutoPromotionHold? lifted = null;
+        await journal.WriteAsync(async token =>
+        {
+            var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = HoldKey(environment, model), ConsistentRead = true }, token)
+                .ConfigureAwait(false)).Item;
+            if (item is not { Count: > 0 })
+            {
+                throw new ConflictException($"Auto-promotion of {model} into {environment} is not held; there is nothing to lift.");
+            }
+            lifted = HoldFrom(item);
+            var delete = new Delete
+            {
+                TableName = tableName, Key = HoldKey(environment, model), ConditionExpression = "#at = :at",
+                ExpressionAttributeNames = new() { ["#at"] = "at" }, ExpressionAttributeValues = new() { [":at"] = Attr.Time(lifted.At) },
+            };
+            return ([new TransactWriteItem { Delete = delete }], record(lifted));
+        }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);
+        return lifted!;
+    }
+
+    private static AutoPromotionHold HoldFrom(Dictionary<string, AttributeValue> item) => new(
+        item.GetS("environment"), item.GetS("model"), item.GetS("rollbackId"), item.GetS("by"), item.GetTime("at"), item.GetS("reason"));
+
     /// <summary>The write's condition: the freeze is still what was read (none, or the one placed at that time).</summary>
     private static (string Condition, Dictionary<string, string> Names, Dictionary<string, AttributeValue>? Values) Unchanged(Freeze? read) =>
         read is null

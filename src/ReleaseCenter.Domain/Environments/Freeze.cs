@@ -25,3 +25,14 @@ public sealed class FrozenException(Freeze freeze)
 {
     public Freeze Freeze { get; } = freeze;
 }
+
+/// <summary>
+/// After a manual rollback of a model in an environment where releases of it are promoted automatically (policy setting
+/// "autoPromote"), auto-promotion there holds until someone lifts the hold (policies issue, item 7): otherwise the next
+/// release would quietly undo the rollback. Releases that ask a person's approval anyway are not held.
+/// </summary>
+public sealed record AutoPromotionHold(string Environment, string Model, string RollbackId, string By, DateTimeOffset At, string Reason)
+{
+    /// <summary>"auto-promotion of fraud-detector into prod is held since lena rolled it back at 2026-12-01 18:40:00 UTC (rb-…): v3 misroutes refunds".</summary>
+    public string Describe() => $"auto-promotion of {Model} into {Environment} is held since {By} rolled it back at {Freeze.Format(At)} ({RollbackId}): {Reason}";
+}

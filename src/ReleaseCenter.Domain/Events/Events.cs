@@ -163,6 +163,18 @@ public sealed record OutOfBandChangeReconciled(string Environment, string Model,
     protected override string DetailTypeName() => "environment.out-of-band-reconciled.v1";
 }
 
+/// <summary>A manual rollback holds auto-promotion of the model into the environment until someone lifts the hold.</summary>
+public sealed record AutoPromotionHeld(string Environment, string Model, string RollbackId, string RolledBackBy, string Reason) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "environment.auto-promotion-held.v1";
+}
+
+/// <summary>The hold on auto-promotion was lifted: releases of the model enter the environment automatically again.</summary>
+public sealed record AutoPromotionHoldLifted(string Environment, string Model, string Reason, string LiftedBy, string RollbackId) : ReleaseCenterEvent
+{
+    protected override string DetailTypeName() => "environment.auto-promotion-resumed.v1";
+}
+
 /// <summary>A project's or a model's policy has a new version (scope: project or model; diff: one line per changed setting).</summary>
 public sealed record PolicyChanged(string Scope, string Name, string Version, string Reason, string ChangedBy, string Diff) : ReleaseCenterEvent
 {
@@ -207,6 +219,8 @@ public sealed record RetrainFailed(string DriftReportId, string Model, string Er
 [JsonSerializable(typeof(EnvironmentFrozen))]
 [JsonSerializable(typeof(EnvironmentUnfrozen))]
 [JsonSerializable(typeof(PolicyChanged))]
+[JsonSerializable(typeof(AutoPromotionHeld))]
+[JsonSerializable(typeof(AutoPromotionHoldLifted))]
 [JsonSerializable(typeof(OutOfBandChangeDetected))]
 [JsonSerializable(typeof(OutOfBandChangeReconciled))]
 [JsonSerializable(typeof(ReleaseTemplateSaved))]

@@ -76,6 +76,7 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
         var rollback = environment.RollbackApproval;
         var soak = environment.RequiredSoakSeconds;
         var windows = environment.Windows;
+        var autoPromote = environment.AutoPromote;
         foreach (var document in new[] { project, model })
         {
             if (document?.Environments.GetValueOrDefault(environment.Name) is not { } layer)
@@ -107,6 +108,11 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
             Take(layer.RollbackApproval, PolicyDocuments.Rollback, ref rollback);
             TakeNumber(layer.RequiredSoakSeconds, PolicyDocuments.RequiredSoakSeconds, ref soak);
             Take(layer.Windows, PolicyDocuments.Windows, ref windows);
+            if (layer.AutoPromote is { } auto)
+            {
+                autoPromote = auto;
+                sources[PolicyDocuments.AutoPromote] = source;
+            }
         }
 
         var gate = rules.Concat(required.Where(m => rules.All(r => r.Metric != m))
@@ -117,6 +123,7 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
             Deployment = deployment,
             RequiredSoakSeconds = soak,
             Windows = windows,
+            AutoPromote = autoPromote,
         };
         var pin = new PolicyPin(project?.Name, project?.Version ?? 0, model?.Version ?? 0);
         return new EffectivePolicy(policy, required, sources, pin);

@@ -29,6 +29,7 @@ public sealed record PolicyOverride(IReadOnlyDictionary<string, string> Fields)
     public ApprovalPolicy? RollbackApproval { get; init; }
     public int? RequiredSoakSeconds { get; init; }
     public IReadOnlyList<Environments.PromotionWindow>? Windows { get; init; }
+    public bool? AutoPromote { get; init; }
 }
 
 /// <summary>
@@ -55,9 +56,10 @@ public static class PolicyDocuments
     public const string Rollback = "rollback";
     public const string RequiredSoakSeconds = "requiredSoakSeconds";
     public const string Windows = "windows";
+    public const string AutoPromote = "autoPromote";
 
     /// <summary>The settings a layer may override, in the order they are shown.</summary>
-    public static readonly IReadOnlyList<string> Settings = [Gate, RequiredMetrics, Approval, BakeSeconds, Deployment, Rollback, RequiredSoakSeconds, Windows];
+    public static readonly IReadOnlyList<string> Settings = [Gate, RequiredMetrics, Approval, BakeSeconds, Deployment, Rollback, RequiredSoakSeconds, Windows, AutoPromote];
 
     public const int MaxBakeSeconds = 86_400;
     public const int MaxSoakSeconds = 30 * 86_400;
@@ -133,11 +135,22 @@ public static class PolicyDocuments
                 ? WholeNumber(soak, 0, MaxSoakSeconds, errors, $"{where}.{RequiredSoakSeconds}")
                 : null,
             Windows = fields.TryGetValue(Windows, out var windows) ? Environments.PromotionWindow.Parse(windows, errors, $"{where}.{Windows}") : null,
+            AutoPromote = fields.TryGetValue(AutoPromote, out var auto) ? Flag(auto, errors, $"{where}.{AutoPromote}") : null,
         };
         return result;
     }
 
     private static string Compact(JsonElement value) => JsonSerializer.Serialize(value, PolicyJsonContext.Default.JsonElement);
+
+    private static bool? Flag(JsonElement value, ValidationErrors errors, string field)
+    {
+        if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            return value.GetBoolean();
+        }
+        errors.Add(field, "must be true or false.");
+        return null;
+    }
 
     private static int? WholeNumber(JsonElement value, int min, int max, ValidationErrors errors, string field)
     {

@@ -15,4 +15,14 @@ public interface IFreezeStore
     /// <summary>Lifts the environment's freeze (the record is built from it).</summary>
     /// <exception cref="ConflictException">no freeze was placed on the environment.</exception>
     Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct);
+
+    /// <summary>The auto-promotion holds that stand in the environment (<see cref="AutoPromotionHold"/>).</summary>
+    Task<IReadOnlyList<AutoPromotionHold>> ListHoldsAsync(string environment, CancellationToken ct);
+
+    /// <summary>Places the hold; false (nothing written) when one stands already for the model.</summary>
+    Task<bool> PlaceHoldAsync(AutoPromotionHold hold, ChangeRecord record, CancellationToken ct);
+
+    /// <summary>Lifts the model's hold (the record is built from it).</summary>
+    /// <exception cref="ConflictException">no hold stands.</exception>
+    Task<AutoPromotionHold> LiftHoldAsync(string environment, string model, Func<AutoPromotionHold, ChangeRecord> record, CancellationToken ct);
 }

@@ -14,6 +14,9 @@ public enum DoorClosedBy
     /// <summary>Outside the environment's allow windows, or in a deny window (<see cref="EnvironmentPolicy.Windows"/>).</summary>
     Window,
 
+    /// <summary>Auto-promotion of the model into the environment holds after a manual rollback (<see cref="AutoPromotionHold"/>).</summary>
+    Hold,
+
     /// <summary>An endpoint of the environment was changed outside Release Center and not yet reconciled (<see cref="OutOfBandChange"/>).</summary>
     OutOfBand,
 }
@@ -34,6 +37,7 @@ public sealed record DoorState(bool Open, DoorClosedBy? ClosedBy, string? Reason
         DoorClosedBy.Soak => "soak",
         DoorClosedBy.OutOfBand => "out-of-band",
         DoorClosedBy.Window => "window",
+        DoorClosedBy.Hold => "hold",
         _ => null,
     };
 }
@@ -48,7 +52,7 @@ public static class EnvironmentDoor
 {
     /// <param name="pollSeconds">How often a workflow looks again at a freeze without an end (a lifted freeze is noticed within this).</param>
     public static DoorState Check(Release release, string environment, EnvironmentPolicy policy, Freeze? freeze, DateTimeOffset now, int pollSeconds,
-        IReadOnlyList<OutOfBandChange>? outOfBand = null)
+        IReadOnlyList<OutOfBandChange>? outOfBand = null, IReadOnlyList<AutoPromotionHold>? holds = null)
     {
         ArgumentNullException.ThrowIfNull(release);
         ArgumentNullException.ThrowIfNull(policy);
@@ -72,6 +76,12 @@ public static class EnvironmentDoor
             return new DoorState(false, DoorClosedBy.OutOfBand,
                 $"Waiting at {environment}'s door until its live state is reconciled: {change.Describe()}. A release-admin adopts or restores it.",
                 null, Math.Max(1, pollSeconds), $"out-of-band-{change.Model}-{change.DetectedAt.UtcTicks}");
+        }
+        if (release.Stage(environment).AutoPromoted && holds?.FirstOrDefault(h => h.Model == release.Model) is { } hold)
+        {
+            return new DoorState(false, DoorClosedBy.Hold,
+                $"Waiting at {environment}'s door: {hold.Describe()}. Someone lifts the hold, or approves the release another way.", null,
+                Math.Max(1, pollSeconds), $"hold-{hold.At.UtcTicks}");
         }
         var index = release.Environments.ToList().IndexOf(environment);
         if (policy.RequiredSoakSeconds > 0 && index > 0)

@@ -38,6 +38,12 @@ public sealed record EnvironmentPolicy(string Name, ApprovalPolicy Approval, int
 
     /// <summary>Recurring allow and deny windows in a time zone ("windows"): the door is closed outside them (<see cref="Environments.PromotionWindow"/>).</summary>
     public IReadOnlyList<Environments.PromotionWindow> Windows { get; init; } = [];
+
+    /// <summary>
+    /// "autoPromote": a release whose gate passed enters without asking for approval (its soak, windows and freezes still
+    /// hold), unless a manual rollback left a hold (<see cref="Environments.AutoPromotionHold"/>). Off by default.
+    /// </summary>
+    public bool AutoPromote { get; init; }
 }
 
 /// <summary>The environments in promotion order, read from configuration rather than code.</summary>
@@ -99,6 +105,8 @@ public sealed class EnvironmentPolicies
                     ? DeploymentStrategy.Parse(deployment, name, bakeSeconds)
                     : DeploymentStrategy.AllAtOnce,
                 Windows = env.TryGetProperty("windows", out var windows) ? ParseWindows(windows, name) : [],
+                AutoPromote = env.TryGetProperty("autoPromote", out var auto) && (auto.ValueKind is JsonValueKind.True or JsonValueKind.False
+                    ? auto.GetBoolean() : throw new FormatException($"{name}: autoPromote must be true or false.")),
                 RequiredSoakSeconds = env.TryGetProperty("requiredSoakSeconds", out var soak)
                     ? soak.TryGetInt32(out var seconds) && seconds >= 0 ? seconds : throw new FormatException($"{name}: requiredSoakSeconds must be a whole number of seconds, 0 or more.")
                     : 0,

@@ -130,6 +130,9 @@ public sealed record ReleaseStage(string Environment, ReleaseStatus Status)
 {
     public bool RequiresApproval { get; init; }
     public int RequiredApprovals { get; init; }
+
+    /// <summary>The stage enters without approval because its policy promotes automatically ("autoPromote"); a hold after a manual rollback still stops it at the door.</summary>
+    public bool AutoPromoted { get; init; }
     public EvaluationReport? Evaluation { get; init; }
     public IReadOnlyList<ApprovalRecord> Approvals { get; init; } = [];
 

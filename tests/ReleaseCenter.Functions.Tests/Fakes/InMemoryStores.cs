@@ -851,6 +851,45 @@ public sealed class InMemoryFreezeStore(TimeProvider clock) : IFreezeStore
         await (Recorder?.Invoke(record(lifted)) ?? Task.CompletedTask).ConfigureAwait(false);
         return lifted;
     }
+
+    private readonly Dictionary<(string, string), AutoPromotionHold> _holds = [];
+
+    public Task<IReadOnlyList<AutoPromotionHold>> ListHoldsAsync(string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<AutoPromotionHold>>(_holds.Values.Where(h => h.Environment == environment).ToArray());
+        }
+    }
+
+    public async Task<bool> PlaceHoldAsync(AutoPromotionHold hold, ChangeRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(hold);
+        lock (_lock)
+        {
+            if (!_holds.TryAdd((hold.Environment, hold.Model), hold))
+            {
+                return false;
+            }
+        }
+        await (Recorder?.Invoke(record) ?? Task.CompletedTask).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<AutoPromotionHold> LiftHoldAsync(string environment, string model, Func<AutoPromotionHold, ChangeRecord> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        AutoPromotionHold lifted;
+        lock (_lock)
+        {
+            if (!_holds.Remove((environment, model), out lifted!))
+            {
+                throw new ConflictException($"Auto-promotion of {model} into {environment} is not held.");
+            }
+        }
+        await (Recorder?.Invoke(record(lifted)) ?? Task.CompletedTask).ConfigureAwait(false);
+        return lifted;
+    }
 }
 
 /// <summary>Policy versions, each written once, like the table's conditional put.</summary>

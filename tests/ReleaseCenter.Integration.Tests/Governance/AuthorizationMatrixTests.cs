@@ -49,6 +49,7 @@ public sealed class AuthorizationMatrixTests(EmulatorFixture emulator)
         ("POST", "/v1/environments/dev/freeze", ["release-admins"]),
         ("POST", "/v1/environments/dev/freeze/lift", ["release-admins"]),
         ("POST", "/v1/environments/dev/out-of-band/x-model/reconcile", ["release-admins"]),
+        ("POST", "/v1/environments/dev/holds/x-model/lift", ["release-admins"]),
         ("GET", "/v1/rollbacks/rb-none", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),
         // Like release approvals: who may vote depends on the environment's rollback policy.
         ("POST", "/v1/rollbacks/rb-none/approvals", ["reader", "ml-engineers", "approvers-prod", "release-admins"]),

@@ -46,6 +46,7 @@ public sealed class ProjectRoleMatrixTests(EmulatorFixture emulator)
         ("POST", "/v1/environments/dev/freeze", """{"reason":"matrix"}""", Org),
         ("POST", "/v1/environments/dev/unlock", """{"reason":"matrix"}""", Org),
         ("POST", "/v1/environments/dev/out-of-band/{M}/reconcile", """{"action":"restore","reason":"matrix"}""", Admins),
+        ("POST", "/v1/environments/dev/holds/{M}/lift", """{"reason":"matrix"}""", Admins),
         ("POST", "/v1/models/{M}/drift-reports", "{}", Writers),
         ("PUT", "/v1/models/{M}/drift-policy", "{}", Writers),
         ("PUT", "/v1/models/{M}/retraining-policy", "{}", Writers),

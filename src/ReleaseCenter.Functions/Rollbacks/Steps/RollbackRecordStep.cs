@@ -1,5 +1,8 @@
 using System.Text.Json;
 using ReleaseCenter.Functions.Workflow;
+using ReleaseCenter.Domain.Audit;
+using ReleaseCenter.Domain.Environments;
+using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Rollbacks;
 using ReleaseCenter.Domain.Workflow;
@@ -14,6 +17,9 @@ public sealed class RollbackRecordStep(
     RollbackRecord record,
     IWorkflowStore workflow,
     ReleaseJournal journal,
+    IFreezeStore freezes,
+    Policies.PolicyService policies,
+    ModelProjects projects,
     TimeProvider clock) : ITaskStep
 {
     public string Handler => "rollback-record";
@@ -52,6 +58,16 @@ public sealed class RollbackRecordStep(
             await journal.RecordRollbackAsync(saved, "completed", "rollback.completed",
                 $"Rolled {saved.Model} back in {saved.Environment}: v{saved.To.Version} (release {saved.To.Release}) is live again, replacing v{saved.From.Version} (release {saved.From.Release}). Reason: {saved.Reason}",
                 RollbackRecord.WorkflowActor, now, ct, onReleaseTimelines: true, RollbackRecord.Progressed("completed", saved)).ConfigureAwait(false);
+            // Where releases of the model are promoted automatically, the next one would quietly undo this rollback: hold them until someone lifts the hold.
+            if ((await policies.CurrentAsync(saved.Model, saved.Environment, ct).ConfigureAwait(false)).Policy.AutoPromote)
+            {
+                var hold = new AutoPromotionHold(saved.Environment, saved.Model, saved.Id, saved.RequestedBy, saved.CompletedAt ?? now, saved.Reason);
+                var project = await projects.GetAsync(saved.Model, ct).ConfigureAwait(false);
+                await freezes.PlaceHoldAsync(hold, ChangeRecord.Of(
+                    new AuditRecord(project, RollbackRecord.WorkflowActor, "environment.auto-promotion-held", $"environment/{saved.Environment}/model/{saved.Model}",
+                        new Dictionary<string, string> { ["rollbackId"] = saved.Id, ["rolledBackBy"] = saved.RequestedBy, ["reason"] = saved.Reason }),
+                    $"hold:{saved.Id}", new AutoPromotionHeld(saved.Environment, saved.Model, saved.Id, saved.RequestedBy, saved.Reason)), ct).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class CheckDoorStep(
         var now = clock.GetUtcNow();
         var door = EnvironmentDoor.Check(release, environment,
             (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy, freeze, now, settings.DoorCheckSeconds,
-            await liveState.ListAsync(environment, ct).ConfigureAwait(false));
+            await liveState.ListAsync(environment, ct).ConfigureAwait(false), await freezes.ListHoldsAsync(environment, ct).ConfigureAwait(false));
         var waiting = release.Stage(environment).Waiting;
         if (!door.Open)
         {

@@ -56,8 +56,9 @@ public sealed class EvaluateStep(
                     next = next.MoveStage(environment, ReleaseStatus.Evaluating, now).WithStage(environment, s => s with
                     {
                         Evaluation = reports[environment],
-                        RequiresApproval = policy.RequiresApproval,
-                        RequiredApprovals = policy.Approval.Required,
+                        RequiresApproval = policy.RequiresApproval && !policy.AutoPromote,
+                        RequiredApprovals = policy.AutoPromote ? 0 : policy.Approval.Required,
+                        AutoPromoted = policy.AutoPromote,
                     }, now);
                     if (!reports[environment].Passed)
                     {
@@ -72,13 +73,16 @@ public sealed class EvaluateStep(
         var failed = release.Stages.Where(s => s.Evaluation is { Passed: false }).ToArray();
         await record.TimelineAsync(release, null, "evaluated", failed.Length == 0
             ? $"Passed the evaluation gate of {string.Join(", ", release.Environments)} under {(release.Policy ?? PolicyPin.None).Describe()}."
+                + (release.Stages.Where(s => s.AutoPromoted).Select(s => s.Environment).ToArray() is { Length: > 0 } auto
+                    ? $" {string.Join(", ", auto)} promote{(auto.Length == 1 ? "s" : "")} automatically: no approval is asked there."
+                    : "")
             : $"Failed the evaluation gate under {(release.Policy ?? PolicyPin.None).Describe()}: " + string.Join("; ", failed.Select(f =>
                 $"{f.Environment}: {string.Join(", ", f.Evaluation!.Metrics.Where(m => m.Verdict == Verdict.Fail).SelectMany(m => m.Reasons))}")), ct).ConfigureAwait(false);
         var passed = release.Stages.All(s => s.Evaluation?.Passed == true);
         return new EvaluateResult(passed, release.Stages.Select(s =>
         {
             var policy = policies[s.Environment];
-            return new StagePlan(s.Environment, policy.RequiresApproval, Math.Max(1, policy.Approval.TimeoutSeconds), policy.BakeSeconds);
+            return new StagePlan(s.Environment, policy.RequiresApproval && !policy.AutoPromote, Math.Max(1, policy.Approval.TimeoutSeconds), policy.BakeSeconds);
         }).ToArray());
     }
 }

@@ -76,7 +76,12 @@ export function PolicyTable({ policy, loading }: { policy: ModelPolicy | undefin
         {
           id: 'approval',
           header: 'Approvals',
-          cell: cell((p) => (p.approval.required === 0 ? 'none' : `${p.approval.required} from ${p.approval.groups.join(' or ')}`), 'approval'),
+          cell: (p) => (
+            <>
+              {p.autoPromote ? 'none: promotes automatically once its gate passes' : p.approval.required === 0 ? 'none' : `${p.approval.required} from ${p.approval.groups.join(' or ')}`}
+              <From source={p.sources[p.autoPromote ? 'autoPromote' : 'approval']} />
+            </>
+          ),
         },
         { id: 'soak', header: 'Soak before entering', cell: cell((p) => seconds(p.requiredSoakSeconds), 'requiredSoakSeconds') },
         {

@@ -89,6 +89,7 @@ export function waitingOn(release: Release, environments: readonly Environment[]
     const w = stage.waiting;
     if (w.kind === 'freeze') return result(`held at ${env}'s door: ${env} is frozen${w.until ? ` (ends ${relative(w.until, now)})` : ''}`, w.since);
     if (w.kind === 'window') return result(`held at ${env}'s door: outside its release windows${w.until ? ` (opens ${relative(w.until, now)})` : ''}`, w.since);
+    if (w.kind === 'hold') return result(`held at ${env}'s door: auto-promotion holds after a rollback`, w.since);
     if (w.kind === 'out-of-band') return result(`held at ${env}'s door: an endpoint there was changed outside Release Center`, w.since);
     return result(`soaking before ${env}${w.until ? ` (enters ${relative(w.until, now)})` : ''}`, w.since);
   }

@@ -29,6 +29,8 @@ import { duration, num, relative, timestamp } from '../components/format';
 import { canChange, isAdmin, useSession } from '../auth/session';
 import { FreezeModal } from '../components/FreezeModal';
 import { ReconcileModal } from '../components/ReconcileModal';
+import { ReasonModal } from '../components/ReasonModal';
+import { api, ok } from '../api/client';
 import { waitingOn } from '../components/waitingOn';
 import { Layout, useFollow } from '../shell/Layout';
 import { usePageTitle } from '../shell/usePageTitle';
@@ -84,6 +86,7 @@ function EnvironmentCard({
   const [freezing, setFreezing] = useState(false);
   const [reconciling, setReconciling] = useState<string | null>(null);
   const reconcilingChange = env.outOfBandChanges?.find((c) => c.model === reconciling);
+  const [lifting, setLifting] = useState<string | null>(null);
   return (
     <Container
       header={
@@ -154,6 +157,36 @@ function EnvironmentCard({
           </Alert>
         ))}
         {reconcilingChange ? <ReconcileModal change={reconcilingChange} onClose={() => setReconciling(null)} /> : null}
+        {(env.holds ?? []).map((h) => (
+          <Alert
+            key={h.model}
+            type="warning"
+            header={`Auto-promotion of ${h.model} into ${env.name} is held`}
+            action={
+              isAdmin(session) ? (
+                <Button onClick={() => setLifting(h.model)} ariaLabel={`Lift the hold on ${h.model}`}>
+                  Lift hold
+                </Button>
+              ) : undefined
+            }
+          >
+            {h.by} rolled {h.model} back {timestamp(h.at)} ({h.rollbackId}): {h.reason}. Its releases wait at {env.name}'s door until the hold is lifted,
+            so that none undoes the rollback unseen.
+          </Alert>
+        ))}
+        {lifting ? (
+          <ReasonModal
+            header={`Lift the hold on ${lifting}?`}
+            explanation={`Releases of ${lifting} waiting at ${env.name}'s door go on, and later ones enter without approval again, as its policy says.`}
+            action="Lift hold"
+            done={`Lifted the hold on ${lifting} in ${env.name}`}
+            invalidate={['environments']}
+            submit={(reason) =>
+              ok(api.POST('/v1/environments/{env}/holds/{model}/lift', { params: { path: { env: env.name, model: lifting } }, body: { reason } }))
+            }
+            onClose={() => setLifting(null)}
+          />
+        ) : null}
         <KeyValuePairs
           columns={4}
           items={[
