@@ -40,10 +40,10 @@ public static class EnvironmentsApi
             .WithSummary("Free the environment's deployment lock (release-admins; audited with the reason). Refused with 409 while the holder's execution runs, unless force is true")
             .Accepts<UnlockRequest>("application/json");
 
-        group.MapPost("/{env}/freeze", Freeze).RequireAuthorization(Roles.CanAdminister)
-            .WithSummary("Freeze the environment (release-admins): releases wait at its door until the freeze is lifted or ends; rollbacks proceed unless allowRollbacks is false")
+        group.MapPost("/{env}/freeze", Freeze).RequireAuthorization(Roles.CanAdministerProject)
+            .WithSummary("Freeze the environment (release-admins), or one project's releases in it (the project's release-admins): releases wait at its door until the freeze is lifted or ends; rollbacks proceed unless allowRollbacks is false")
             .Accepts<FreezeRequest>("application/json");
-        group.MapPost("/{env}/freeze/lift", LiftFreeze).RequireAuthorization(Roles.CanAdminister)
+        group.MapPost("/{env}/freeze/lift", LiftFreeze).RequireAuthorization(Roles.CanAdministerProject)
             .WithSummary("Lift the environment's freeze (release-admins): releases waiting at its door go on")
             .Accepts<LiftFreezeRequest>("application/json");
 
@@ -53,7 +53,7 @@ public static class EnvironmentsApi
 
         group.MapPost("/{env}/holds/{model}/lift", LiftHold).RequireAuthorization(Roles.CanAdministerProject)
             .WithSummary("Lift the hold a manual rollback put on the model's auto-promotion into the environment (release-admins of the model's project)")
-            .Accepts<LiftFreezeRequest>("application/json");
+            .Accepts<LiftHoldRequest>("application/json");
 
         var rollbacks = app.MapGroup("/v1/rollbacks").WithTags("Rollbacks").RequireAuthorization(Roles.CanRead);
         rollbacks.MapGet("/{id}", GetRollback).WithSummary("A rollback: sides, status, approvals, verification, failure");
@@ -92,6 +92,8 @@ public static class EnvironmentsApi
                 Freeze = freeze is not null && freeze.HoldsAt(clock.GetUtcNow()) ? FreezeDto.From(freeze) : null,
                 OutOfBandChanges = (await liveState.ListAsync(policy.Name, ct).ConfigureAwait(false)).Select(OutOfBandChangeDto.From).ToArray(),
                 Holds = (await freezes.ListHoldsAsync(policy.Name, ct).ConfigureAwait(false)).Select(AutoPromotionHoldDto.From).ToArray(),
+                ProjectFreezes = (await freezes.ListFreezesAsync(policy.Name, ct).ConfigureAwait(false))
+                    .Where(f => f.Project is not null && f.HoldsAt(clock.GetUtcNow())).Select(FreezeDto.From).ToArray(),
             });
         }
         return TypedResults.Ok(new EnvironmentListDto(items));
@@ -289,7 +291,7 @@ public static class EnvironmentsApi
         {
             return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         }
-        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.LiftFreezeRequest, ct).ConfigureAwait(false);
+        var (request, problem) = await JsonBody.ReadAsync(http.Request, Json.LiftHoldRequest, ct).ConfigureAwait(false);
         if (request is null)
         {
             return Problems.Unwrap<Ok<AutoPromotionHoldDto>>(problem!);
@@ -354,6 +356,10 @@ public static class EnvironmentsApi
         {
             return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         }
+        if (FreezeScope(http, request.Project) is { } refused)
+        {
+            return refused;
+        }
         if (Rules.Reason(request.Reason) is { } rule)
         {
             return JsonBody.Invalid("reason", rule);
@@ -367,16 +373,43 @@ public static class EnvironmentsApi
         {
             return JsonBody.Invalid("until", "must be in the future (or left out: the freeze then holds until it is lifted).");
         }
-        var freeze = new Freeze(env, request.Reason!.Trim(), Roles.UserId(http.User), now, until, request.AllowRollbacks ?? true);
+        var freeze = new Freeze(env, request.Reason!.Trim(), Roles.UserId(http.User), now, until, request.AllowRollbacks ?? true) { Project = request.Project };
         var details = new Dictionary<string, string>
         {
             ["reason"] = freeze.Reason,
             ["until"] = freeze.Until is { } u ? Domain.Environments.Freeze.Format(u) : "",
             ["allowRollbacks"] = freeze.AllowRollbacks ? "true" : "false",
         };
-        await freezes.FreezeAsync(freeze, ReleaseJournal.Registry(Domain.Audit.AuditChains.Organization, freeze.By, "environment.frozen", $"environment/{env}", details,
+        if (freeze.Project is { } frozenProject)
+        {
+            details["project"] = frozenProject;
+        }
+        await freezes.FreezeAsync(freeze, ReleaseJournal.Registry(freeze.Project ?? Domain.Audit.AuditChains.Organization, freeze.By, "environment.frozen", $"environment/{env}", details,
             new Domain.Events.EnvironmentFrozen(env, freeze.Reason, freeze.By, details["until"], details["allowRollbacks"])), ct).ConfigureAwait(false);
         return TypedResults.Ok(FreezeDto.From(freeze));
+    }
+
+    /// <summary>
+    /// Who may freeze (or lift): the whole environment, the organization's release-admins; one project's releases, that
+    /// project's release-admins. Null when the caller may; else the refusal (400 naming project, or 403).
+    /// </summary>
+    private static ValidationProblem? FreezeScope(HttpContext http, string? project)
+    {
+        if (project is null)
+        {
+            if (!Roles.GroupsOf(http.User).Contains(Roles.Admins))
+            {
+                throw new Domain.Errors.RequestRefusedException(Domain.Errors.RefusalKind.Forbidden, "Forbidden",
+                    $"Freezing a whole environment takes the organization's {Roles.Admins}; a project's release-admins freeze their project's releases (\"project\").");
+            }
+            return null;
+        }
+        if ((Rules.ResourceName(project) ?? (project == Domain.Audit.AuditChains.Organization ? "is the organization's own name, not a project." : null)) is { } bad)
+        {
+            return JsonBody.Invalid("project", bad);
+        }
+        ProjectAccess.Require(http.User, project, ProjectAccess.Admins, "freeze releases");
+        return null;
     }
 
     /// <summary>200 with the freeze lifted; 409 when none was placed.</summary>
@@ -392,15 +425,19 @@ public static class EnvironmentsApi
         {
             return Problems.NotFound($"No environment '{env}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
         }
+        if (FreezeScope(http, request.Project) is { } refused)
+        {
+            return refused;
+        }
         if (Rules.Reason(request.Reason) is { } rule)
         {
             return JsonBody.Invalid("reason", rule);
         }
         var actor = Roles.UserId(http.User);
         var reason = request.Reason!.Trim();
-        var lifted = await freezes.LiftFreezeAsync(env, f => ReleaseJournal.Registry(Domain.Audit.AuditChains.Organization, actor, "environment.unfrozen", $"environment/{env}",
-            new Dictionary<string, string> { ["reason"] = reason, ["frozenBy"] = f.By, ["freezeReason"] = f.Reason },
-            new Domain.Events.EnvironmentUnfrozen(env, reason, actor, f.By)), ct).ConfigureAwait(false);
+        var lifted = await freezes.LiftFreezeAsync(env, f => ReleaseJournal.Registry(f.Project ?? Domain.Audit.AuditChains.Organization, actor, "environment.unfrozen",
+            $"environment/{env}", new Dictionary<string, string> { ["reason"] = reason, ["frozenBy"] = f.By, ["freezeReason"] = f.Reason, ["project"] = f.Project ?? "" },
+            new Domain.Events.EnvironmentUnfrozen(env, reason, actor, f.By)), ct, request.Project).ConfigureAwait(false);
         return TypedResults.Ok(FreezeDto.From(lifted));
     }
 }

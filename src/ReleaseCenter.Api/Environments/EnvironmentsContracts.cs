@@ -61,12 +61,18 @@ public sealed record EnvironmentDto(
 
     /// <summary>Models whose auto-promotion into the environment holds after a manual rollback, until someone lifts the hold.</summary>
     public IReadOnlyList<AutoPromotionHoldDto> Holds { get; init; } = [];
+
+    /// <summary>Freezes of one project's releases in the environment (the environment's own is <see cref="Freeze"/>).</summary>
+    public IReadOnlyList<FreezeDto> ProjectFreezes { get; init; } = [];
 }
 
 /// <summary>An environment's freeze: who, when, why, until when (null: until lifted), whether rollbacks may proceed.</summary>
 public sealed record FreezeDto(string Environment, string Reason, string By, DateTimeOffset At, DateTimeOffset? Until, bool AllowRollbacks)
 {
-    public static FreezeDto From(Freeze f) => new(f.Environment, f.Reason, f.By, f.At, f.Until, f.AllowRollbacks);
+    public static FreezeDto From(Freeze f) => new(f.Environment, f.Reason, f.By, f.At, f.Until, f.AllowRollbacks) { Project = f.Project };
+
+    /// <summary>The project whose releases it holds; absent for a freeze of the whole environment.</summary>
+    public string? Project { get; init; }
 }
 
 /// <summary>An endpoint that serves something other than the record says (actualConfig null: the endpoint is gone).</summary>
@@ -87,10 +93,13 @@ public sealed record AutoPromotionHoldDto(string Environment, string Model, stri
 public sealed record ReconcileRequest(string? Action, string? Reason);
 
 /// <summary>POST /v1/environments/{env}/freeze: why (1 to 2000 characters), until when (optional, ISO-8601), whether rollbacks may proceed (default true).</summary>
-public sealed record FreezeRequest(string? Reason, string? Until, bool? AllowRollbacks);
+public sealed record FreezeRequest(string? Reason, string? Until, bool? AllowRollbacks, string? Project);
 
 /// <summary>POST /v1/environments/{env}/freeze/lift: why.</summary>
-public sealed record LiftFreezeRequest(string? Reason);
+public sealed record LiftFreezeRequest(string? Reason, string? Project);
+
+/// <summary>POST /v1/environments/{env}/holds/{model}/lift: why.</summary>
+public sealed record LiftHoldRequest(string? Reason);
 
 public sealed record EnvironmentListDto(IReadOnlyList<EnvironmentDto> Items);
 
@@ -130,6 +139,7 @@ public sealed record RollbackDecisionRequest(string? Decision, string? Comment);
 [JsonSerializable(typeof(OutOfBandChangeDto))]
 [JsonSerializable(typeof(ReconcileRequest))]
 [JsonSerializable(typeof(AutoPromotionHoldDto))]
+[JsonSerializable(typeof(LiftHoldRequest))]
 [JsonSerializable(typeof(ReleaseCenter.Functions.Environments.UnlockResult))]
 [JsonSerializable(typeof(RollbackPreview))]
 [JsonSerializable(typeof(RollbackAcceptedDto))]

@@ -15,31 +15,49 @@ public sealed class DynamoFreezeStore(IAmazonDynamoDB dynamo, string tableName, 
 {
     private const string FreezeSk = "FREEZE";
 
-    private static Dictionary<string, AttributeValue> Key(string environment) =>
-        new() { [PartitionKey] = Attr.S($"ENV#{environment}"), [SortKey] = Attr.S(FreezeSk) };
+    private static Dictionary<string, AttributeValue> Key(string environment, string? project = null) =>
+        new() { [PartitionKey] = Attr.S($"ENV#{environment}"), [SortKey] = Attr.S(project is null ? FreezeSk : $"{FreezeSk}#{project}") };
 
-    public async Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct)
+    public async Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct, string? project = null)
     {
-        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key(environment), ConsistentRead = true }, ct)
+        var item = (await dynamo.GetItemAsync(new GetItemRequest { TableName = tableName, Key = Key(environment, project), ConsistentRead = true }, ct)
             .ConfigureAwait(false)).Item;
-        return item is { Count: > 0 }
-            ? new Freeze(environment, item.GetS("reason"), item.GetS("by"), item.GetTime("at"),
-                item.ContainsKey("until") ? item.GetTime("until") : null, item.TryGetValue("allowRollbacks", out var allow) && allow.BOOL == true)
-            : null;
+        return item is { Count: > 0 } ? FreezeFrom(environment, item) : null;
     }
+
+    public async Task<IReadOnlyList<Freeze>> ListFreezesAsync(string environment, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = tableName,
+            KeyConditionExpression = "#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames = new() { ["#pk"] = PartitionKey, ["#sk"] = SortKey },
+            ExpressionAttributeValues = new() { [":pk"] = Attr.S($"ENV#{environment}"), [":prefix"] = Attr.S(FreezeSk) },
+            ConsistentRead = true,
+        }, ct).ConfigureAwait(false);
+        return response.Items.Select(i => FreezeFrom(environment, i)).ToArray();
+    }
+
+    private static Freeze FreezeFrom(string environment, Dictionary<string, AttributeValue> item) =>
+        new(environment, item.GetS("reason"), item.GetS("by"), item.GetTime("at"),
+            item.ContainsKey("until") ? item.GetTime("until") : null, item.TryGetValue("allowRollbacks", out var allow) && allow.BOOL == true)
+        {
+            Project = item.GetSOrNull("project"),
+        };
 
     public async Task<Freeze> FreezeAsync(Freeze freeze, ChangeRecord record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(freeze);
         await journal.WriteAsync(async token =>
         {
-            var current = await GetFreezeAsync(freeze.Environment, token).ConfigureAwait(false);
+            var current = await GetFreezeAsync(freeze.Environment, token, freeze.Project).ConfigureAwait(false);
             if (current is not null && current.HoldsAt(clock.GetUtcNow()))
             {
                 throw new ConflictException($"{current.Describe()}. Lift that freeze first.");
             }
-            var item = Key(freeze.Environment);
+            var item = Key(freeze.Environment, freeze.Project);
             item[ItemType] = Attr.S("Freeze");
+            item.PutIfNotNull("project", freeze.Project);
             item["reason"] = Attr.S(freeze.Reason);
             item["by"] = Attr.S(freeze.By);
             item["at"] = Attr.Time(freeze.At);
@@ -58,18 +76,18 @@ public sealed class DynamoFreezeStore(IAmazonDynamoDB dynamo, string tableName, 
         return freeze;
     }
 
-    public async Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct)
+    public async Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct, string? project = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         Freeze? lifted = null;
         await journal.WriteAsync(async token =>
         {
-            lifted = await GetFreezeAsync(environment, token).ConfigureAwait(false)
-                ?? throw new ConflictException($"{environment} is not frozen; there is nothing to lift.");
+            lifted = await GetFreezeAsync(environment, token, project).ConfigureAwait(false)
+                ?? throw new ConflictException($"{environment} is not frozen{(project is null ? "" : $" for project {project}")}; there is nothing to lift.");
             var (condition, names, values) = Unchanged(lifted);
             var delete = new Delete
             {
-                TableName = tableName, Key = Key(environment), ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values,
+                TableName = tableName, Key = Key(environment, project), ConditionExpression = condition, ExpressionAttributeNames = names, ExpressionAttributeValues = values,
             };
             return ([new TransactWriteItem { Delete = delete }], record(lifted));
         }, _ => ChangeConflict.Retry, ct).ConfigureAwait(false);

@@ -124,10 +124,14 @@ internal static class OperationsCommands
         var reason = new Option<string>("--reason") { Description = "Why (recorded in the audit log)", Required = true };
         var until = new Option<string>("--until") { Description = "When the freeze ends by itself (ISO-8601); without it, it holds until lifted" };
         var noRollbacks = new Option<bool>("--no-rollbacks") { Description = "Refuse rollbacks too while the freeze holds (by default they proceed)" };
-        var freeze = new Command("freeze", "Freeze an environment: releases wait at its door until the freeze is lifted or ends") { name, reason, until, noRollbacks };
+        var frozenProject = new Option<string>("--project") { Description = "Freeze only this project's releases (its release-admins may); without it, the whole environment" };
+        var freeze = new Command("freeze", "Freeze an environment: releases wait at its door until the freeze is lifted or ends") { name, reason, until, noRollbacks, frozenProject };
         freeze.SetAction(Session.Run(context, async (s, ct) =>
         {
-            var body = new System.Text.Json.Nodes.JsonObject { ["reason"] = s.Parse.GetValue(reason), ["allowRollbacks"] = !s.Parse.GetValue(noRollbacks) };
+            var body = new System.Text.Json.Nodes.JsonObject
+            {
+                ["reason"] = s.Parse.GetValue(reason), ["allowRollbacks"] = !s.Parse.GetValue(noRollbacks), ["project"] = s.Parse.GetValue(frozenProject),
+            };
             if (s.Parse.GetValue(until) is { } end)
             {
                 body["until"] = end;
@@ -135,17 +139,41 @@ internal static class OperationsCommands
             var f = await s.Api.PostAsync($"/v1/environments/{Uri.EscapeDataString(s.Parse.GetValue(name)!)}/freeze", body, ct).ConfigureAwait(false);
             return s.Show(f, () => s.Out.WriteLine($"Froze {f.Str("environment")}" + (f.Str("until") is { Length: > 0 } u ? $" until {J.Time(u)}" : " until it is lifted") + "."));
         }));
-        var unfreeze = new Command("unfreeze", "Lift an environment's freeze: releases waiting at its door go on") { name, reason };
+        var unfreeze = new Command("unfreeze", "Lift an environment's freeze: releases waiting at its door go on") { name, reason, frozenProject };
         unfreeze.SetAction(Session.Run(context, async (s, ct) =>
         {
             var f = await s.Api.PostAsync($"/v1/environments/{Uri.EscapeDataString(s.Parse.GetValue(name)!)}/freeze/lift",
+                new System.Text.Json.Nodes.JsonObject { ["reason"] = s.Parse.GetValue(reason), ["project"] = s.Parse.GetValue(frozenProject) }, ct).ConfigureAwait(false);
+            return s.Show(f, () => s.Out.WriteLine($"Lifted the freeze on {f.Str("environment")}" + (f.Str("project") is { } p ? $" for project {p}." : ".")));
+        }));
+        // Drift of the live state and holds on auto-promotion (release-admins of the model's project).
+        var model2 = new Option<string>("--model") { Description = "The model", Required = true };
+        var action = new Option<string>("--action") { Description = "restore (put the recorded config back) or adopt (record what the endpoint serves)", Required = true };
+        var reconcile = new Command("reconcile", "Reconcile an endpoint changed outside Release Center: restore the recorded config, or adopt what it serves")
+        {
+            name, model2, action, reason,
+        };
+        reconcile.SetAction(Session.Run(context, async (s, ct) =>
+        {
+            var r = await s.Api.PostAsync(
+                $"/v1/environments/{Uri.EscapeDataString(s.Parse.GetValue(name)!)}/out-of-band/{Uri.EscapeDataString(s.Parse.GetValue(model2)!)}/reconcile",
+                new System.Text.Json.Nodes.JsonObject { ["action"] = s.Parse.GetValue(action), ["reason"] = s.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
+            return s.Show(r, () => s.Out.WriteLine($"Reconciled {r.Str("endpointName")} ({s.Parse.GetValue(action)}); releases into {r.Str("environment")} go on."));
+        }));
+        var liftHold = new Command("lift-hold", "Lift the hold a manual rollback put on a model's auto-promotion into the environment") { name, model2, reason };
+        liftHold.SetAction(Session.Run(context, async (s, ct) =>
+        {
+            var h = await s.Api.PostAsync(
+                $"/v1/environments/{Uri.EscapeDataString(s.Parse.GetValue(name)!)}/holds/{Uri.EscapeDataString(s.Parse.GetValue(model2)!)}/lift",
                 new System.Text.Json.Nodes.JsonObject { ["reason"] = s.Parse.GetValue(reason) }, ct).ConfigureAwait(false);
-            return s.Show(f, () => s.Out.WriteLine($"Lifted the freeze on {f.Str("environment")}."));
+            return s.Show(h, () => s.Out.WriteLine($"Lifted the hold on {h.Str("model")} in {h.Str("environment")}: its releases enter automatically again."));
         }));
         env.Subcommands.Add(list);
         env.Subcommands.Add(history);
         env.Subcommands.Add(freeze);
         env.Subcommands.Add(unfreeze);
+        env.Subcommands.Add(reconcile);
+        env.Subcommands.Add(liftHold);
         return env;
     }
 

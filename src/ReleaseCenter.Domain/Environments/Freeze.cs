@@ -10,11 +10,14 @@ namespace ReleaseCenter.Domain.Environments;
 /// </summary>
 public sealed record Freeze(string Environment, string Reason, string By, DateTimeOffset At, DateTimeOffset? Until, bool AllowRollbacks)
 {
+    /// <summary>The project whose releases (and, unless allowed, rollbacks) the freeze holds; null: the whole environment.</summary>
+    public string? Project { get; init; }
+
     public bool HoldsAt(DateTimeOffset now) => Until is not { } until || now < until;
 
-    /// <summary>"prod is frozen by lena since 2026-12-01 14:02 UTC until 2026-12-02 09:00 UTC: quarter-end close".</summary>
+    /// <summary>"prod is frozen by lena since 2026-12-01 14:02 UTC until 2026-12-02 09:00 UTC: quarter-end close" ("… frozen for project payments by …").</summary>
     public string Describe() =>
-        $"{Environment} is frozen by {By} since {Format(At)}" + (Until is { } until ? $" until {Format(until)}" : "") + $": {Reason}";
+        $"{Environment} is frozen{(Project is null ? "" : $" for project {Project}")} by {By} since {Format(At)}" + (Until is { } until ? $" until {Format(until)}" : "") + $": {Reason}";
 
     public static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC";
 }

@@ -6,7 +6,10 @@ namespace ReleaseCenter.Domain.Ports;
 public interface IFreezeStore
 {
     /// <summary>The environment's freeze, if one was placed and not lifted (it may have ended by its own <c>until</c>).</summary>
-    Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct);
+    Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct, string? project = null);
+
+    /// <summary>Every freeze placed in the environment: the environment's own and each project's.</summary>
+    Task<IReadOnlyList<Freeze>> ListFreezesAsync(string environment, CancellationToken ct);
 
     /// <summary>Places the freeze; a freeze that ended by its own <c>until</c> is replaced.</summary>
     /// <exception cref="ConflictException">a freeze holds the environment already.</exception>
@@ -14,7 +17,7 @@ public interface IFreezeStore
 
     /// <summary>Lifts the environment's freeze (the record is built from it).</summary>
     /// <exception cref="ConflictException">no freeze was placed on the environment.</exception>
-    Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct);
+    Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct, string? project = null);
 
     /// <summary>The auto-promotion holds that stand in the environment (<see cref="AutoPromotionHold"/>).</summary>
     Task<IReadOnlyList<AutoPromotionHold>> ListHoldsAsync(string environment, CancellationToken ct);

@@ -150,9 +150,13 @@ public sealed class RollbackService(
 
         var now = clock.GetUtcNow();
         // A freeze holds releases at the door, not rollbacks: getting back to what served is what a freeze protects. Unless it says otherwise.
-        if (await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false) is { AllowRollbacks: false } freeze && freeze.HoldsAt(now))
+        var project = await projects.GetAsync(preview.Model, ct).ConfigureAwait(false);
+        foreach (var held in new[] { await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false), await freezes.GetFreezeAsync(environment, ct, project).ConfigureAwait(false) })
         {
-            throw new FrozenException(freeze);
+            if (held is { AllowRollbacks: false } freeze && freeze.HoldsAt(now))
+            {
+                throw new FrozenException(freeze);
+            }
         }
         var policy = (await policyService.CurrentAsync(preview.Model, environment, ct).ConfigureAwait(false)).Policy;
         var rollback = new Rollback(NewId(now), environment, preview.Model, preview.EndpointName,

@@ -151,4 +151,23 @@ public sealed class DoorTests : IDisposable
         _h.Clock.Advance(TimeSpan.FromSeconds(later.WaitSeconds));
         Assert.True((await LookAsync(release.Id, "prod")).Open, "the window ended");
     }
+
+    [Fact]
+    public async Task AProjectFreeze_HoldsThatProjectsReleasesOnly()
+    {
+        var release = await LiveInDevAsync("project-frozen");
+        _h.Clock.Advance(TimeSpan.FromMinutes(5)); // soaked
+        var now = _h.Clock.GetUtcNow();
+        await _h.Freezes.FreezeAsync(new Freeze("prod", "risk model review", "rita", now, null, AllowRollbacks: true) { Project = "risk" },
+            ReleaseJournal.Registry("risk", "rita", "environment.frozen", "environment/prod", new Dictionary<string, string>()), CancellationToken.None);
+        Assert.True((await LookAsync(release.Id, "prod")).Open, "another project's freeze does not hold fraud's releases");
+
+        await _h.Freezes.FreezeAsync(new Freeze("prod", "fraud incident", "lena", now, null, AllowRollbacks: true) { Project = "fraud" },
+            ReleaseJournal.Registry("fraud", "lena", "environment.frozen", "environment/prod", new Dictionary<string, string>()), CancellationToken.None);
+        var other = await LiveInDevAsync("project-frozen-2");
+        _h.Clock.Advance(TimeSpan.FromMinutes(5));
+        var held = await LookAsync(other.Id, "prod");
+        Assert.False(held.Open);
+        Assert.Contains("prod is frozen for project fraud by lena", held.Reason, StringComparison.Ordinal);
+    }
 }

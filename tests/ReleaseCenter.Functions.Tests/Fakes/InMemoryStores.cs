@@ -810,15 +810,23 @@ public sealed class InMemoryDriftStore : IDriftStore, IRetrainStore
 public sealed class InMemoryFreezeStore(TimeProvider clock) : IFreezeStore
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Freeze> _freezes = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Environment, string Project), Freeze> _freezes = [];
 
     public Func<ChangeRecord, Task>? Recorder { get; set; }
 
-    public Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct)
+    public Task<Freeze?> GetFreezeAsync(string environment, CancellationToken ct, string? project = null)
     {
         lock (_lock)
         {
-            return Task.FromResult(_freezes.GetValueOrDefault(environment));
+            return Task.FromResult(_freezes.GetValueOrDefault((environment, project ?? "")));
+        }
+    }
+
+    public Task<IReadOnlyList<Freeze>> ListFreezesAsync(string environment, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult<IReadOnlyList<Freeze>>(_freezes.Where(f => f.Key.Environment == environment).Select(f => f.Value).ToArray());
         }
     }
 
@@ -827,23 +835,23 @@ public sealed class InMemoryFreezeStore(TimeProvider clock) : IFreezeStore
         ArgumentNullException.ThrowIfNull(freeze);
         lock (_lock)
         {
-            if (_freezes.GetValueOrDefault(freeze.Environment) is { } current && current.HoldsAt(clock.GetUtcNow()))
+            if (_freezes.GetValueOrDefault((freeze.Environment, freeze.Project ?? "")) is { } current && current.HoldsAt(clock.GetUtcNow()))
             {
                 throw new ConflictException($"{current.Describe()}.");
             }
-            _freezes[freeze.Environment] = freeze;
+            _freezes[(freeze.Environment, freeze.Project ?? "")] = freeze;
         }
         await (Recorder?.Invoke(record) ?? Task.CompletedTask).ConfigureAwait(false);
         return freeze;
     }
 
-    public async Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct)
+    public async Task<Freeze> LiftFreezeAsync(string environment, Func<Freeze, ChangeRecord> record, CancellationToken ct, string? project = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         Freeze lifted;
         lock (_lock)
         {
-            if (!_freezes.Remove(environment, out lifted!))
+            if (!_freezes.Remove((environment, project ?? ""), out lifted!))
             {
                 throw new ConflictException($"{environment} is not frozen.");
             }

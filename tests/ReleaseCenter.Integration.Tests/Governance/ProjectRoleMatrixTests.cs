@@ -45,6 +45,8 @@ public sealed class ProjectRoleMatrixTests(EmulatorFixture emulator)
         ("POST", "/v1/rollbacks/{B}/approvals", """{"decision":"reject","comment":"matrix"}""", Approvers),
         ("POST", "/v1/environments/dev/freeze", """{"reason":"matrix"}""", Org),
         ("POST", "/v1/environments/dev/unlock", """{"reason":"matrix"}""", Org),
+        ("POST", "/v1/environments/dev/freeze", """{"reason":"matrix","project":"{P}"}""", Admins),
+        ("POST", "/v1/environments/dev/freeze/lift", """{"reason":"matrix","project":"{P}"}""", Admins),
         ("POST", "/v1/environments/dev/out-of-band/{M}/reconcile", """{"action":"restore","reason":"matrix"}""", Admins),
         ("POST", "/v1/environments/dev/holds/{M}/lift", """{"reason":"matrix"}""", Admins),
         ("POST", "/v1/models/{M}/drift-reports", "{}", Writers),

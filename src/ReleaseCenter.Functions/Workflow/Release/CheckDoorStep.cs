@@ -14,6 +14,7 @@ public sealed class CheckDoorStep(
     ReleaseRecord record,
     IFreezeStore freezes,
     ILiveStateStore liveState,
+    ModelProjects projects,
     Policies.PolicyService policyService,
     ReleaseCenterSettings settings,
     TimeProvider clock) : ITaskStep
@@ -27,7 +28,11 @@ public sealed class CheckDoorStep(
     {
         var release = await record.LoadAsync(releaseId, ct).ConfigureAwait(false);
         ReleaseRecord.ThrowIfEnded(release, $"enter {environment}");
-        var freeze = await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false);
+        // The environment's own freeze, else one of the release's project.
+        var now0 = clock.GetUtcNow();
+        var freeze = await freezes.GetFreezeAsync(environment, ct).ConfigureAwait(false) is { } whole && whole.HoldsAt(now0)
+            ? whole
+            : await freezes.GetFreezeAsync(environment, ct, await projects.GetAsync(release.Model, ct).ConfigureAwait(false)).ConfigureAwait(false);
         var now = clock.GetUtcNow();
         var door = EnvironmentDoor.Check(release, environment,
             (await policyService.ForReleaseAsync(release, environment, ct).ConfigureAwait(false)).Policy, freeze, now, settings.DoorCheckSeconds,

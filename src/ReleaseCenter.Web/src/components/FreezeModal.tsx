@@ -31,8 +31,8 @@ export function FreezeModal({ environment, onClose }: { environment: Environment
   const change = useMutation({
     mutationFn: () =>
       freeze
-        ? ok(api.POST('/v1/environments/{env}/freeze/lift', { params: { path: { env } }, body: { reason } }))
-        : ok(api.POST('/v1/environments/{env}/freeze', { params: { path: { env } }, body: { reason, until: until || null, allowRollbacks } })),
+        ? ok(api.POST('/v1/environments/{env}/freeze/lift', { params: { path: { env } }, body: { reason, project: null } }))
+        : ok(api.POST('/v1/environments/{env}/freeze', { params: { path: { env } }, body: { reason, until: until || null, allowRollbacks, project: null } })),
     onSuccess: async () => {
       flash.push({ type: 'success', header: freeze ? `Lifted the freeze on ${env}` : `Froze ${env}` });
       await queryClient.invalidateQueries({ queryKey: ['environments'] });

@@ -140,6 +140,13 @@ function EnvironmentCard({
           </Alert>
         ) : null}
         {freezing ? <FreezeModal environment={env} onClose={() => setFreezing(false)} /> : null}
+        {(env.projectFreezes ?? []).map((f) => (
+          <Alert key={f.project} type="warning" header={`${env.name} is frozen for project ${f.project}`}>
+            {f.by} froze {f.project}'s releases {timestamp(f.at)}
+            {f.until ? `, until ${timestamp(f.until)}` : ', until it is lifted'}: {f.reason}. Its releases wait at the door;{' '}
+            {f.allowRollbacks ? 'rollbacks proceed.' : 'its rollbacks are refused too.'} Lift it with rc env unfreeze {env.name} --project {f.project}.
+          </Alert>
+        ))}
         {(env.outOfBandChanges ?? []).map((c) => (
           <Alert
             key={c.model}
