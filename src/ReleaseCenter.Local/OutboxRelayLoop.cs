@@ -28,6 +28,10 @@ public sealed partial class OutboxRelayLoop(OutboxRelay relay, DynamoOutbox outb
                 using var scope = LogScopes.Begin(log, [new("handler", ReleaseWorkflow.SweepOutboxHandler)]);
                 await relay.SweepAsync(TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
             }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // stopping: the emulator may be gone already; what is pending stays in the outbox
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogPassFailed(log, ex.Message);

@@ -25,6 +25,10 @@ public sealed partial class ScheduledSweeper(ITaskHandlers handlers, ILogger<Sch
                 {
                     await handlers.InvokeAsync(function.Handler, "{}", stoppingToken).ConfigureAwait(false);
                 }
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
+                {
+                    return; // stopping: the emulator may be gone already
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     LogSweepFailed(log, function.Handler, ex);
