@@ -207,4 +207,30 @@ public sealed class GovernanceConsoleTests(ConsoleFixture stack)
             await app.DisposeAsync();
         }
     }
+
+    [Fact]
+    public Task EditPolicy_AReleaseAdminWritesTheNextVersion_ABadSettingIsNamed_AndTheTableShowsTheNewSource() =>
+        stack.OnPageAsync("policy-edit", "lena", ["release-admins"], async page =>
+        {
+            var model = await stack.RegisteredModelAsync();
+            await page.GotoAsync($"/models/{model}");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Edit policy" }).ClickAsync();
+            var dialog = page.GetByRole(AriaRole.Dialog);
+            var settings = dialog.GetByRole(AriaRole.Textbox, new() { Name = "Settings per environment" });
+            await Expect(settings).ToHaveValueAsync("{}");
+
+            await settings.FillAsync("""{"prod": {"gate": [{"metric": "mape", "direction": "Lower"}]}}""");
+            await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("forecasters are judged by MAPE");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Save version 1" }).ClickAsync();
+            await Expect(dialog).ToContainTextAsync("environments.prod.gate[0].direction");
+
+            await settings.FillAsync("""{"prod": {"gate": [{"metric": "mape", "direction": "LowerIsBetter", "threshold": 0.1}], "autoPromote": true}}""");
+            await dialog.GetByRole(AriaRole.Button, new() { Name = "Save version 1" }).ClickAsync();
+            await Expect(dialog).ToHaveCountAsync(0);
+            var prod = page.GetByRole(AriaRole.Table, new() { Name = "Release policy" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "prod" });
+            await Expect(prod).ToContainTextAsync("mape ≤ 0.1");
+            await Expect(prod).ToContainTextAsync("promotes automatically");
+            await Expect(page.GetByText("A release requested now runs under model policy v1.")).ToBeVisibleAsync();
+            await stack.ScreenshotAsync(page, "policy-edit");
+        });
 }

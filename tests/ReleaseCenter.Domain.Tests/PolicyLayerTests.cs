@@ -167,3 +167,40 @@ public sealed class PromotionWindowTests
         Assert.Contains(field, errors.ToDictionary().Keys);
     }
 }
+
+/// <summary>Project-scoped roles, and what a template may change of a policy's approval.</summary>
+public sealed class ProjectRoleAndTemplateTests
+{
+    [Fact]
+    public void AProjectScopedGroup_CountsInItsProjectOnly_AsItsRoleAndByItsOwnName()
+    {
+        var groups = new HashSet<string>(StringComparer.Ordinal) { "retail:approvers-prod", "ml-engineers" };
+        var inRetail = ReleaseCenter.Domain.Access.ProjectRoles.In(groups, "retail");
+        var inPayments = ReleaseCenter.Domain.Access.ProjectRoles.In(groups, "payments");
+        Assert.Contains("approvers-prod", inRetail);
+        Assert.Contains("retail:approvers-prod", inRetail); // a policy may name the scoped group itself
+        Assert.Contains("ml-engineers", inPayments);
+        Assert.DoesNotContain("approvers-prod", inPayments);
+        Assert.DoesNotContain("retail:approvers-prod", inPayments);
+        Assert.True(ReleaseCenter.Domain.Access.ProjectRoles.Anywhere(groups, "approvers-prod"));
+        Assert.False(ReleaseCenter.Domain.Access.ProjectRoles.Anywhere(groups, "release-admins"));
+    }
+
+    [Fact]
+    public void ATemplate_MayTightenApprovals_NeverLoosenThem_AndIsNotSkippedByAutoPromotion()
+    {
+        var environment = new EnvironmentPolicy("prod", new ApprovalPolicy(2, ["approvers-prod"], 3600), 0, "ml.m5.large", new GatePolicy([]))
+        {
+            AutoPromote = true,
+        };
+        var effective = EffectivePolicy.Resolve(environment, null, null, MetricDirections.Defaults);
+        TemplateUse Use(ApprovalPolicy approval) => new("t", 1, new Dictionary<string, ApprovalPolicy> { ["prod"] = approval }, []);
+
+        var tighter = effective.WithTemplate(Use(new ApprovalPolicy(3, ["approvers-prod"], 3600)), "prod");
+        Assert.Equal((3, false, "template"), (tighter.Policy.Approval.Required, tighter.Policy.AutoPromote, tighter.Sources[PolicyDocuments.Approval].Layer));
+
+        Assert.Same(effective, effective.WithTemplate(Use(new ApprovalPolicy(1, ["approvers-prod"], 3600)), "prod"));            // fewer approvers
+        Assert.Same(effective, effective.WithTemplate(Use(new ApprovalPolicy(2, ["ml-engineers"], 3600)), "prod"));              // other groups
+        Assert.Same(effective, effective.WithTemplate(Use(new ApprovalPolicy(2, ["approvers-prod"], 3600) { OnRejection = ApprovalPolicy.RecordOnly }), "prod"));
+    }
+}

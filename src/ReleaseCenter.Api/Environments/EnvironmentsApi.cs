@@ -229,7 +229,9 @@ public static class EnvironmentsApi
                 _ => throw new InvalidOperationException("JsonBody returns only problem results."),
             };
         }
-        await access.RequireForModelAsync(http.User, request.Model, ProjectAccess.Writers, "roll back", ct).ConfigureAwait(false);
+        // Without a model the rollback acts on the only one live there: check the project of the model it would act on.
+        var model = request.Model ?? (await rollbacks.PreviewAsync(env, null, request.ToRelease, ct).ConfigureAwait(false)).Model;
+        await access.RequireForModelAsync(http.User, model, ProjectAccess.Writers, "roll back", ct).ConfigureAwait(false);
         var result = await rollbacks.RequestAsync(env, request.Model, request.ToRelease, request.Reason, Roles.UserId(http.User), ct).ConfigureAwait(false);
         if (result.Rollback is not { } started)
         {

@@ -92,7 +92,13 @@ public sealed class DynamoPolicyStore(IAmazonDynamoDB dynamo, string tableName, 
         var errors = new ValidationErrors();
         using var json = JsonDocument.Parse(item.GetS("environments"));
         var environments = PolicyDocuments.Parse(json.RootElement, defaults, errors);
-        // A version stored under an environment that has since left the configuration keeps its other environments.
+        // A stored version that no longer parses (an environment left the configuration, a time zone this runtime lacks) must not
+        // quietly fall back to the layer below: the release or request that reads it fails, saying why.
+        if (!errors.IsValid)
+        {
+            throw new InvalidOperationException($"{item.GetS("scope")} policy {item.GetS("name")} v{item.GetLong("version")} no longer parses: "
+                + string.Join(" ", errors.ToDictionary().Select(e => $"{e.Key} {string.Join(" ", e.Value)}")));
+        }
         return new PolicyDocument(Enum.Parse<PolicyScope>(item.GetS("scope")), item.GetS("name"), (int)item.GetLong("version"), environments,
             item.GetS("by"), item.GetTime("at"), item.GetS("reason"))
         {

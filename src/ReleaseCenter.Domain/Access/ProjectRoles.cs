@@ -10,7 +10,7 @@ public static class ProjectRoles
 {
     public const char Separator = ':';
 
-    /// <summary>The groups that count in <paramref name="project"/>: the global ones, and the project's own without their prefix.</summary>
+    /// <summary>The groups that count in <paramref name="project"/>: the global ones, and the project's own, both with and without their prefix.</summary>
     public static IReadOnlySet<string> In(IReadOnlySet<string> groups, string project)
     {
         ArgumentNullException.ThrowIfNull(groups);
@@ -25,7 +25,9 @@ public static class ProjectRoles
             }
             else if (group.StartsWith(prefix, StringComparison.Ordinal) && group.Length > prefix.Length)
             {
+                // The role ("approvers-prod"), and the group itself, which a policy may name ("retail:approvers-prod").
                 held.Add(group[prefix.Length..]);
+                held.Add(group);
             }
         }
         return held;

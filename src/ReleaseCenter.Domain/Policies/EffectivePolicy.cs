@@ -40,7 +40,8 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
     {
         ArgumentNullException.ThrowIfNull(template);
         if (template.Approvals.GetValueOrDefault(environment) is not { } approval || approval.Required < Policy.Approval.Required
-            || (Policy.Approval.Required > 0 && !approval.Groups.All(g => Policy.Approval.Groups.Contains(g, StringComparer.Ordinal))))
+            || (Policy.Approval.Required > 0 && !approval.Groups.All(g => Policy.Approval.Groups.Contains(g, StringComparer.Ordinal)))
+            || (approval.OnRejection == ApprovalPolicy.RecordOnly && Policy.Approval.OnRejection == ApprovalPolicy.RejectStage && Policy.Approval.Required > 0))
         {
             return this;
         }
@@ -48,7 +49,8 @@ public sealed record EffectivePolicy(EnvironmentPolicy Policy, IReadOnlyList<str
         {
             [PolicyDocuments.Approval] = new PolicySource("template", template.Name, (int)Math.Min(template.Revision, int.MaxValue)),
         };
-        return this with { Policy = Policy with { Approval = approval }, Sources = sources };
+        // A template that asks for approvals is a person's word: it is never skipped by auto-promotion.
+        return this with { Policy = Policy with { Approval = approval, AutoPromote = Policy.AutoPromote && approval.Required == 0 }, Sources = sources };
     }
 
     /// <summary>

@@ -70,9 +70,8 @@ public static class EnvironmentDoor
                 $"Waiting at {environment}'s door: {window.Reason}" + (window.OpensAt is { } o ? $"; it opens {Freeze.Format(o)}." : "."),
                 window.OpensAt, wait, $"window-{window.OpensAt?.UtcTicks}");
         }
-        if (outOfBand is { Count: > 0 })
+        if (outOfBand?.Where(c => c.Model == release.Model).OrderBy(c => c.DetectedAt).FirstOrDefault() is { } change)
         {
-            var change = outOfBand.OrderBy(c => c.DetectedAt).First();
             return new DoorState(false, DoorClosedBy.OutOfBand,
                 $"Waiting at {environment}'s door until its live state is reconciled: {change.Describe()}. A release-admin adopts or restores it.",
                 null, Math.Max(1, pollSeconds), $"out-of-band-{change.Model}-{change.DetectedAt.UtcTicks}");
@@ -80,7 +79,7 @@ public static class EnvironmentDoor
         if (release.Stage(environment).AutoPromoted && holds?.FirstOrDefault(h => h.Model == release.Model) is { } hold)
         {
             return new DoorState(false, DoorClosedBy.Hold,
-                $"Waiting at {environment}'s door: {hold.Describe()}. Someone lifts the hold, or approves the release another way.", null,
+                $"Waiting at {environment}'s door: {hold.Describe()}. A release-admin of the project lifts the hold for it to go on.", null,
                 Math.Max(1, pollSeconds), $"hold-{hold.At.UtcTicks}");
         }
         var index = release.Environments.ToList().IndexOf(environment);

@@ -114,13 +114,21 @@ public sealed class LiveStateService(
                 throw new RequestRefusedException(RefusalKind.Conflict, "Nothing to adopt", $"{change.EndpointName} is gone: there is nothing to adopt. Restore it, or roll back.", "action");
             }
             var live = await workflow.GetLiveAsync(environment, model, ct).ConfigureAwait(false);
-            await workflow.RecordDeploymentAsync(new LiveDeployment(environment, model, change.LiveRelease, change.LiveVersion, change.EndpointName, change.ActualConfig,
-                clock.GetUtcNow())
+            try
             {
-                Kind = DeploymentKinds.Adopted,
-                AdoptedChange = $"{model}#{change.DetectedAt.UtcTicks}",
-                ReplacedRelease = live?.ReleaseId,
-            }, ct, expectedLiveRelease: change.LiveRelease).ConfigureAwait(false);
+                await workflow.RecordDeploymentAsync(new LiveDeployment(environment, model, change.LiveRelease, change.LiveVersion, change.EndpointName,
+                    change.ActualConfig, clock.GetUtcNow())
+                {
+                    Kind = DeploymentKinds.Adopted,
+                    AdoptedChange = $"{model}#{change.DetectedAt.UtcTicks}",
+                    ReplacedRelease = live?.ReleaseId,
+                }, ct, expectedLiveRelease: change.LiveRelease).ConfigureAwait(false);
+            }
+            catch (LiveChangedException ex)
+            {
+                throw new RequestRefusedException(RefusalKind.Conflict, "Live release changed",
+                    $"{ex.Message} The flag describes what was live when it was raised; the next check looks again.", "action");
+            }
         }
         else
         {

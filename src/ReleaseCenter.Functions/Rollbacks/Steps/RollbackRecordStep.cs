@@ -52,12 +52,8 @@ public sealed class RollbackRecordStep(
         var (saved, moved) = await record.MoveAsync(rollbackId, r => r.Status == RollbackStatus.RollingBack
             ? r.MoveTo(RollbackStatus.Completed, now) with { CompletedAt = now }
             : null, ct).ConfigureAwait(false);
-        await workflow.ReleaseLockAsync(saved.Environment, rollbackId, ct).ConfigureAwait(false);
-        if (moved || saved.Status == RollbackStatus.Completed) // every attempt after the move: a crash before the journal must not lose it
+        if (saved.Status == RollbackStatus.Completed)
         {
-            await journal.RecordRollbackAsync(saved, "completed", "rollback.completed",
-                $"Rolled {saved.Model} back in {saved.Environment}: v{saved.To.Version} (release {saved.To.Release}) is live again, replacing v{saved.From.Version} (release {saved.From.Release}). Reason: {saved.Reason}",
-                RollbackRecord.WorkflowActor, now, ct, onReleaseTimelines: true, RollbackRecord.Progressed("completed", saved)).ConfigureAwait(false);
             // Where releases of the model are promoted automatically, the next one would quietly undo this rollback: hold them until someone lifts the hold.
             if ((await policies.CurrentAsync(saved.Model, saved.Environment, ct).ConfigureAwait(false)).Policy.AutoPromote)
             {
@@ -68,6 +64,14 @@ public sealed class RollbackRecordStep(
                         new Dictionary<string, string> { ["rollbackId"] = saved.Id, ["rolledBackBy"] = saved.RequestedBy, ["reason"] = saved.Reason }),
                     $"hold:{saved.Id}", new AutoPromotionHeld(saved.Environment, saved.Model, saved.Id, saved.RequestedBy, saved.Reason)), ct).ConfigureAwait(false);
             }
+        }
+        // Freed only now: a release that would auto-promote finds the hold at the door, not a free lock.
+        await workflow.ReleaseLockAsync(saved.Environment, rollbackId, ct).ConfigureAwait(false);
+        if (moved || saved.Status == RollbackStatus.Completed) // every attempt after the move: a crash before the journal must not lose it
+        {
+            await journal.RecordRollbackAsync(saved, "completed", "rollback.completed",
+                $"Rolled {saved.Model} back in {saved.Environment}: v{saved.To.Version} (release {saved.To.Release}) is live again, replacing v{saved.From.Version} (release {saved.From.Release}). Reason: {saved.Reason}",
+                RollbackRecord.WorkflowActor, now, ct, onReleaseTimelines: true, RollbackRecord.Progressed("completed", saved)).ConfigureAwait(false);
         }
     }
 }

@@ -76,12 +76,22 @@ export function sessionFromToken(token: string, expiresAt: string | undefined, v
 /** The groups the API lets register, release, cancel, roll back and change policies (docs/api.md). */
 const writers = ['ml-engineers', 'release-admins'];
 
-/** Whether the signed-in person may make changes (release, cancel, roll back, edit a policy); the API decides in the end. */
-export function canChange(session: Session | null): boolean {
-  return !!session?.groups.some((g) => writers.includes(g));
+/** Whether a group gives the role, globally ("ml-engineers") or in some project ("payments:ml-engineers"). */
+function holds(group: string, role: string): boolean {
+  return group === role || (group.endsWith(`:${role}`) && group.indexOf(':') === group.length - role.length - 1);
 }
 
-/** Whether the signed-in person is a release-admin (freezes, unlocking by hand); the API decides in the end. */
+/** Whether the signed-in person may make changes (release, cancel, roll back) in some project; the API decides in the end. */
+export function canChange(session: Session | null): boolean {
+  return !!session?.groups.some((g) => writers.some((w) => holds(g, w)));
+}
+
+/** Whether the signed-in person is a release-admin of some project (policies, holds, out-of-band changes); the API decides in the end. */
 export function isAdmin(session: Session | null): boolean {
+  return !!session?.groups.some((g) => holds(g, 'release-admins'));
+}
+
+/** Whether the signed-in person is one of the organization's release-admins (freezing a whole environment, unlocking by hand). */
+export function isOrgAdmin(session: Session | null): boolean {
   return !!session?.groups.includes('release-admins');
 }

@@ -42,7 +42,7 @@ function Gate({ policy }: { policy: EffectivePolicy }) {
  * Each environment's effective policy for a model (the environment's defaults, its project's policy, its own), every
  * setting with where it came from, so "why does prod ask for this?" is answered on the page.
  */
-export function PolicyTable({ policy, loading }: { policy: ModelPolicy | undefined; loading: boolean }) {
+export function PolicyTable({ policy, loading, actions }: { policy: ModelPolicy | undefined; loading: boolean; actions?: React.ReactNode }) {
   const cell = (render: (p: EffectivePolicy) => React.ReactNode, setting: string) => (p: EffectivePolicy) => (
     <>
       {render(p)}
@@ -61,9 +61,10 @@ export function PolicyTable({ policy, loading }: { policy: ModelPolicy | undefin
       header={
         <Header
           variant="h2"
+          actions={actions}
           description={
             policy
-              ? `A release requested now runs under ${policy.pin.description}. Release-admins change a project's or a model's policy with rc policy set.`
+              ? `A release requested now runs under ${policy.pin.description}. Each setting says where it comes from.`
               : undefined
           }
         >

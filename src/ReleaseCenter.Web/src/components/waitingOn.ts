@@ -60,7 +60,7 @@ const strategyWords: Record<string, string> = { 'all-at-once': 'all at once', ca
  * page). Pure: it reads only the release, the environments' policies (GET /v1/environments `items`) and the clock.
  *
  * - held at the environment's door: "held at prod's door: prod is frozen (ends in 3 hours)", "soaking before prod (enters in 40 seconds)",
- *   "held at prod's door: an endpoint there was changed outside Release Center"
+ *   "held at prod's door: its endpoint there was changed outside Release Center"
  * - Pending: "queued for dev" (", dev is locked by rel-…" when another release holds the environment's lock)
  * - Evaluating: "evaluating the gate for dev"
  * - AwaitingApproval: "waiting for 1 approval from approvers-prod for prod, expires in 20 hours" (required approvals
@@ -90,7 +90,7 @@ export function waitingOn(release: Release, environments: readonly Environment[]
     if (w.kind === 'freeze') return result(`held at ${env}'s door: ${env} is frozen${w.until ? ` (ends ${relative(w.until, now)})` : ''}`, w.since);
     if (w.kind === 'window') return result(`held at ${env}'s door: outside its release windows${w.until ? ` (opens ${relative(w.until, now)})` : ''}`, w.since);
     if (w.kind === 'hold') return result(`held at ${env}'s door: auto-promotion holds after a rollback`, w.since);
-    if (w.kind === 'out-of-band') return result(`held at ${env}'s door: an endpoint there was changed outside Release Center`, w.since);
+    if (w.kind === 'out-of-band') return result(`held at ${env}'s door: its endpoint there was changed outside Release Center`, w.since);
     return result(`soaking before ${env}${w.until ? ` (enters ${relative(w.until, now)})` : ''}`, w.since);
   }
 

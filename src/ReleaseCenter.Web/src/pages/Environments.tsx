@@ -26,7 +26,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { StageStatusIndicator } from '../components/ReleaseStatus';
 import { RollbackModal } from '../components/RollbackModal';
 import { duration, num, relative, timestamp } from '../components/format';
-import { canChange, isAdmin, useSession } from '../auth/session';
+import { canChange, isAdmin, isOrgAdmin, useSession } from '../auth/session';
 import { FreezeModal } from '../components/FreezeModal';
 import { ReconcileModal } from '../components/ReconcileModal';
 import { ReasonModal } from '../components/ReasonModal';
@@ -95,7 +95,7 @@ function EnvironmentCard({
           description={env.endpointName ? `Endpoint ${env.endpointName}` : undefined}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
-              {isAdmin(session) ? (
+              {isOrgAdmin(session) ? (
                 <Button onClick={() => setFreezing(true)} ariaLabel={detail ? undefined : `${env.freeze ? 'Lift the freeze on' : 'Freeze'} ${env.name}`}>
                   {env.freeze ? 'Lift freeze' : 'Freeze'}
                 </Button>
@@ -160,7 +160,7 @@ function EnvironmentCard({
               ) : undefined
             }
           >
-            {c.description}. Releases into {env.name} wait at its door until a release-admin restores the recorded config or adopts what it serves.
+            {c.description}. Releases of {c.model} into {env.name} wait at its door until a release-admin of its project restores the recorded config or adopts what it serves.
           </Alert>
         ))}
         {reconcilingChange ? <ReconcileModal change={reconcilingChange} onClose={() => setReconciling(null)} /> : null}

@@ -14,6 +14,8 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import { environmentsQuery, modelPolicyQuery, modelQuery, versionsQuery } from '../api/queries';
 import { PolicyTable } from '../components/PolicyTable';
+import { PolicyEditModal } from '../components/PolicyEditModal';
+import { isAdmin, useSession } from '../auth/session';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import LineChart from '@cloudscape-design/components/line-chart';
 import { VersionsStrip } from '../components/VersionsStrip';
@@ -33,6 +35,8 @@ export default function Model() {
   const versions = useQuery(versionsQuery(name));
   const environments = useQuery(environmentsQuery());
   const policy = useQuery(modelPolicyQuery(name));
+  const session = useSession();
+  const [editing, setEditing] = useState(false);
   const [selected, setSelected] = useState<ModelVersion[]>([]);
   const rows = [...(versions.data ?? [])].reverse();
   const metricNames = [...new Set(rows.flatMap((v) => Object.keys(v.metrics)))].sort();
@@ -153,8 +157,19 @@ export default function Model() {
             {policy.isError ? (
               <ProblemAlert error={policy.error} header="The release policy cannot be shown" />
             ) : (
-              <PolicyTable policy={policy.data} loading={policy.isPending} />
+              <PolicyTable
+                policy={policy.data}
+                loading={policy.isPending}
+                actions={
+                  isAdmin(session) ? (
+                    <Button onClick={() => setEditing(true)} disabled={!policy.data}>
+                      Edit policy
+                    </Button>
+                  ) : undefined
+                }
+              />
             )}
+            {editing && policy.data ? <PolicyEditModal model={name} policy={policy.data} onClose={() => setEditing(false)} /> : null}
           </SpaceBetween>
         </ContentLayout>
       }
