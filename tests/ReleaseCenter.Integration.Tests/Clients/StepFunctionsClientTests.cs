@@ -193,6 +193,7 @@ public sealed class StepFunctionsClientTests(EmulatorFixture emulator) : IDispos
         return body.RootElement.GetProperty("token").GetString()!;
     }
 
+    /// <summary>Two minutes: moto runs an execution's steps on its own threads, which a loaded 2-core machine starves (CI saw 30 s pass).</summary>
     private Task<DescribeExecutionResponse> WaitForEndAsync(string executionArn) =>
-        Poll.UntilAsync(() => _client.DescribeExecutionAsync(executionArn), execution => execution.Status != ExecutionStatus.Running);
+        Poll.UntilAsync(() => _client.DescribeExecutionAsync(executionArn), execution => execution.Status != ExecutionStatus.Running, attempts: 1200, delayMilliseconds: 100);
 }
