@@ -14,29 +14,8 @@ namespace ReleaseCenter.Integration.Tests.Workflow;
 /// in prod, the next release waits at prod's door until someone lifts the hold (it would quietly undo the rollback).
 /// </summary>
 [Collection(EmulatorCollections.Second)]
-public sealed class AutoPromotionTests(EmulatorFixture emulator) : DriverTestBase(emulator, DevAndProd())
+public sealed class AutoPromotionTests(EmulatorFixture emulator) : DriverTestBase(emulator, TestEnvironments.DevAndProd(prodApprovals: true))
 {
-    /// <summary>dev without approvals, prod with its shipped two approvals; no bake, no traffic shifting, no rollback approval.</summary>
-    private static string DevAndProd()
-    {
-        var config = JsonNode.Parse(LocalHost.ReadResourceForTests("environments.json"))!;
-        var kept = new JsonArray();
-        foreach (var environment in config["environments"]!.AsArray().Where(e => (string?)e!["name"] is "dev" or "prod").ToArray())
-        {
-            environment!.Parent!.AsArray().Remove(environment);
-            environment["bakeSeconds"] = 0;
-            if ((string?)environment["name"] == "dev")
-            {
-                environment["approval"] = JsonNode.Parse("""{"required":0,"groups":[],"timeoutSeconds":3600}""");
-            }
-            environment.AsObject().Remove("deployment");
-            environment.AsObject().Remove("rollback");
-            kept.Add(environment);
-        }
-        config["environments"] = kept;
-        return config.ToJsonString();
-    }
-
     private static StringContent Body(object value) => ReleaseDriver.Json(JsonSerializer.Serialize(value));
 
     [Fact]

@@ -15,28 +15,9 @@ namespace ReleaseCenter.Integration.Tests.Workflow;
 /// rollback in prod proceeds. The local stack looks at a closed door every 2 s.
 /// </summary>
 [Collection(EmulatorCollections.First)]
-public sealed class EnvironmentDoorTests(EmulatorFixture emulator) : DriverTestBase(emulator, DevAndProd())
+public sealed class EnvironmentDoorTests(EmulatorFixture emulator) : DriverTestBase(emulator, TestEnvironments.DevAndProd(prodSoakSeconds: SoakSeconds))
 {
     private const int SoakSeconds = 3;
-
-    /// <summary>dev then prod, no approvals, deployments all at once without bake time; prod asks for <see cref="SoakSeconds"/> live in dev first.</summary>
-    private static string DevAndProd()
-    {
-        var config = JsonNode.Parse(LocalHost.ReadResourceForTests("environments.json"))!;
-        var kept = new JsonArray();
-        foreach (var environment in config["environments"]!.AsArray().Where(e => (string?)e!["name"] is "dev" or "prod").ToArray())
-        {
-            environment!.Parent!.AsArray().Remove(environment);
-            environment["bakeSeconds"] = 0;
-            environment["approval"] = JsonNode.Parse("""{"required":0,"groups":[],"timeoutSeconds":3600}""");
-            environment.AsObject().Remove("deployment");
-            environment.AsObject().Remove("rollback");
-            kept.Add(environment);
-        }
-        kept[1]!["requiredSoakSeconds"] = SoakSeconds;
-        config["environments"] = kept;
-        return config.ToJsonString();
-    }
 
     private static StringContent Body(object value) => ReleaseDriver.Json(JsonSerializer.Serialize(value));
 

@@ -19,26 +19,8 @@ namespace ReleaseCenter.Integration.Tests.Workflow;
 /// until a release-admin reconciles it, by restoring the recorded config or by adopting what the endpoint serves.
 /// </summary>
 [Collection(EmulatorCollections.First)]
-public sealed class OutOfBandChangeTests(EmulatorFixture emulator) : DriverTestBase(emulator, DevAndProd())
+public sealed class OutOfBandChangeTests(EmulatorFixture emulator) : DriverTestBase(emulator, TestEnvironments.DevAndProd())
 {
-    /// <summary>dev then prod, no approvals, deployments all at once without bake time.</summary>
-    private static string DevAndProd()
-    {
-        var config = JsonNode.Parse(LocalHost.ReadResourceForTests("environments.json"))!;
-        var kept = new JsonArray();
-        foreach (var environment in config["environments"]!.AsArray().Where(e => (string?)e!["name"] is "dev" or "prod").ToArray())
-        {
-            environment!.Parent!.AsArray().Remove(environment);
-            environment["bakeSeconds"] = 0;
-            environment["approval"] = JsonNode.Parse("""{"required":0,"groups":[],"timeoutSeconds":3600}""");
-            environment.AsObject().Remove("deployment");
-            environment.AsObject().Remove("rollback");
-            kept.Add(environment);
-        }
-        config["environments"] = kept;
-        return config.ToJsonString();
-    }
-
     private static StringContent Body(object value) => ReleaseDriver.Json(JsonSerializer.Serialize(value));
 
     /// <summary>What someone does in the AWS console: a new endpoint config with the same model, and the endpoint pointed at it.</summary>
