@@ -8,7 +8,8 @@ Contract (the C# side depends on it):
   * patches are monkeypatched in memory (no file on disk changes);
   * Step Functions executes ASL (survives /moto-api/reset, which leaves the config alone);
   * prints exactly "moto-launcher ready http://<host>:<port>" on stdout once listening;
-  * exits on stdin EOF (so also when the parent process dies: the pipe closes), SIGTERM, SIGINT;
+  * exits on stdin EOF (so also when the parent process dies: the pipe closes) and SIGTERM; ignores SIGINT
+    (Ctrl+C in a terminal reaches the whole process group: the host stops first, then closes our stdin);
   * SageMaker blue/green deployments run RELEASE_CENTER_SAGEMAKER_SPEEDUP (default 300) times
     faster than the wall clock (patch 6); exit code 2 if that is not a positive number.
 State-machine service integrations call http://localhost:$MOTO_PORT; when MOTO_PORT is
@@ -710,7 +711,10 @@ def install_lifetime_guards():
     def on_signal(_signum, _frame):
         os._exit(0)
     signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    # Ctrl+C in a terminal signals the whole foreground process group, the host that started us included. Dying at
+    # once would pull the emulator from under the host's last work while it stops (a relay pass failing with a
+    # warning on the way out); the host closes our stdin once it is done, and that ends us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # No PR_SET_PDEATHSIG: Linux sends it when the *thread* that forked us exits, and .NET starts
     # processes from thread-pool threads that the pool retires when idle, which killed the
     # emulator in the middle of long test runs. The stdin watch covers a dead parent: the pipe

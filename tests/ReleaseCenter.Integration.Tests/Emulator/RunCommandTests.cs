@@ -40,10 +40,14 @@ public sealed partial class RunCommandTests
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    private static Stack Launch(int port)
+    /// <param name="ownGroup">Start it as the leader of its own process group (setsid), so that a signal to the group reaches the stack and
+    /// the emulator at once, as Ctrl+C in a terminal does.</param>
+    private static Stack Launch(int port, bool ownGroup = false)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "ReleaseCenter.Local.dll");
-        var start = new ProcessStartInfo("dotnet") { ArgumentList = { dll }, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = ownGroup
+            ? new ProcessStartInfo("setsid") { ArgumentList = { "dotnet", dll }, RedirectStandardOutput = true, RedirectStandardError = true }
+            : new ProcessStartInfo("dotnet") { ArgumentList = { dll }, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["RELEASE_CENTER_PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var stack = new Stack { Process = Process.Start(start)!, Port = port };
         stack.Process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stack.Output) { stack.Output.Add(e.Data); } } };
@@ -72,7 +76,9 @@ public sealed partial class RunCommandTests
         Assert.Fail("The local stack did not come up:\n" + string.Join('\n', stack.Output));
     }
 
-    private static void Signal(int pid, string signal) => Process.Start("kill", [$"-{signal}", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+    /// <param name="pid">A process, or (negative) the process group it leads.</param>
+    private static void Signal(int pid, string signal) =>
+        Process.Start("kill", [$"-{signal}", "--", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
 
     private static async Task AssertGoneAsync(int pid, TimeSpan within)
     {
@@ -86,24 +92,36 @@ public sealed partial class RunCommandTests
     }
 
     [Theory]
-    [InlineData("INT")]
-    [InlineData("TERM")]
-    public async Task RunCommand_ServesTheApi_AndASignalStopsItAndTheEmulator(string signal)
+    [InlineData("INT", false)]
+    [InlineData("TERM", false)]
+    [InlineData("INT", true)]
+    public async Task RunCommand_ServesTheApi_AndASignalStopsItAndTheEmulator(string signal, bool toTheGroup)
     {
-        using var stack = Launch(FreePort());
+        using var stack = Launch(FreePort(), ownGroup: toTheGroup);
         await WaitUntilRunningAsync(stack);
         using (var http = new HttpClient())
         {
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{stack.Port}/healthz")).StatusCode);
         }
 
-        Signal(stack.Process.Id, signal);
+        int before;
+        lock (stack.Output)
+        {
+            before = stack.Output.Count;
+        }
+        // Ctrl+C in a terminal: the signal reaches the host and the emulator together.
+        Signal(toTheGroup ? -stack.Process.Id : stack.Process.Id, signal);
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await stack.Process.WaitForExitAsync(cts.Token);
         Assert.Equal(0, stack.Process.ExitCode);
         await AssertGoneAsync(stack.MotoPid, TimeSpan.FromSeconds(5));
         Assert.Contains(stack.Output, l => l.Contains("The emulator has exited", StringComparison.Ordinal));
+        lock (stack.Output)
+        {
+            // Stopping is quiet: no warning, no failed pass on the way out.
+            Assert.DoesNotContain(stack.Output.Skip(before), l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     [Fact]
