@@ -18,7 +18,7 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
     public static TheoryData<string> Pages => new()
     {
         "sign-in", "releases", "release", "release-approve", "approvals", "new-release", "models", "model", "model-version", "dashboard", "audit", "drift", "drift-report",
-        "environments", "environment", "rollback-dialog", "rollback", "compare", "retrained-version", "not-found",
+        "project", "environments", "environment", "rollback-dialog", "rollback", "compare", "retrained-version", "not-found",
     };
 
     [Theory]
@@ -48,6 +48,7 @@ public sealed class AccessibilityTests(ConsoleFixture stack)
             "audit" => "/audit",
             "drift" => "/drift/fraud-detector",
             "drift-report" => $"/drift/fraud-detector/{driftReport}",
+            "project" => "/projects/payments",
             "environments" => "/environments",
             "environment" or "rollback-dialog" => "/environments/prod",
             "rollback" => $"/rollbacks/{rollbackId}",

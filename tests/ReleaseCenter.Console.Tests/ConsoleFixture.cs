@@ -297,17 +297,17 @@ public sealed class ConsoleFixture : IAsyncLifetime
         });
     }
 
-    public async Task<string> RegisteredModelAsync()
+    public async Task<string> RegisteredModelAsync(string project = "console-tests")
     {
         var model = $"ui-{Guid.NewGuid().ToString("N")[..10]}";
         using var client = await ApiAsync("alice", "ml-engineers");
-        await RegisterAsync(client, model);
+        await RegisterAsync(client, model, project);
         return model;
     }
 
-    private static async Task RegisterAsync(HttpClient client, string model)
+    private static async Task RegisterAsync(HttpClient client, string model, string project = "console-tests")
     {
-        (await client.PostAsync("/v1/models", Json($$"""{"name":"{{model}}","project":"console-tests"}"""))).EnsureSuccessStatusCode();
+        (await client.PostAsync("/v1/models", Json($$"""{"name":"{{model}}","project":"{{project}}"}"""))).EnsureSuccessStatusCode();
         (await client.PostAsync($"/v1/models/{model}/versions", Json($$"""
             {"artifactUri":"s3://m/{{model}}.tar.gz","artifactDigest":"{{Digest}}","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/xgb:1",
              "metrics":{"auc":0.95,"latency_p95_ms":70} }

@@ -233,4 +233,93 @@ public sealed class GovernanceConsoleTests(ConsoleFixture stack)
             await Expect(page.GetByText("A release requested now runs under model policy v1.")).ToBeVisibleAsync();
             await stack.ScreenshotAsync(page, "policy-edit");
         });
+
+    [Fact]
+    public Task ProjectPage_AnAdminWritesItsPolicy_SavesATemplate_ReleasesWithIt_AndFreezesAnEnvironmentForIt() =>
+        stack.OnPageAsync("project", "lena", ["release-admins"], async page =>
+        {
+            var project = $"shop-{Guid.NewGuid().ToString("N")[..8]}";
+            var model = await stack.RegisteredModelAsync(project);
+            using var api = await stack.ApiAsync("lena", "release-admins");
+            try
+            {
+                // From the model's page to its project's.
+                await page.GotoAsync($"/models/{model}");
+                await page.GetByRole(AriaRole.Link, new() { Name = project, Exact = true }).ClickAsync();
+                await Expect(page).ToHaveURLAsync(new Regex($"/projects/{project}$"));
+                await Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Project {project}" })).ToBeVisibleAsync();
+                await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Models of the project" })).ToContainTextAsync(model);
+
+                // The project's policy: none yet; a release-admin writes version 1, a bad setting named first.
+                await Expect(page.GetByText($"No project policy yet: {project}'s models follow")).ToBeVisibleAsync();
+                await page.GetByRole(AriaRole.Button, new() { Name = "Edit policy" }).ClickAsync();
+                var dialog = page.GetByRole(AriaRole.Dialog);
+                await Expect(dialog).ToContainTextAsync($"Edit project {project}'s policy");
+                var settings = dialog.GetByRole(AriaRole.Textbox, new() { Name = "Settings per environment" });
+                await settings.FillAsync("""{"prod": {"requiredSoakSeconds": -5}}""");
+                await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("a minute in staging before prod");
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Save version 1" }).ClickAsync();
+                await Expect(dialog).ToContainTextAsync("environments.prod.requiredSoakSeconds");
+                await settings.FillAsync("""{"prod": {"requiredSoakSeconds": 60}}""");
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Save version 1" }).ClickAsync();
+                await Expect(dialog).ToHaveCountAsync(0);
+                var overrides = page.GetByRole(AriaRole.Table, new() { Name = "Settings the project overrides" });
+                await Expect(overrides.GetByRole(AriaRole.Row).Filter(new() { HasText = "prod" })).ToContainTextAsync("requiredSoakSeconds: 60");
+                await Expect(page.GetByText("History (1 version)")).ToBeVisibleAsync();
+                var policy = await api.GetFromJsonAsync<JsonElement>($"/v1/projects/{project}/policy");
+                Assert.Equal(1, policy.GetProperty("version").GetInt32());
+
+                // A template: its path is dev only; it is listed, and releasing with it is one form.
+                await page.GetByRole(AriaRole.Button, new() { Name = "Create template" }).ClickAsync();
+                await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Name" }).FillAsync("quick");
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Remove staging" }).ClickAsync();
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Remove prod" }).ClickAsync();
+                await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Notify" }).FillAsync("#shop-releases");
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Create template" }).ClickAsync();
+                await Expect(dialog).ToHaveCountAsync(0);
+                var templates = page.GetByRole(AriaRole.Table, new() { Name = "Release templates" });
+                var quick = templates.GetByRole(AriaRole.Row).Filter(new() { HasText = "quick" });
+                await Expect(quick).ToContainTextAsync("#shop-releases");
+                await stack.ScreenshotAsync(page, "project");
+
+                await quick.GetByRole(AriaRole.Radio).ClickAsync();
+                await page.GetByRole(AriaRole.Button, new() { Name = "Release with template" }).ClickAsync();
+                await Expect(page).ToHaveURLAsync(new Regex("/releases/new\\?project=.*&template=quick"));
+                await page.GetByRole(AriaRole.Button, new() { Name = "Model Choose a model" }).ClickAsync();
+                await page.GetByRole(AriaRole.Option).Filter(new() { HasText = model }).ClickAsync();
+                await Expect(page.GetByText("Template quick's path (revision 1).")).ToBeVisibleAsync();
+                await page.GetByRole(AriaRole.Button, new() { Name = "Start release" }).ClickAsync();
+                await Expect(page).ToHaveURLAsync(new Regex("/releases/rel-"));
+                var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+                var release = await api.GetFromJsonAsync<JsonElement>($"/v1/releases/{id}");
+                Assert.Equal("quick", release.GetProperty("template").GetProperty("name").GetString());
+                Assert.Equal(["dev"], release.GetProperty("stages").EnumerateArray().Select(e => e.GetProperty("environment").GetString()!).ToArray());
+
+                // A freeze for the project alone, placed on its page and lifted from the environment's.
+                await page.GotoAsync($"/projects/{project}");
+                var freezes = page.GetByRole(AriaRole.Table, new() { Name = "Freezes" });
+                var staging = freezes.GetByRole(AriaRole.Row).Filter(new() { HasText = "staging" });
+                await staging.GetByRole(AriaRole.Radio).ClickAsync();
+                await page.GetByRole(AriaRole.Button, new() { Name = "Freeze", Exact = true }).ClickAsync();
+                await Expect(dialog).ToContainTextAsync($"Freeze staging for project {project}?");
+                await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("stock-take in staging");
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Freeze", Exact = true }).ClickAsync();
+                await Expect(dialog).ToHaveCountAsync(0);
+                await Expect(staging).ToContainTextAsync($"Frozen for {project}");
+                var environments = await api.GetFromJsonAsync<JsonElement>("/v1/environments");
+                var frozen = environments.GetProperty("items").EnumerateArray().Single(e => e.GetProperty("name").GetString() == "staging")
+                    .GetProperty("projectFreezes").EnumerateArray().Single(f => f.GetProperty("project").GetString() == project);
+                Assert.Equal("stock-take in staging", frozen.GetProperty("reason").GetString());
+
+                await page.GotoAsync("/environments/staging");
+                await page.GetByRole(AriaRole.Button, new() { Name = $"Lift the freeze on staging for project {project}" }).ClickAsync();
+                await dialog.GetByRole(AriaRole.Textbox, new() { Name = "Reason" }).FillAsync("stock-take done");
+                await dialog.GetByRole(AriaRole.Button, new() { Name = "Lift freeze" }).ClickAsync();
+                await Expect(page.GetByText($"staging is frozen for project {project}")).ToHaveCountAsync(0);
+            }
+            finally
+            {
+                await api.PostAsJsonAsync("/v1/environments/staging/freeze/lift", new { reason = "test cleanup", project });
+            }
+        });
 }

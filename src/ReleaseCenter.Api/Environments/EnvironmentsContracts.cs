@@ -34,14 +34,11 @@ public sealed record EnvironmentPolicyDto(int RequiredApprovals, IReadOnlyList<s
 /// <summary>The environment's traffic shifting (config/environments.json "deployment").</summary>
 public sealed record DeploymentStrategyDto(string Strategy, int? CanaryPercent, int? LinearStepPercent, int WaitIntervalSeconds)
 {
-    public static DeploymentStrategyDto From(ReleaseCenter.Domain.Releases.DeploymentStrategy s) => new(
-        s.Kind switch
-        {
-            ReleaseCenter.Domain.Releases.DeploymentStrategyKind.Canary => "canary",
-            ReleaseCenter.Domain.Releases.DeploymentStrategyKind.Linear => "linear",
-            _ => "all-at-once",
-        },
-        s.CanaryPercent, s.LinearStepPercent, s.WaitIntervalSeconds);
+    public static DeploymentStrategyDto From(ReleaseCenter.Domain.Releases.DeploymentStrategy s)
+    {
+        var summary = ReleaseCenter.Domain.Releases.StrategySummary.From(s);
+        return new(summary.Strategy, summary.CanaryPercent, summary.LinearStepPercent, summary.WaitIntervalSeconds);
+    }
 }
 
 /// <summary>

@@ -5,6 +5,7 @@ using ReleaseCenter.Api.Auth;
 using ReleaseCenter.Api.Http;
 using ReleaseCenter.Domain.Ports;
 using ReleaseCenter.Domain.Releases;
+using ReleaseCenter.Functions.Policies;
 
 namespace ReleaseCenter.Api.Releases;
 
@@ -50,7 +51,8 @@ public static class DiffApi
             .WithSummary("Compare release {id} with another release (against=<releaseId>) or with what is live (against=live&environment=<env>)");
 
     private static async Task<Results<Ok<ReleaseDiffDto>, ValidationProblem, ProblemHttpResult>> Diff(
-        string id, string? against, string? environment, IRegistryStore store, IWorkflowStore workflow, EnvironmentPolicies policies, CancellationToken ct)
+        string id, string? against, string? environment, IRegistryStore store, IWorkflowStore workflow, EnvironmentPolicies policies,
+        PolicyService policyService, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(against))
         {
@@ -100,7 +102,9 @@ public static class DiffApi
 
         var fromMetrics = await MetricsAsync(store, from.Bundle, ct).ConfigureAwait(false);
         var toMetrics = await MetricsAsync(store, to.Bundle, ct).ConfigureAwait(false);
-        var diff = policies.Compare(from.Bundle, fromMetrics, to.Bundle, toMetrics, policy);
+        // Judged by the policy the newer side was released under (its recorded versions): a model's own gate names its metrics.
+        var (directions, gate) = await policyService.DiffJudgeAsync(to.Model, to, policy?.Name, ct).ConfigureAwait(false);
+        var diff = ReleaseDiff.Compare(from.Bundle, fromMetrics, to.Bundle, toMetrics, directions, ReleaseDiff.DefaultRelativeTolerance, gate);
         return TypedResults.Ok(ReleaseDiffDto.Create(Side(from), Side(to), against, policy?.Name, diff));
     }
 

@@ -318,3 +318,18 @@ public sealed record DeploymentStrategy
 
     private static FormatException Invalid(string environment, string message) => new($"{environment}: {message}");
 }
+
+/// <summary>How a stage shifts traffic, in the words of the configuration ("all-at-once", "canary", "linear"), as a stage records it.</summary>
+public sealed record StrategySummary(string Strategy, int? CanaryPercent, int? LinearStepPercent, int WaitIntervalSeconds)
+{
+    public static StrategySummary From(DeploymentStrategy strategy)
+    {
+        ArgumentNullException.ThrowIfNull(strategy);
+        return new(strategy.Kind switch
+        {
+            DeploymentStrategyKind.Canary => "canary",
+            DeploymentStrategyKind.Linear => "linear",
+            _ => "all-at-once",
+        }, strategy.CanaryPercent, strategy.LinearStepPercent, strategy.WaitIntervalSeconds);
+    }
+}

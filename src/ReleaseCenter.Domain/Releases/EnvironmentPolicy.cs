@@ -64,17 +64,6 @@ public sealed class EnvironmentPolicies
 
     public EnvironmentPolicy Get(string name) => Find(name) ?? throw new KeyNotFoundException($"No environment '{name}' is configured.");
 
-    /// <summary>
-    /// The metric-aware diff of two bundles as seen from <paramref name="environment"/>: metric directions from
-    /// that environment's gate first, then any other environment's; tolerances and thresholds from its gate.
-    /// </summary>
-    public ReleaseDiff Compare(Bundle from, IReadOnlyDictionary<string, double> fromMetrics, Bundle to, IReadOnlyDictionary<string, double> toMetrics,
-        EnvironmentPolicy? environment)
-    {
-        var gates = (environment is null ? [] : new[] { environment.Gate }).Concat(All.Select(p => p.Gate));
-        return ReleaseDiff.Compare(from, fromMetrics, to, toMetrics, MetricDirections.FromGates(gates), ReleaseDiff.DefaultRelativeTolerance, environment?.Gate);
-    }
-
     /// <summary>Parses the configuration document; a malformed one fails at start-up with the reason.</summary>
     public static EnvironmentPolicies Parse(string json)
     {

@@ -142,6 +142,18 @@ public sealed record ReleaseStage(string Environment, ReleaseStatus Status)
     /// <summary>When the stage started waiting for approval (reminders count from here).</summary>
     public DateTimeOffset? ApprovalRequestedAt { get; init; }
 
+    /// <summary>
+    /// The approver groups, approval timeout and deployment strategy of the stage's policy (the versions the release
+    /// recorded, with its template), written with its evaluation so that a reader need not resolve the policy again;
+    /// empty and null on stages recorded before they were.
+    /// </summary>
+    public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+    public int? ApprovalTimeoutSeconds { get; init; }
+    public StrategySummary? Strategy { get; init; }
+
+    /// <summary>When the waiting stage expires without a decision: the approval request plus its policy's timeout.</summary>
+    public DateTimeOffset? ApprovalExpiresAt => ApprovalRequestedAt is { } at && ApprovalTimeoutSeconds is { } timeout ? at.AddSeconds(Math.Max(1, timeout)) : null;
+
     /// <summary>What a reviewer names as the evaluation they judged (see <see cref="ApprovalGate"/>).</summary>
     public string EvaluationDigest => ApprovalGate.EvaluationDigest(Evaluation);
     public DeploymentRecord? Deployment { get; init; }

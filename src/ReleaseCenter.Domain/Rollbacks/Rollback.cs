@@ -42,6 +42,9 @@ public sealed record Rollback(
     /// <summary>Approvals the environment's rollback policy required when this was requested (0: none).</summary>
     public int RequiredApprovals { get; init; }
 
+    /// <summary>Who may vote, as its policy named them when it was requested (empty on rollbacks recorded before it was).</summary>
+    public IReadOnlyList<string> ApproverGroups { get; init; } = [];
+
     public IReadOnlyList<ApprovalRecord> Approvals { get; init; } = [];
 
     /// <summary>"approved" or "rejected" once the approval gate has decided; null while undecided or without a gate.</summary>

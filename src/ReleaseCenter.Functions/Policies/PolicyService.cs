@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ReleaseCenter.Domain.Audit;
 using ReleaseCenter.Domain.Errors;
+using ReleaseCenter.Domain.Evaluation;
 using ReleaseCenter.Domain.Events;
 using ReleaseCenter.Domain.Policies;
 using ReleaseCenter.Domain.Ports;
@@ -39,6 +40,38 @@ public sealed class PolicyService(IPolicyStore store, ModelProjects projects, En
         var model = pin.ModelVersion > 0 ? await store.GetVersionAsync(PolicyScope.Model, release.Model, pin.ModelVersion, ct).ConfigureAwait(false) : null;
         var effective = EffectivePolicy.Resolve(defaults.Get(environment), project, model, _directions);
         return release.Template is { } template ? effective.WithTemplate(template, environment) : effective;
+    }
+
+    /// <summary>
+    /// What a diff of <paramref name="model"/>'s bundles judges metrics by: the effective gate in
+    /// <paramref name="environment"/> (its thresholds and tolerances) and metric directions from every environment's
+    /// effective gate before the defaults', so a metric only the model's or its project's policy names (a forecaster's
+    /// mape, lower is better) is judged in its own direction. With <paramref name="release"/>, the policy versions it
+    /// recorded; without, the model's policy now (what a rollback runs under).
+    /// </summary>
+    public async Task<(MetricDirections Directions, GatePolicy? Gate)> DiffJudgeAsync(string model, Release? release, string? environment,
+        CancellationToken ct)
+    {
+        PolicyDocument? projectPolicy, modelPolicy;
+        if (release is not null)
+        {
+            var pin = release.Policy ?? PolicyPin.None;
+            projectPolicy = pin is { ProjectVersion: > 0, Project: { } name }
+                ? await store.GetVersionAsync(PolicyScope.Project, name, pin.ProjectVersion, ct).ConfigureAwait(false)
+                : null;
+            modelPolicy = pin.ModelVersion > 0 ? await store.GetVersionAsync(PolicyScope.Model, release.Model, pin.ModelVersion, ct).ConfigureAwait(false) : null;
+        }
+        else
+        {
+            var project = await projects.GetAsync(model, ct).ConfigureAwait(false);
+            projectPolicy = await store.GetCurrentAsync(PolicyScope.Project, project, ct).ConfigureAwait(false);
+            modelPolicy = await store.GetCurrentAsync(PolicyScope.Model, model, ct).ConfigureAwait(false);
+        }
+        var effective = defaults.All.ToDictionary(e => e.Name, e => EffectivePolicy.Resolve(e, projectPolicy, modelPolicy, _directions).Policy.Gate,
+            StringComparer.Ordinal);
+        var gate = environment is not null ? effective.GetValueOrDefault(environment) : null;
+        var gates = (gate is null ? [] : new[] { gate }).Concat(effective.Values).Concat(defaults.All.Select(e => e.Gate));
+        return (MetricDirections.FromGates(gates), gate);
     }
 
     /// <summary>The policy a model has now in <paramref name="environment"/> (what a release requested now, or a rollback, runs under).</summary>

@@ -334,7 +334,10 @@ public sealed class ReleaseService(
                 {
                     continue;
                 }
-                var policy = (await policyService.ForReleaseAsync(release, stage.Environment, ct).ConfigureAwait(false)).Policy.Approval;
+                // The stage records its policy's approvers and timeout at its evaluation; older stages resolve it again.
+                var policy = stage is { ApproverGroups.Count: > 0, ApprovalTimeoutSeconds: { } timeout }
+                    ? new ApprovalPolicy(stage.RequiredApprovals, stage.ApproverGroups, timeout)
+                    : (await policyService.ForReleaseAsync(release, stage.Environment, ct).ConfigureAwait(false)).Policy.Approval;
                 var held = ProjectRoles.In(groups, await projects.GetAsync(release.Model, ct).ConfigureAwait(false));
                 if (policy.Groups.Any(held.Contains))
                 {

@@ -44,8 +44,10 @@ public sealed class RollbackService(
 
     public async Task<RollbackPreview> PreviewAsync(string environment, string? model, string? toRelease, CancellationToken ct)
     {
-        var policy = policies.Find(environment)
-            ?? throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"No environment '{environment}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        if (policies.Find(environment) is null)
+        {
+            throw new RequestRefusedException(RefusalKind.NotFound, "Not found", $"No environment '{environment}' is configured ({string.Join(", ", policies.All.Select(p => p.Name))}).");
+        }
         var errors = new ValidationErrors();
         if (model is not null)
         {
@@ -88,7 +90,8 @@ public sealed class RollbackService(
         var lockState = await workflow.GetLockAsync(environment, ct).ConfigureAwait(false);
         var inFlight = await InFlightAsync(environment, ct).ConfigureAwait(false);
         var consumers = await rollbacks.ListConsumersAsync(environment, model, ct).ConfigureAwait(false);
-        var approval = policy.RollbackApproval;
+        // What the rollback would run under if requested now: the model's policy, not only the environment's default.
+        var approval = (await policyService.CurrentAsync(model, environment, ct).ConfigureAwait(false)).Policy.RollbackApproval;
         var blockers = new List<string>();
         if (lockState.LockedBy is { } holder)
         {
@@ -112,9 +115,12 @@ public sealed class RollbackService(
                 null, inFlight, consumers, lockState.LockedBy, approval.Required > 0, approval.Required, approval.Groups, blockers);
         }
 
-        var diff = liveBundle is null || targetBundle is null
-            ? null
-            : policies.Compare(liveBundle, liveSide.Metrics, targetBundle, targetSide.Metrics, policy);
+        ReleaseDiff? diff = null;
+        if (liveBundle is not null && targetBundle is not null)
+        {
+            var (directions, gate) = await policyService.DiffJudgeAsync(model, null, environment, ct).ConfigureAwait(false);
+            diff = ReleaseDiff.Compare(liveBundle, liveSide.Metrics, targetBundle, targetSide.Metrics, directions, ReleaseDiff.DefaultRelativeTolerance, gate);
+        }
         var changes = diff is null ? "" : string.Join(", ", diff.Metrics.Where(m => m.From is not null && m.To is not null)
             .Select(m => $"{m.Metric} {m.From!.Value.ToString("0.####", CultureInfo.InvariantCulture)} -> {m.To!.Value.ToString("0.####", CultureInfo.InvariantCulture)} ({m.Verdict})"));
         var message = $"Rolling back {environment} takes {model} from v{live.Version} (release {live.ReleaseId}) back to v{target.Version} (release {target.ReleaseId})" +
@@ -165,6 +171,7 @@ public sealed class RollbackService(
             reason, actor, now, RollbackStatus.Requested, now)
         {
             RequiredApprovals = policy.RollbackApproval.Required,
+            ApproverGroups = policy.RollbackApproval.Groups,
         };
         await rollbacks.CreateAsync(rollback, ct).ConfigureAwait(false);
         await journal.RecordRollbackAsync(rollback, "requested", "rollback.requested",

@@ -14,6 +14,7 @@ const Approvals = lazy(() => import('./pages/Approvals'));
 const Models = lazy(() => import('./pages/Models'));
 const Model = lazy(() => import('./pages/Model'));
 const ModelVersion = lazy(() => import('./pages/ModelVersion'));
+const Project = lazy(() => import('./pages/Project'));
 const Environments = lazy(() => import('./pages/Environments'));
 const Rollback = lazy(() => import('./pages/Rollback'));
 const Compare = lazy(() => import('./pages/Compare'));
@@ -56,6 +57,7 @@ export function App() {
         <Route path="/models" element={signedIn(<Models />)} />
         <Route path="/models/:name" element={signedIn(<Model />)} />
         <Route path="/models/:name/versions/:version" element={signedIn(<ModelVersion />)} />
+        <Route path="/projects/:project" element={signedIn(<Project />)} />
         <Route path="/environments" element={signedIn(<Environments />)} />
         <Route path="/environments/:env" element={signedIn(<Environments />)} />
         <Route path="/rollbacks/:id" element={signedIn(<Rollback />)} />

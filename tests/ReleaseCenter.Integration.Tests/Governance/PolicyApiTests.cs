@@ -121,7 +121,11 @@ public sealed class PolicyApiTests(EmulatorFixture emulator) : DriverTestBase(em
             """)));
         await Driver.ApproveAsync(id, "sam", "approvers-staging");
         var atProd = await Driver.WaitAsync(id, ReleaseDriver.StageStatus("prod", "AwaitingApproval"), seconds: 90);
-        Assert.Equal(1, ReleaseDriver.StageOf(atProd, "prod").GetProperty("requiredApprovals").GetInt32());
+        var prodStage = ReleaseDriver.StageOf(atProd, "prod");
+        Assert.Equal(1, prodStage.GetProperty("requiredApprovals").GetInt32());
+        // The stage carries its own policy's approvers and expiry (the project's v1: one hour), not the environment's default (two days).
+        Assert.Equal(["approvers-prod"], prodStage.GetProperty("approverGroups").EnumerateArray().Select(g => g.GetString()!).ToArray());
+        Assert.Equal(prodStage.GetProperty("approvalRequestedAt").GetDateTimeOffset().AddHours(1), prodStage.GetProperty("approvalExpiresAt").GetDateTimeOffset());
         await Driver.ApproveAsync(id, "pat", "approvers-prod");
         var released = await Driver.WaitAsync(id, ReleaseDriver.Status("Released"), seconds: 120);
         Assert.All(new[] { "dev", "staging", "prod" }, env => Assert.True(ReleaseDriver.StageOf(released, env).GetProperty("evaluation").GetProperty("passed").GetBoolean()));
@@ -138,6 +142,35 @@ public sealed class PolicyApiTests(EmulatorFixture emulator) : DriverTestBase(em
         Assert.Equal([2, 1], history.GetProperty("items").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()).ToArray());
         Assert.Contains(history.GetProperty("items")[0].GetProperty("diff").EnumerateArray(),
             d => d.GetString() == "staging.requiredMetrics: [\"coverage\"] → (inherited)");
+
+        // Diffs judge by the model's policy: its gate says mape is lower-is-better (by its name alone, an unknown metric is
+        // assumed higher-is-better), and prod's threshold is the model's 0.1.
+        var v2 = await Driver.Alice.PostAsync($"/v1/models/{model}/versions", Body($$"""
+            {"artifactUri":"s3://models/{{model}}/2.tar.gz","artifactDigest":"{{ReleaseDriver.Digest}}",
+             "image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/prophet:2","metrics":{"mape":0.06,"coverage":0.95} }
+            """));
+        Assert.True(v2.StatusCode == HttpStatusCode.Created, await v2.Content.ReadAsStringAsync());
+        var next = await Driver.ReleaseAsync(model, 2, """["dev"]""");
+        foreach (var query in new[] { $"against={id}", "against=live&environment=prod" })
+        {
+            var diff = await Driver.Alice.GetFromJsonAsync<JsonElement>($"/v1/releases/{next}/diff?{query}");
+            var mape = diff.GetProperty("metrics").EnumerateArray().Single(m => m.GetProperty("metric").GetString() == "mape");
+            Assert.Equal(("LowerIsBetter", "Configured", "improved"),
+                (mape.GetProperty("direction").GetString(), mape.GetProperty("directionSource").GetString(), mape.GetProperty("verdict").GetString()));
+            if (query.Contains("prod", StringComparison.Ordinal))
+            {
+                Assert.Equal(0.1, mape.GetProperty("threshold").GetDouble());
+            }
+        }
+
+        // The rollback preview asks for the approvals the model's policy sets for rollbacks (prod's default: one).
+        await OkAsync(await lena.PutAsync(modelPolicy, Body("""
+            {"environments":{"prod":{"gate":[{"metric":"mape","direction":"LowerIsBetter","threshold":0.1}],
+               "rollback":{"approval":{"required":2,"groups":["approvers-prod"],"timeoutSeconds":3600}}}},
+             "reason":"two people agree before a forecaster rolls back in prod"}
+            """)));
+        var preview = await OkAsync(await Driver.Alice.PostAsync("/v1/environments/prod/rollback/preview", Body($$"""{"model":"{{model}}"}""")));
+        Assert.Equal(2, preview.GetProperty("requiredApprovals").GetInt32());
     }
 
     private static (string Layer, string Name, int? Version) Source(JsonElement sources, string setting)

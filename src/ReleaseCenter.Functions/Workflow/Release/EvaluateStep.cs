@@ -59,6 +59,9 @@ public sealed class EvaluateStep(
                         RequiresApproval = policy.RequiresApproval && !policy.AutoPromote,
                         RequiredApprovals = policy.AutoPromote ? 0 : policy.Approval.Required,
                         AutoPromoted = policy.AutoPromote,
+                        ApproverGroups = policy.AutoPromote ? [] : policy.Approval.Groups,
+                        ApprovalTimeoutSeconds = policy.AutoPromote || !policy.RequiresApproval ? null : policy.Approval.TimeoutSeconds,
+                        Strategy = StrategySummary.From(policy.Deployment),
                     }, now);
                     if (!reports[environment].Passed)
                     {

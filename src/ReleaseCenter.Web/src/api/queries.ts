@@ -134,3 +134,21 @@ export const trafficQuery = (id: string, shifting: boolean) =>
     enabled: shifting,
     refetchInterval: shifting ? 2_000 : false,
   });
+
+export const projectPolicyQuery = (project: string) =>
+  queryOptions({
+    queryKey: ['project', project, 'policy'],
+    queryFn: () => ok(api.GET('/v1/projects/{project}/policy', { params: { path: { project } } })),
+  });
+
+export const projectPolicyHistoryQuery = (project: string) =>
+  queryOptions({
+    queryKey: ['project', project, 'policy', 'history'],
+    queryFn: () => ok(api.GET('/v1/projects/{project}/policy/history', { params: { path: { project } } })),
+  });
+
+export const templatesQuery = (project: string) =>
+  queryOptions({
+    queryKey: ['project', project, 'templates'],
+    queryFn: async () => (await ok(api.GET('/v1/projects/{project}/templates', { params: { path: { project } } }))).items,
+  });

@@ -21,6 +21,9 @@ export type HistoryItem = S['HistoryItem'];
 export type ModelPolicy = S['ModelPolicyDto'];
 export type EffectivePolicy = S['EffectivePolicyDto'];
 export type PolicySource = S['PolicySourceDto'];
+export type PolicyDocument = S['PolicyDocumentDto'];
+export type Template = S['TemplateDto'];
+export type Freeze = S['FreezeDto'];
 
 export const terminal: ReleaseStatus[] = ['Released', 'Rejected', 'Expired', 'Failed', 'RolledBack', 'Cancelled'];
 export const allStatuses: ReleaseStatus[] = ['Pending', 'Evaluating', 'AwaitingApproval', 'Deploying', 'Verifying', ...terminal];

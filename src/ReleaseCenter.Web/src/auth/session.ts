@@ -95,3 +95,18 @@ export function isAdmin(session: Session | null): boolean {
 export function isOrgAdmin(session: Session | null): boolean {
   return !!session?.groups.includes('release-admins');
 }
+
+/** Whether the signed-in person holds the role in this project: globally ("release-admins") or for it ("retail:release-admins"). */
+function holdsIn(session: Session | null, role: string, project: string): boolean {
+  return !!session?.groups.some((g) => g === role || g === `${project}:${role}`);
+}
+
+/** Whether the signed-in person is a release-admin of this project (its policy, templates and freezes); the API decides in the end. */
+export function isAdminOf(session: Session | null, project: string): boolean {
+  return holdsIn(session, 'release-admins', project);
+}
+
+/** Whether the signed-in person may release this project's models; the API decides in the end. */
+export function canChangeIn(session: Session | null, project: string): boolean {
+  return writers.some((w) => holdsIn(session, w, project));
+}

@@ -16,25 +16,27 @@ import { ProblemAlert } from './ProblemAlert';
 import { timestamp } from './format';
 
 /**
- * Freeze an environment, or lift its freeze (release-admins): releases wait at its door while it holds, and say why;
- * rollbacks proceed unless the freeze says otherwise. The reason goes into the audit log.
+ * Freeze an environment, or lift its freeze: the whole environment (the organization's release-admins) or one project's
+ * releases in it (that project's release-admins). Releases wait at its door while it holds, and say why; rollbacks
+ * proceed unless the freeze says otherwise. The reason goes into the audit log.
  */
-export function FreezeModal({ environment, onClose }: { environment: Environment; onClose: () => void }) {
+export function FreezeModal({ environment, project, onClose }: { environment: Environment; project?: string; onClose: () => void }) {
   const flash = useFlash();
   const queryClient = useQueryClient();
   const [reason, setReason] = useState('');
   const [until, setUntil] = useState('');
   const [allowRollbacks, setAllowRollbacks] = useState(true);
   const [error, setError] = useState<ProblemError | null>(null);
-  const freeze = environment.freeze;
+  const freeze = project ? environment.projectFreezes?.find((f) => f.project === project) : environment.freeze;
   const env = environment.name;
+  const what = project ? `${env} for project ${project}` : env;
   const change = useMutation({
     mutationFn: () =>
       freeze
-        ? ok(api.POST('/v1/environments/{env}/freeze/lift', { params: { path: { env } }, body: { reason, project: null } }))
-        : ok(api.POST('/v1/environments/{env}/freeze', { params: { path: { env } }, body: { reason, until: until || null, allowRollbacks, project: null } })),
+        ? ok(api.POST('/v1/environments/{env}/freeze/lift', { params: { path: { env } }, body: { reason, project: project ?? null } }))
+        : ok(api.POST('/v1/environments/{env}/freeze', { params: { path: { env } }, body: { reason, until: until || null, allowRollbacks, project: project ?? null } })),
     onSuccess: async () => {
-      flash.push({ type: 'success', header: freeze ? `Lifted the freeze on ${env}` : `Froze ${env}` });
+      flash.push({ type: 'success', header: freeze ? `Lifted the freeze on ${what}` : `Froze ${what}` });
       await queryClient.invalidateQueries({ queryKey: ['environments'] });
       onClose();
     },
@@ -44,7 +46,7 @@ export function FreezeModal({ environment, onClose }: { environment: Environment
     <Modal
       visible
       onDismiss={onClose}
-      header={freeze ? `Lift the freeze on ${env}?` : `Freeze ${env}?`}
+      header={freeze ? `Lift the freeze on ${what}?` : `Freeze ${what}?`}
       footer={
         <Box float="right">
           <SpaceBetween direction="horizontal" size="xs">
@@ -61,11 +63,12 @@ export function FreezeModal({ environment, onClose }: { environment: Environment
       <SpaceBetween size="m">
         {freeze ? (
           <Box>
-            {freeze.by} froze {env} {timestamp(freeze.at)}: {freeze.reason}. Releases waiting at its door go on once it is lifted.
+            {freeze.by} froze {what} {timestamp(freeze.at)}: {freeze.reason}. Releases waiting at its door go on once it is lifted.
           </Box>
         ) : (
           <Box>
-            Releases wait at {env}'s door while it is frozen, and say why. What is live stays live. Rollbacks proceed unless you untick the box below.
+            {project ? `Releases of project ${project}'s models` : 'Releases'} wait at {env}'s door while it is frozen, and say why. What is live stays live.
+            Rollbacks proceed unless you untick the box below.
           </Box>
         )}
         <FormField label="Reason" errorText={error?.fieldError('reason')} description="Recorded in the audit log and announced as an event.">

@@ -8,19 +8,23 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Textarea from '@cloudscape-design/components/textarea';
 import { api, ok } from '../api/client';
 import { asProblem, type ProblemError } from '../api/problem';
-import type { ModelPolicy } from '../api/types';
+import type { PolicyDocument } from '../api/types';
 import { useFlash } from '../shell/flash';
 import { ProblemAlert } from './ProblemAlert';
 
+/** Whose policy is edited: a model's (over its project's) or a project's (over the environments' defaults). */
+export type PolicyTarget = { model: string; project: string } | { project: string; model?: undefined };
+
 /**
- * Edit a model's policy (release-admins of its project): the settings each environment overrides, as the JSON the API
- * and `rc policy set` take, with a reason. Saving writes the next version, on the condition that nobody wrote one since
- * this was opened; a bad setting is named by its path and nothing is written.
+ * Edit a model's or a project's policy (release-admins of the project): the settings each environment overrides, as the
+ * JSON the API and `rc policy set` take, with a reason. Saving writes the next version, on the condition that nobody
+ * wrote one since this was opened; a bad setting is named by its path and nothing is written.
  */
-export function PolicyEditModal({ model, policy, onClose }: { model: string; policy: ModelPolicy; onClose: () => void }) {
+export function PolicyEditModal({ target, document, onClose }: { target: PolicyTarget; document: PolicyDocument; onClose: () => void }) {
   const flash = useFlash();
   const queryClient = useQueryClient();
-  const [text, setText] = useState(JSON.stringify(policy.modelPolicy.environments ?? {}, null, 2));
+  const owner = target.model ?? `project ${target.project}`;
+  const [text, setText] = useState(JSON.stringify(document.environments ?? {}, null, 2));
   const [reason, setReason] = useState('');
   const [error, setError] = useState<ProblemError | null>(null);
   const [syntax, setSyntax] = useState<string | null>(null);
@@ -34,16 +38,16 @@ export function PolicyEditModal({ model, policy, onClose }: { model: string; pol
         throw e;
       }
       setSyntax(null);
-      return ok(
-        api.PUT('/v1/models/{model}/policy', {
-          params: { path: { model } },
-          body: { environments, reason, expectedVersion: policy.modelPolicy.version },
-        }),
-      );
+      const body = { environments, reason, expectedVersion: document.version };
+      return target.model !== undefined
+        ? ok(api.PUT('/v1/models/{model}/policy', { params: { path: { model: target.model } }, body }))
+        : ok(api.PUT('/v1/projects/{project}/policy', { params: { path: { project: target.project } }, body }));
     },
     onSuccess: async (written) => {
-      flash.push({ type: 'success', header: `Wrote ${model}'s policy v${written.version}`, content: written.diff.join('; ') || 'No setting changed.' });
-      await queryClient.invalidateQueries({ queryKey: ['model', model, 'policy'] });
+      flash.push({ type: 'success', header: `Wrote ${owner}'s policy v${written.version}`, content: written.diff.join('; ') || 'No setting changed.' });
+      // A project's policy shows through every one of its models' effective policies.
+      await queryClient.invalidateQueries({ queryKey: target.model !== undefined ? ['model', target.model, 'policy'] : ['project', target.project] });
+      if (target.model === undefined) await queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'model' && q.queryKey[2] === 'policy' });
       onClose();
     },
     onError: (e) => {
@@ -56,7 +60,7 @@ export function PolicyEditModal({ model, policy, onClose }: { model: string; pol
       visible
       size="large"
       onDismiss={onClose}
-      header={`Edit ${model}'s policy`}
+      header={`Edit ${owner}'s policy`}
       footer={
         <Box float="right">
           <SpaceBetween direction="horizontal" size="xs">
@@ -64,7 +68,7 @@ export function PolicyEditModal({ model, policy, onClose }: { model: string; pol
               Cancel
             </Button>
             <Button variant="primary" loading={save.isPending} onClick={() => save.mutate()}>
-              Save version {policy.modelPolicy.version + 1}
+              Save version {document.version + 1}
             </Button>
           </SpaceBetween>
         </Box>
@@ -72,7 +76,9 @@ export function PolicyEditModal({ model, policy, onClose }: { model: string; pol
     >
       <SpaceBetween size="m">
         <Box>
-          What this model overrides in each environment, over project {policy.project}&apos;s policy and the environments&apos; defaults:
+          {target.model !== undefined
+            ? `What this model overrides in each environment, over project ${target.project}'s policy and the environments' defaults:`
+            : `What project ${target.project} overrides in each environment for all its models, over the environments' defaults (a model's own policy overrides it again):`}{' '}
           gate, requiredMetrics, approval, bakeSeconds, deployment, rollback, requiredSoakSeconds, windows, autoPromote (docs/operations.md,
           &quot;Policies&quot;). The next releases run under the new version; releases in flight keep theirs.
         </Box>

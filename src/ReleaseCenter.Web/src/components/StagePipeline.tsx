@@ -13,6 +13,7 @@ import type { components } from '../api/schema';
 import type { Environment, Release, Stage } from '../api/types';
 import { ReleaseStatusIndicator } from './ReleaseStatus';
 import { duration, num, relative, timestamp } from './format';
+import { approvalExpiresAt, stageApproverGroups, stageStrategy } from './waitingOn';
 
 function Gate({ stage }: { stage: Stage }) {
   const e = stage.evaluation;
@@ -31,10 +32,9 @@ function Approvals({ stage, env }: { stage: Stage; env?: Environment }) {
   if (!stage.requiresApproval) return <Box>Not required</Box>;
   const required = Number(stage.requiredApprovals ?? 0);
   const approvers = new Set((stage.approvals ?? []).filter((a) => a.decision === 'approve').map((a) => a.by));
-  const groups = env?.policy.approverGroups ?? [];
+  const groups = stageApproverGroups(stage, env);
   const waiting = stage.status === 'AwaitingApproval' && !stage.decision;
-  const timeout = Number(env?.policy.approvalTimeoutSeconds ?? 0);
-  const expires = waiting && stage.approvalRequestedAt && timeout ? new Date(Date.parse(stage.approvalRequestedAt) + timeout * 1000).toISOString() : null;
+  const expires = waiting ? approvalExpiresAt(stage, env) : null;
   return (
     <SpaceBetween size="xxs">
       <Box>
@@ -59,8 +59,8 @@ function Approvals({ stage, env }: { stage: Stage; env?: Environment }) {
   );
 }
 
-function strategyText(env?: Environment): string {
-  const d = env?.policy.deployment;
+function strategyText(stage: Stage, env?: Environment): string {
+  const d = stageStrategy(stage, env);
   if (!d || d.strategy === 'all-at-once') return 'all at once';
   if (d.strategy === 'canary') return `canary ${d.canaryPercent ?? '?'} %, then the rest after ${duration(Number(d.waitIntervalSeconds) * 1000)}`;
   return `linear steps of ${d.linearStepPercent ?? '?'} % every ${duration(Number(d.waitIntervalSeconds) * 1000)}`;
@@ -70,13 +70,13 @@ type Traffic = components['schemas']['TrafficSplit'];
 
 function Deployment({ stage, env, traffic }: { stage: Stage; env?: Environment; traffic?: Traffic }) {
   const d = stage.deployment;
-  if (!d) return <Box color="text-status-inactive">Not deployed · strategy {strategyText(env)}</Box>;
+  if (!d) return <Box color="text-status-inactive">Not deployed · strategy {strategyText(stage, env)}</Box>;
   const took = d.completedAt ? duration(Date.parse(d.completedAt) - Date.parse(d.startedAt)) : null;
   return (
     <SpaceBetween size="xxs">
       <Box>{d.endpointName}</Box>
       <Box variant="small">config {d.endpointConfigName}</Box>
-      <Box variant="small">strategy {strategyText(env)}</Box>
+      <Box variant="small">strategy {strategyText(stage, env)}</Box>
       <Box variant="small">
         {d.completedAt ? `done ${relative(d.completedAt)} (${took})` : `started ${relative(d.startedAt)}`}
       </Box>

@@ -41,11 +41,25 @@ export function remainingApprovals(stage: Stage): number {
   return Math.max(0, Number(stage.requiredApprovals ?? 0) - approvers(stage).size);
 }
 
-/** When a waiting stage expires without a decision (as the API computes it: the request time plus the policy's timeout), or null. */
+/**
+ * When a waiting stage expires without a decision: as the stage records it (its release's policy), else (a stage
+ * recorded before stages carried it) the request time plus the environment's default timeout; null when unknown.
+ */
 export function approvalExpiresAt(stage: Stage, environment: Environment | undefined): string | null {
+  if (stage.approvalExpiresAt) return stage.approvalExpiresAt;
   const timeout = environment?.policy.approvalTimeoutSeconds;
   if (!stage.approvalRequestedAt || timeout === undefined || timeout === null) return null;
   return new Date(Date.parse(stage.approvalRequestedAt) + Math.max(1, Number(timeout)) * 1000).toISOString();
+}
+
+/** Who may approve the stage: the groups its release's policy names, else (older stages) the environment's default groups. */
+export function stageApproverGroups(stage: Stage, environment: Environment | undefined): string[] {
+  return stage.approverGroups?.length ? stage.approverGroups : environment?.policy.approverGroups ?? [];
+}
+
+/** How the stage shifts traffic: as its release's policy says, else (older stages) the environment's default. */
+export function stageStrategy(stage: Stage | undefined, environment: Environment | undefined) {
+  return stage?.strategy ?? environment?.policy.deployment;
 }
 
 /** "approvers-a", "approvers-a or approvers-b"; "an approver" when the policy names no group. */
@@ -107,11 +121,11 @@ export function waitingOn(release: Release, environments: readonly Environment[]
       if (remaining === 0) return result(`approved for ${env}, deploying next`, stage.approvalRequestedAt);
       const expires = approvalExpiresAt(stage, policy);
       const when = expires === null ? '' : Date.parse(expires) > now ? `, expires ${relative(expires, now)}` : `, expired ${relative(expires, now)}`;
-      const groups = groupsText(policy?.policy.approverGroups);
+      const groups = groupsText(stageApproverGroups(stage, policy));
       return result(`waiting for ${remaining} approval${remaining === 1 ? '' : 's'} from ${groups} for ${env}${when}`, stage.approvalRequestedAt);
     }
     case 'Deploying': {
-      const strategy = policy?.policy.deployment?.strategy;
+      const strategy = stageStrategy(stage, policy)?.strategy;
       const how = strategy ? ` (${strategyWords[strategy] ?? strategy})` : '';
       return result(`deploying to ${env}${how}`, stage.deployment?.startedAt);
     }

@@ -26,7 +26,7 @@ import { ProblemAlert } from '../components/ProblemAlert';
 import { StageStatusIndicator } from '../components/ReleaseStatus';
 import { RollbackModal } from '../components/RollbackModal';
 import { duration, num, relative, timestamp } from '../components/format';
-import { canChange, isAdmin, isOrgAdmin, useSession } from '../auth/session';
+import { canChange, isAdmin, isAdminOf, isOrgAdmin, useSession } from '../auth/session';
 import { FreezeModal } from '../components/FreezeModal';
 import { ReconcileModal } from '../components/ReconcileModal';
 import { ReasonModal } from '../components/ReasonModal';
@@ -84,6 +84,7 @@ function EnvironmentCard({
   const deploying = here.filter((r) => r.stages.some((s) => s.environment === env.name && s.status === 'Deploying'));
   const models = env.live.map((l) => l.model);
   const [freezing, setFreezing] = useState(false);
+  const [liftingFreezeOf, setLiftingFreezeOf] = useState<string | null>(null);
   const [reconciling, setReconciling] = useState<string | null>(null);
   const reconcilingChange = env.outOfBandChanges?.find((c) => c.model === reconciling);
   const [lifting, setLifting] = useState<string | null>(null);
@@ -141,12 +142,24 @@ function EnvironmentCard({
         ) : null}
         {freezing ? <FreezeModal environment={env} onClose={() => setFreezing(false)} /> : null}
         {(env.projectFreezes ?? []).map((f) => (
-          <Alert key={f.project} type="warning" header={`${env.name} is frozen for project ${f.project}`}>
+          <Alert
+            key={f.project}
+            type="warning"
+            header={`${env.name} is frozen for project ${f.project}`}
+            action={
+              f.project && isAdminOf(session, f.project) ? (
+                <Button onClick={() => setLiftingFreezeOf(f.project ?? null)} ariaLabel={`Lift the freeze on ${env.name} for project ${f.project}`}>
+                  Lift freeze
+                </Button>
+              ) : undefined
+            }
+          >
             {f.by} froze {f.project}'s releases {timestamp(f.at)}
             {f.until ? `, until ${timestamp(f.until)}` : ', until it is lifted'}: {f.reason}. Its releases wait at the door;{' '}
-            {f.allowRollbacks ? 'rollbacks proceed.' : 'its rollbacks are refused too.'} Lift it with rc env unfreeze {env.name} --project {f.project}.
+            {f.allowRollbacks ? 'rollbacks proceed.' : 'its rollbacks are refused too.'}
           </Alert>
         ))}
+        {liftingFreezeOf ? <FreezeModal environment={env} project={liftingFreezeOf} onClose={() => setLiftingFreezeOf(null)} /> : null}
         {(env.outOfBandChanges ?? []).map((c) => (
           <Alert
             key={c.model}

@@ -15,7 +15,7 @@ import Table from '@cloudscape-design/components/table';
 import { environmentsQuery, modelPolicyQuery, modelQuery, versionsQuery } from '../api/queries';
 import { PolicyTable } from '../components/PolicyTable';
 import { PolicyEditModal } from '../components/PolicyEditModal';
-import { isAdmin, useSession } from '../auth/session';
+import { isAdminOf, useSession } from '../auth/session';
 import ColumnLayout from '@cloudscape-design/components/column-layout';
 import LineChart from '@cloudscape-design/components/line-chart';
 import { VersionsStrip } from '../components/VersionsStrip';
@@ -60,7 +60,14 @@ export default function Model() {
               <KeyValuePairs
                 columns={4}
                 items={[
-                  { label: 'Project', value: m.project },
+                  {
+                    label: 'Project',
+                    value: (
+                      <Link href={`/projects/${encodeURIComponent(m.project)}`} onFollow={follow}>
+                        {m.project}
+                      </Link>
+                    ),
+                  },
                   { label: 'Owner', value: m.owner ?? '-' },
                   { label: 'Latest version', value: Number(m.latestVersion) > 0 ? `v${m.latestVersion}` : '-' },
                   { label: 'Created', value: `${timestamp(m.createdAt)} by ${m.createdBy}` },
@@ -161,7 +168,7 @@ export default function Model() {
                 policy={policy.data}
                 loading={policy.isPending}
                 actions={
-                  isAdmin(session) ? (
+                  isAdminOf(session, m.project) ? (
                     <Button onClick={() => setEditing(true)} disabled={!policy.data}>
                       Edit policy
                     </Button>
@@ -169,7 +176,7 @@ export default function Model() {
                 }
               />
             )}
-            {editing && policy.data ? <PolicyEditModal model={name} policy={policy.data} onClose={() => setEditing(false)} /> : null}
+            {editing && policy.data ? <PolicyEditModal target={{ model: name, project: m.project }} document={policy.data.modelPolicy} onClose={() => setEditing(false)} /> : null}
           </SpaceBetween>
         </ContentLayout>
       }

@@ -61,7 +61,16 @@ export default function Models() {
                 </Link>
               ),
             },
-            { id: 'project', header: 'Project', cell: (m) => m.project, sortingField: 'project' },
+            {
+              id: 'project',
+              header: 'Project',
+              cell: (m) => (
+                <Link href={`/projects/${encodeURIComponent(m.project)}`} onFollow={follow}>
+                  {m.project}
+                </Link>
+              ),
+              sortingField: 'project',
+            },
             { id: 'latest', header: 'Latest version', cell: (m) => (Number(m.latestVersion) > 0 ? `v${m.latestVersion}` : '-') },
             { id: 'owner', header: 'Owner', cell: (m) => m.owner ?? '-' },
             { id: 'description', header: 'Description', cell: (m) => m.description ?? '-' },

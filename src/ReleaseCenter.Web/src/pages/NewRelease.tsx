@@ -15,13 +15,30 @@ import SpaceBetween from '@cloudscape-design/components/space-between';
 import Textarea from '@cloudscape-design/components/textarea';
 import { api, ok } from '../api/client';
 import { asProblem, type ProblemError } from '../api/problem';
-import { environmentsQuery, modelsQuery, versionsQuery } from '../api/queries';
+import { environmentsQuery, modelsQuery, templatesQuery, versionsQuery } from '../api/queries';
+import type { Template } from '../api/types';
 import { Metrics } from '../components/Metrics';
 import { Layout, useFollow } from '../shell/Layout';
 import { useFlash } from '../shell/flash';
 import { usePageTitle } from '../shell/usePageTitle';
 
-/** Pick a model and a version (its metrics shown), keep or trim the environments path, add notes, submit. */
+/** What a template adds to a release, in one line: its approvals beyond the policy, notifications, required assets. */
+function templateSummary(t: Template): string {
+  const approvals = Object.entries(t.approvals).map(([env, a]) => `${a.required} approval${a.required === 1 ? '' : 's'} from ${a.groups.join(' or ')} in ${env}`);
+  return [
+    t.description ?? '',
+    approvals.length ? approvals.join(', ') : '',
+    t.notify.length ? `notifies ${t.notify.join(', ')}` : '',
+    t.requiredAssets.length ? `requires ${t.requiredAssets.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
+/**
+ * Pick a model and a version (its metrics shown), then either a template of its project (its path, approvals and
+ * notifications) or the path by hand, add notes, submit.
+ */
 export default function NewRelease() {
   usePageTitle('New release', 'Releases');
   const [params] = useSearchParams();
@@ -33,6 +50,7 @@ export default function NewRelease() {
   const [version, setVersion] = useState(params.get('version') ?? '');
   const [chosenEnvs, setChosenEnvs] = useState<string[] | null>(null);
   const [notes, setNotes] = useState('');
+  const [templateName, setTemplateName] = useState(params.get('template') ?? '');
   const [error, setError] = useState<ProblemError | null>(null);
 
   const models = useQuery(modelsQuery());
@@ -41,6 +59,10 @@ export default function NewRelease() {
   const allEnvs = [...(environments.data?.items ?? [])].sort((a, b) => Number(a.order) - Number(b.order)).map((e) => e.name);
   const envs = chosenEnvs ?? allEnvs;
   const selectedVersion = versions.data?.find((v) => String(v.version) === version);
+  // A template belongs to a project: the chosen model's, or (arriving from a project's page) the one in the address.
+  const project = models.data?.find((m) => m.name === model)?.project ?? params.get('project') ?? '';
+  const templates = useQuery({ ...templatesQuery(project), enabled: project !== '' });
+  const template = templates.data?.find((t) => t.name === templateName);
 
   // Newest version first, chosen by default when only the model was given.
   useEffect(() => {
@@ -49,7 +71,14 @@ export default function NewRelease() {
 
   const submit = useMutation({
     mutationFn: () =>
-      ok(
+      template
+        ? ok(
+            api.POST('/v1/projects/{project}/templates/{name}/releases', {
+              params: { path: { project, name: template.name } },
+              body: { model, version: Number(version), notes: notes.trim() || null },
+            }),
+          )
+        : ok(
         api.POST('/v1/releases', {
           // Untouched, the path is every environment: left to the API (null), so a click before the list has loaded
           // does not send an empty path.
@@ -62,14 +91,18 @@ export default function NewRelease() {
         }),
       ),
     onSuccess: async (accepted) => {
-      flash.push({ type: 'success', header: `Release of ${model} v${version} started`, content: `Bundle ${accepted.bundleDigest}` });
+      flash.push({
+        type: 'success',
+        header: `Release of ${model} v${version} started${template ? ` with template ${template.name}` : ''}`,
+        content: `Bundle ${accepted.bundleDigest}`,
+      });
       await queryClient.invalidateQueries({ queryKey: ['releases'] });
       navigate(`/releases/${accepted.id}`);
     },
     onError: (e) => setError(asProblem(e)),
   });
 
-  const modelOptions: SelectProps.Option[] = (models.data ?? []).map((m) => ({
+  const modelOptions: SelectProps.Option[] = (models.data ?? []).filter((m) => !templateName || !params.get('project') || m.project === project).map((m) => ({
     value: m.name,
     label: m.name,
     description: `${m.project} · latest v${m.latestVersion}`,
@@ -121,8 +154,11 @@ export default function NewRelease() {
                       <Select
                         selectedOption={modelOptions.find((o) => o.value === model) ?? null}
                         onChange={(e) => {
-                          setModel(e.detail.selectedOption.value ?? '');
+                          const next = e.detail.selectedOption.value ?? '';
+                          setModel(next);
                           setVersion('');
+                          // Another project's templates do not apply.
+                          if (models.data?.find((m) => m.name === next)?.project !== project) setTemplateName('');
                         }}
                         options={modelOptions}
                         filteringType="auto"
@@ -163,12 +199,37 @@ export default function NewRelease() {
                 <Container header={<Header variant="h2">Path and notes</Header>}>
                   <SpaceBetween size="m">
                     <FormField
+                      label="Template"
+                      description={template ? templateSummary(template) || undefined : 'Optional. A template of the model\'s project sets the path, approvals and notifications.'}
+                    >
+                      <Select
+                        selectedOption={
+                          template ? { value: template.name, label: template.name } : { value: '', label: 'None: choose the path below' }
+                        }
+                        onChange={(e) => setTemplateName(e.detail.selectedOption.value ?? '')}
+                        options={[
+                          { value: '', label: 'None: choose the path below' },
+                          ...(templates.data ?? []).map((t) => ({ value: t.name, label: t.name, description: t.environments.join(' → ') })),
+                        ]}
+                        disabled={!project}
+                        ariaLabel="Template"
+                        statusType={templates.isFetching ? 'loading' : templates.isError ? 'error' : 'finished'}
+                        loadingText="Loading templates"
+                        errorText="The templates could not be loaded."
+                      />
+                    </FormField>
+                    <FormField
                       label="Environments"
-                      description="In promotion order, from the configuration. Each stage has its evaluation gate and approval policy."
+                      description={
+                        template
+                          ? `Template ${template.name}'s path (revision ${template.revision}).`
+                          : 'In promotion order, from the configuration. Each stage has its evaluation gate and approval policy.'
+                      }
                       errorText={error?.fieldError('environments')}
                     >
                       <Multiselect
-                        selectedOptions={envs.map((e) => ({ value: e, label: e }))}
+                        disabled={!!template}
+                        selectedOptions={(template ? template.environments : envs).map((e) => ({ value: e, label: e }))}
                         onChange={(e) => setChosenEnvs(e.detail.selectedOptions.map((o) => o.value!))}
                         options={allEnvs.map((e) => ({ value: e, label: e }))}
                         placeholder={environments.isPending ? 'Loading environments' : 'Choose environments'}

@@ -18,7 +18,7 @@ import Table from '@cloudscape-design/components/table';
 import Textarea from '@cloudscape-design/components/textarea';
 import { api, ok } from '../api/client';
 import { rollbackQuery } from '../api/environments';
-import { environmentsQuery } from '../api/queries';
+import { environmentsQuery, modelQuery } from '../api/queries';
 import type { Rollback as RollbackT } from '../api/types';
 import { ProblemAlert } from '../components/ProblemAlert';
 import { timestamp } from '../components/format';
@@ -92,6 +92,8 @@ export default function Rollback() {
     onSuccess: () => void client.invalidateQueries({ queryKey: ['rollback', id] }),
   });
   const environments = useQuery(environmentsQuery());
+  const owner = useQuery({ ...modelQuery(rollback.data?.model ?? ''), enabled: !!rollback.data });
+  const project = owner.data?.project;
   const r = rollback.data;
   const crumbs = [
     { text: 'ML Release Center', href: '/releases' },
@@ -105,8 +107,11 @@ export default function Rollback() {
   const votes = r.approvals ?? [];
   const required = r.requiredApprovals ?? 0;
   const voted = votes.some((a) => a.by === session?.user);
-  const groups = environments.data?.items.find((e) => e.name === r.environment)?.policy.rollbackApproverGroups ?? [];
-  const inGroup = environments.isSuccess && (groups.length === 0 || groups.some((g) => session?.groups.includes(g)));
+  // Who may vote: the groups the rollback's policy named when it was requested (older rollbacks: the environment's
+  // default), held globally or in the model's project ("retail:approvers-prod").
+  const groups = r.approverGroups?.length ? r.approverGroups : environments.data?.items.find((e) => e.name === r.environment)?.policy.rollbackApproverGroups ?? [];
+  const known = (r.approverGroups?.length ?? 0) > 0 || environments.isSuccess;
+  const inGroup = known && (groups.length === 0 || groups.some((g) => session?.groups.includes(g) || (project !== undefined && session?.groups.includes(`${project}:${g}`))));
 
   return (
     <Layout
