@@ -10,7 +10,7 @@ namespace ReleaseCenter.Console.Tests;
 /// and verification "large", Export still saves the file (after a "Preparing" message, through the job's presigned
 /// link), and Verify chain still reports the chain (through a verification job).
 /// </summary>
-[Collection(BrowserCollections.Second)]
+[Collection(BrowserCollections.First)]
 public sealed class ExportJobConsoleTests(ConsoleFixture stack)
 {
     private static readonly string Digest = "sha256:" + new string('c', 64);

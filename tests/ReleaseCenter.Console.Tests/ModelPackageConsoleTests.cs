@@ -12,7 +12,7 @@ namespace ReleaseCenter.Console.Tests;
 /// package (copyable) and its group, and says the package's status there follows the releases; it does not claim a
 /// drift report it never had.
 /// </summary>
-[Collection(BrowserCollections.Second)]
+[Collection(BrowserCollections.First)]
 public sealed class ModelPackageConsoleTests(ConsoleFixture stack)
 {
     [Fact]

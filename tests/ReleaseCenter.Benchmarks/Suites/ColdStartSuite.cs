@@ -303,7 +303,7 @@ public sealed class ColdStartSuite : ISuite
 
     /// <summary>
     /// The three builds. A full run publishes them (Release) into artifacts/benchmarks; a smoke run uses what is
-    /// already built: the JIT build from the solution's build, the AOT ones if .ci/run published them.
+    /// already built: the JIT build from the solution's build, the AOT ones if CI published them (tests/run with RELEASE_CENTER_PUBLISH_AOT=1, which .ci/run sets).
     /// </summary>
     private static async Task<List<Build>> PrepareBuildsAsync(BenchmarkOptions options, SuiteReport report, CancellationToken ct)
     {
@@ -335,11 +335,11 @@ public sealed class ColdStartSuite : ISuite
             }
             else if (System.Environment.GetEnvironmentVariable("CI") == "true")
             {
-                throw new InvalidOperationException($"{file} is missing: .ci/run publishes it before the tests.");
+                throw new InvalidOperationException($"{file} is missing: in CI, tests/run publishes it before this test (RELEASE_CENTER_PUBLISH_AOT=1).");
             }
             else
             {
-                report.Notes.Add($"{name}: not measured, {Path.GetRelativePath(root, file)} is not published (a full run publishes it; .ci/run does before the tests).");
+                report.Notes.Add($"{name}: not measured, {Path.GetRelativePath(root, file)} is not published (a full run publishes it; so does the test command in CI).");
             }
         }
         var jitBytes = Directory.EnumerateFiles(Path.GetDirectoryName(jitDll)!, "*.dll").Sum(f => new FileInfo(f).Length);

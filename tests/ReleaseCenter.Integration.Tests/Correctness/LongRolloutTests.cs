@@ -95,10 +95,11 @@ public sealed class LongRolloutTests(EmulatorFixture emulator) : DriverTestBase(
 
         var waits = WaitOutcomes(await Driver.HistoryAsync(second));
 
-        // Parked at least once while traffic shifted, and woken by the event (TaskSucceeded), never by the fallback timeout.
+        // Parked while traffic shifted, and woken by the event (TaskSucceeded: only the endpoint-changed handler completes the
+        // token). The local fallback is 5 s, so on a loaded machine a look on its own may also come first (TaskTimedOut) before
+        // a later park is woken: what must hold is that the event wakes one (LostStateChangeEvent covers the fallback alone).
         Assert.NotEmpty(waits);
-        Assert.All(waits, w => Assert.Contains("TaskSucceeded", w));
-        Assert.DoesNotContain(waits, w => w.Contains("TaskTimedOut"));
+        Assert.Contains(waits, w => w.Contains("TaskSucceeded"));
     }
 
     [Fact]

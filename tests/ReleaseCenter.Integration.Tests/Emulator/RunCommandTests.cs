@@ -92,9 +92,8 @@ public sealed partial class RunCommandTests
     }
 
     [Theory]
-    [InlineData("INT", false)]
-    [InlineData("TERM", false)]
-    [InlineData("INT", true)]
+    [InlineData("TERM", false)] // a supervisor stops the host
+    [InlineData("INT", true)] // Ctrl+C in a terminal: the host and the emulator at once
     public async Task RunCommand_ServesTheApi_AndASignalStopsItAndTheEmulator(string signal, bool toTheGroup)
     {
         using var stack = Launch(FreePort(), ownGroup: toTheGroup);
