@@ -57,7 +57,25 @@ public sealed partial class RunCommandTests
         return stack;
     }
 
-    private static async Task WaitUntilRunningAsync(Stack stack)
+    /// <summary>
+    /// Launches the stack on a free port and waits until it runs. The port is free when picked, but another process (an
+    /// emulator of a test running beside this one) can take it before the stack binds it: then a new port, up to three.
+    /// </summary>
+    private static async Task<Stack> LaunchRunningAsync(bool ownGroup = false)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var stack = Launch(FreePort(), ownGroup);
+            if (await WaitUntilRunningAsync(stack, portTakenIsRetry: attempt < 3))
+            {
+                return stack;
+            }
+            stack.Dispose();
+        }
+    }
+
+    /// <returns>False when the stack exited because its port was taken meanwhile and <paramref name="portTakenIsRetry"/>.</returns>
+    private static async Task<bool> WaitUntilRunningAsync(Stack stack, bool portTakenIsRetry = false)
     {
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline && !stack.Process.HasExited)
@@ -68,12 +86,24 @@ public sealed partial class RunCommandTests
                 if (pid is not null && stack.Output.Any(l => l.Contains("Press Ctrl+C to stop.", StringComparison.Ordinal)))
                 {
                     stack.MotoPid = int.Parse(pid.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                    return;
+                    return true;
                 }
             }
             await Task.Delay(200);
         }
+        if (stack.Process.HasExited)
+        {
+            stack.Process.WaitForExit(); // the last lines of its output too
+        }
+        lock (stack.Output)
+        {
+            if (portTakenIsRetry && stack.Output.Any(l => l.Contains("address already in use", StringComparison.Ordinal)))
+            {
+                return false;
+            }
+        }
         Assert.Fail("The local stack did not come up:\n" + string.Join('\n', stack.Output));
+        return false;
     }
 
     /// <param name="pid">A process, or (negative) the process group it leads.</param>
@@ -96,8 +126,7 @@ public sealed partial class RunCommandTests
     [InlineData("INT", true)] // Ctrl+C in a terminal: the host and the emulator at once
     public async Task RunCommand_ServesTheApi_AndASignalStopsItAndTheEmulator(string signal, bool toTheGroup)
     {
-        using var stack = Launch(FreePort(), ownGroup: toTheGroup);
-        await WaitUntilRunningAsync(stack);
+        using var stack = await LaunchRunningAsync(ownGroup: toTheGroup);
         using (var http = new HttpClient())
         {
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"http://127.0.0.1:{stack.Port}/healthz")).StatusCode);
@@ -126,8 +155,7 @@ public sealed partial class RunCommandTests
     [Fact]
     public async Task HardKillOfTheStack_StillTakesTheEmulatorDown()
     {
-        using var stack = Launch(FreePort());
-        await WaitUntilRunningAsync(stack);
+        using var stack = await LaunchRunningAsync();
 
         Signal(stack.Process.Id, "KILL");
 
