@@ -303,9 +303,9 @@ public sealed class ColdStartSuite : ISuite
 
     /// <summary>
     /// The three builds. A full run publishes them (Release) into artifacts/benchmarks; a smoke run uses what is
-    /// already built: the JIT build from the solution's build, the AOT bootstrap if CI published it (tests/run with
-    /// RELEASE_CENTER_PUBLISH_AOT=1, which .ci/run sets; CI requires it), the floor if a full run left it (a baseline to
-    /// compare with, not a deployable artifact: CI does not spend a second Native AOT compile on it).
+    /// already built: the JIT build from the solution's build, the AOT bootstrap if .ci/run published it (CI requires
+    /// it), the floor if a full run left it (a baseline to compare with, not a deployable artifact: CI does not spend a
+    /// second Native AOT compile on it).
     /// </summary>
     private static async Task<List<Build>> PrepareBuildsAsync(BenchmarkOptions options, SuiteReport report, CancellationToken ct)
     {
@@ -337,11 +337,11 @@ public sealed class ColdStartSuite : ISuite
             }
             else if (System.Environment.GetEnvironmentVariable("CI") == "true" && file == aot)
             {
-                throw new InvalidOperationException($"{file} is missing: in CI, tests/run publishes it before this test (RELEASE_CENTER_PUBLISH_AOT=1).");
+                throw new InvalidOperationException($"{file} is missing: .ci/run publishes it before the tests.");
             }
             else
             {
-                report.Notes.Add($"{name}: not measured, {Path.GetRelativePath(root, file)} is not published (a full run publishes it{(file == aot ? "; so does the test command in CI" : "")}).");
+                report.Notes.Add($"{name}: not measured, {Path.GetRelativePath(root, file)} is not published (a full run publishes it{(file == aot ? "; so does .ci/run" : "")}).");
             }
         }
         var jitBytes = Directory.EnumerateFiles(Path.GetDirectoryName(jitDll)!, "*.dll").Sum(f => new FileInfo(f).Length);
