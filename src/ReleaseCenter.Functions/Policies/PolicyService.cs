@@ -33,11 +33,7 @@ public sealed class PolicyService(IPolicyStore store, ModelProjects projects, En
     public async Task<EffectivePolicy> ForReleaseAsync(Release release, string environment, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(release);
-        var pin = release.Policy ?? PolicyPin.None;
-        var project = pin is { ProjectVersion: > 0, Project: { } name }
-            ? await store.GetVersionAsync(PolicyScope.Project, name, pin.ProjectVersion, ct).ConfigureAwait(false)
-            : null;
-        var model = pin.ModelVersion > 0 ? await store.GetVersionAsync(PolicyScope.Model, release.Model, pin.ModelVersion, ct).ConfigureAwait(false) : null;
+        var (project, model) = await PinnedAsync(release, ct).ConfigureAwait(false);
         var effective = EffectivePolicy.Resolve(defaults.Get(environment), project, model, _directions);
         return release.Template is { } template ? effective.WithTemplate(template, environment) : effective;
     }
@@ -55,11 +51,7 @@ public sealed class PolicyService(IPolicyStore store, ModelProjects projects, En
         PolicyDocument? projectPolicy, modelPolicy;
         if (release is not null)
         {
-            var pin = release.Policy ?? PolicyPin.None;
-            projectPolicy = pin is { ProjectVersion: > 0, Project: { } name }
-                ? await store.GetVersionAsync(PolicyScope.Project, name, pin.ProjectVersion, ct).ConfigureAwait(false)
-                : null;
-            modelPolicy = pin.ModelVersion > 0 ? await store.GetVersionAsync(PolicyScope.Model, release.Model, pin.ModelVersion, ct).ConfigureAwait(false) : null;
+            (projectPolicy, modelPolicy) = await PinnedAsync(release, ct).ConfigureAwait(false);
         }
         else
         {
@@ -72,6 +64,17 @@ public sealed class PolicyService(IPolicyStore store, ModelProjects projects, En
         var gate = environment is not null ? effective.GetValueOrDefault(environment) : null;
         var gates = (gate is null ? [] : new[] { gate }).Concat(effective.Values).Concat(defaults.All.Select(e => e.Gate));
         return (MetricDirections.FromGates(gates), gate);
+    }
+
+    /// <summary>The project and model policy versions <paramref name="release"/> recorded when it was requested (null where it recorded none).</summary>
+    private async Task<(PolicyDocument? Project, PolicyDocument? Model)> PinnedAsync(Release release, CancellationToken ct)
+    {
+        var pin = release.Policy ?? PolicyPin.None;
+        var project = pin is { ProjectVersion: > 0, Project: { } name }
+            ? await store.GetVersionAsync(PolicyScope.Project, name, pin.ProjectVersion, ct).ConfigureAwait(false)
+            : null;
+        var model = pin.ModelVersion > 0 ? await store.GetVersionAsync(PolicyScope.Model, release.Model, pin.ModelVersion, ct).ConfigureAwait(false) : null;
+        return (project, model);
     }
 
     /// <summary>The policy a model has now in <paramref name="environment"/> (what a release requested now, or a rollback, runs under).</summary>
